@@ -1,0 +1,161 @@
+//! Actions that drive `update`, the commands it returns, and the owned snapshots pollers send.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crossterm::event::KeyEvent;
+use serde::{Deserialize, Serialize};
+
+use crate::boundary::BackendError;
+use crate::domain::*;
+
+/// A data source the console polls; each has its own health and staleness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Panel {
+    Identity,
+    Endpoints,
+    Metrics,
+    Autoscaling,
+    Quotas,
+    Events,
+}
+
+impl Panel {
+    pub const ALL: [Panel; 6] =
+        [Panel::Identity, Panel::Endpoints, Panel::Metrics, Panel::Autoscaling, Panel::Quotas, Panel::Events];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Panel::Identity => "identity",
+            Panel::Endpoints => "endpoints",
+            Panel::Metrics => "metrics",
+            Panel::Autoscaling => "autoscaling",
+            Panel::Quotas => "quotas",
+            Panel::Events => "events",
+        }
+    }
+}
+
+/// Latest figures of one variant, from the newest complete CloudWatch datapoints.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VariantMetrics {
+    /// Start of the minute the newest datapoint covers.
+    pub at: Option<Timestamp>,
+    pub invocations_per_min: Option<f64>,
+    pub invocations_per_instance: Option<f64>,
+    /// Milliseconds (converted from CloudWatch's microseconds).
+    pub model_latency_ms: Option<f64>,
+    pub model_latency_p99_ms: Option<f64>,
+    pub overhead_latency_ms: Option<f64>,
+    pub errors_4xx: Option<f64>,
+    pub errors_5xx: Option<f64>,
+    /// Percent, summed over cores (a 4-vCPU instance reads 0–400).
+    pub cpu: Option<f64>,
+    pub memory: Option<f64>,
+    pub disk: Option<f64>,
+    /// Percent, summed over GPUs.
+    pub gpu: Option<f64>,
+    pub gpu_memory: Option<f64>,
+}
+
+/// Endpoint descriptions from one poll; endpoints that failed to describe are listed apart.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EndpointsData {
+    pub endpoints: Vec<Endpoint>,
+    /// Endpoint name → why its describe failed (the rest of the list is still good).
+    pub failed: BTreeMap<String, BackendError>,
+}
+
+/// Latest metrics of every variant, keyed by (endpoint, variant), plus the raw recent series.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricsData {
+    pub latest: BTreeMap<(String, String), VariantMetrics>,
+    pub series: Vec<MetricSeries>,
+}
+
+/// Autoscaling of every endpoint polled: configuration and recent activities.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AutoscalingData {
+    pub config: BTreeMap<String, Vec<VariantAutoscaling>>,
+    pub activities: BTreeMap<String, Vec<ScalingActivity>>,
+}
+
+/// What a successful poll carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PanelData {
+    Identity(Identity),
+    Endpoints(EndpointsData),
+    Metrics(MetricsData),
+    Autoscaling(AutoscalingData),
+    Quotas(Vec<ServiceQuota>),
+    Events(Vec<TrailEvent>),
+}
+
+impl PanelData {
+    pub fn panel(&self) -> Panel {
+        match self {
+            PanelData::Identity(_) => Panel::Identity,
+            PanelData::Endpoints(_) => Panel::Endpoints,
+            PanelData::Metrics(_) => Panel::Metrics,
+            PanelData::Autoscaling(_) => Panel::Autoscaling,
+            PanelData::Quotas(_) => Panel::Quotas,
+            PanelData::Events(_) => Panel::Events,
+        }
+    }
+}
+
+/// An owned, timestamped result of one poll.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Polled {
+    pub panel: Panel,
+    /// When the poll finished (injected clock).
+    pub at: Timestamp,
+    pub result: Result<PanelData, BackendError>,
+    /// After a failure: how long the poller waits before trying again.
+    pub retry_in: Option<Duration>,
+}
+
+/// Everything that can happen to the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// A raw key; `update` resolves it through the keymap for the current scope.
+    Key(KeyEvent),
+    MoveUp,
+    MoveDown,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Back,
+    StartFilter,
+    StartCommand,
+    ToggleHelp,
+    /// Cycle the sort column (endpoints view).
+    CycleSort,
+    /// Flip the sort direction.
+    ReverseSort,
+    Refresh,
+    /// Quit from the top view (`q`); in a sub-view acts as Back.
+    Quit,
+    /// Quit from anywhere (Ctrl-C).
+    ForceQuit,
+    /// Run a `:` command line as typed.
+    RunCommand(String),
+    Resize(u16, u16),
+    /// Time passes; refreshes ages shown on screen.
+    Tick,
+    Polled(Polled),
+    /// A poll started for this panel (shown as "refreshing").
+    PollStarted(Panel),
+}
+
+/// Side effects `update` asks the runtime to perform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Quit,
+    /// Poll now: one panel, or every panel when `None`.
+    Refresh(Option<Panel>),
+    /// The endpoint whose details (autoscaling, activities) are on screen, polled more often.
+    Watch(Option<String>),
+}

@@ -1,0 +1,111 @@
+//! Parsing of `:` command lines into typed commands, with messages for bad input.
+
+use super::state::Column;
+
+/// A parsed `:` command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandLine {
+    /// `:ep` — the endpoints view; `:ep NAME` — the detail of NAME.
+    Endpoints(Option<String>),
+    /// `:sort COLUMN [asc|desc]`.
+    Sort { column: Column, descending: Option<bool> },
+    /// `:filter TEXT` (empty clears).
+    Filter(String),
+    /// `:refresh` / `:r`.
+    Refresh,
+    /// `:help` / `:h`.
+    Help,
+    /// `:q` / `:quit` / `:q!`.
+    Quit,
+}
+
+/// Commands listed in help and in the message for an unknown command.
+pub const COMMANDS: [(&str, &str); 6] = [
+    (":ep [NAME]", "endpoints view, or the detail of NAME"),
+    (":sort COLUMN [asc|desc]", "sort the endpoints view"),
+    (":filter TEXT", "filter endpoints (empty clears)"),
+    (":refresh", "refresh every panel now"),
+    (":help", "show help"),
+    (":q", "quit sagetop"),
+];
+
+fn column_list() -> String {
+    Column::ALL.iter().map(|c| c.key()).collect::<Vec<_>>().join(", ")
+}
+
+/// Parses a command line (with or without the leading `:`).
+pub fn parse(input: &str) -> Result<CommandLine, String> {
+    let line = input.trim().trim_start_matches(':').trim();
+    let mut words = line.split_whitespace();
+    let Some(head) = words.next() else {
+        return Err("empty command: try :ep, :sort COLUMN, :q (press ? for help)".into());
+    };
+    let rest: Vec<&str> = words.collect();
+    let no_args = |cmd: CommandLine| {
+        if rest.is_empty() { Ok(cmd) } else { Err(format!(":{head} takes no arguments")) }
+    };
+    match head {
+        "ep" | "eps" | "endpoint" | "endpoints" => match rest.as_slice() {
+            [] => Ok(CommandLine::Endpoints(None)),
+            [name] => Ok(CommandLine::Endpoints(Some((*name).to_string()))),
+            _ => Err(":ep takes at most one endpoint name".into()),
+        },
+        "sort" => {
+            let Some(col) = rest.first() else {
+                return Err(format!(":sort needs a column: {}", column_list()));
+            };
+            let column =
+                Column::parse(col).ok_or_else(|| format!("unknown column `{col}`: use one of {}", column_list()))?;
+            let descending = match rest.get(1).map(|s| s.to_ascii_lowercase()) {
+                None => None,
+                Some(d) if d == "desc" || d == "d" => Some(true),
+                Some(a) if a == "asc" || a == "a" => Some(false),
+                Some(other) => return Err(format!("sort order `{other}` is not asc or desc")),
+            };
+            if rest.len() > 2 {
+                return Err(":sort takes a column and an optional asc|desc".into());
+            }
+            Ok(CommandLine::Sort { column, descending })
+        }
+        "filter" | "f" => Ok(CommandLine::Filter(rest.join(" "))),
+        "refresh" | "r" => no_args(CommandLine::Refresh),
+        "help" | "h" | "?" => no_args(CommandLine::Help),
+        "q" | "quit" | "q!" | "exit" => no_args(CommandLine::Quit),
+        other => Err(format!(
+            "unknown command :{other}: try {}",
+            COMMANDS.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_known_commands() {
+        assert_eq!(parse(":ep"), Ok(CommandLine::Endpoints(None)));
+        assert_eq!(parse("ep fraud"), Ok(CommandLine::Endpoints(Some("fraud".into()))));
+        assert_eq!(parse(":sort cpu"), Ok(CommandLine::Sort { column: Column::Cpu, descending: None }));
+        assert_eq!(parse(":sort lat desc"), Ok(CommandLine::Sort { column: Column::Latency, descending: Some(true) }));
+        assert_eq!(parse(":q"), Ok(CommandLine::Quit));
+        assert_eq!(parse(":filter gpu a"), Ok(CommandLine::Filter("gpu a".into())));
+    }
+
+    #[test]
+    fn rejects_bad_input_with_a_message() {
+        for (input, needle) in [
+            ("", "empty command"),
+            (":", "empty command"),
+            (":sort", "needs a column"),
+            (":sort bogus", "unknown column `bogus`"),
+            (":sort cpu sideways", "not asc or desc"),
+            (":q now", "takes no arguments"),
+            (":ep a b", "at most one"),
+            (":frobnicate", "unknown command :frobnicate"),
+        ] {
+            let err = parse(input).unwrap_err();
+            assert!(err.contains(needle), "{input:?} gave {err:?}");
+        }
+    }
+}

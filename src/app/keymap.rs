@@ -1,0 +1,361 @@
+//! The one keymap table: keys → actions per scope; it also feeds the help screen and footer.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::action::Action;
+
+/// Where a binding applies. Global bindings apply everywhere unless a scope binds the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    Global,
+    Endpoints,
+    Detail,
+    Help,
+}
+
+impl Scope {
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Everywhere",
+            Scope::Endpoints => "Endpoints view",
+            Scope::Detail => "Endpoint detail",
+            Scope::Help => "Help",
+        }
+    }
+}
+
+/// A bindable action (a key-triggered subset of [`Action`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyAction {
+    MoveUp,
+    MoveDown,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Back,
+    Filter,
+    Command,
+    Help,
+    CycleSort,
+    ReverseSort,
+    Refresh,
+    Quit,
+    ForceQuit,
+}
+
+impl KeyAction {
+    pub fn to_action(self) -> Action {
+        match self {
+            KeyAction::MoveUp => Action::MoveUp,
+            KeyAction::MoveDown => Action::MoveDown,
+            KeyAction::PageUp => Action::PageUp,
+            KeyAction::PageDown => Action::PageDown,
+            KeyAction::Top => Action::Top,
+            KeyAction::Bottom => Action::Bottom,
+            KeyAction::Open => Action::Open,
+            KeyAction::Back => Action::Back,
+            KeyAction::Filter => Action::StartFilter,
+            KeyAction::Command => Action::StartCommand,
+            KeyAction::Help => Action::ToggleHelp,
+            KeyAction::CycleSort => Action::CycleSort,
+            KeyAction::ReverseSort => Action::ReverseSort,
+            KeyAction::Refresh => Action::Refresh,
+            KeyAction::Quit => Action::Quit,
+            KeyAction::ForceQuit => Action::ForceQuit,
+        }
+    }
+}
+
+/// A key as written in the keymap and shown to people: "j", "enter", "ctrl-c", "?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeySpec {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+impl KeySpec {
+    pub const fn char(c: char) -> Self {
+        KeySpec { code: KeyCode::Char(c), ctrl: false }
+    }
+    pub const fn code(code: KeyCode) -> Self {
+        KeySpec { code, ctrl: false }
+    }
+    pub const fn ctrl(c: char) -> Self {
+        KeySpec { code: KeyCode::Char(c), ctrl: true }
+    }
+
+    /// Parses "j", "G", "enter", "esc", "up", "pgdn", "ctrl-c", "space", "tab", "f1".
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if let Some(rest) = s.strip_prefix("ctrl-").or_else(|| s.strip_prefix("ctrl+")) {
+            let mut chars = rest.chars();
+            return match (chars.next(), chars.next()) {
+                (Some(c), None) if c.is_ascii_alphabetic() => Ok(KeySpec::ctrl(c.to_ascii_lowercase())),
+                _ => Err(format!("`{s}` is not a key: ctrl- takes one letter, e.g. ctrl-c")),
+            };
+        }
+        let named = match s.to_ascii_lowercase().as_str() {
+            "enter" | "return" => Some(KeyCode::Enter),
+            "esc" | "escape" => Some(KeyCode::Esc),
+            "up" => Some(KeyCode::Up),
+            "down" => Some(KeyCode::Down),
+            "left" => Some(KeyCode::Left),
+            "right" => Some(KeyCode::Right),
+            "pgup" | "pageup" => Some(KeyCode::PageUp),
+            "pgdn" | "pagedown" => Some(KeyCode::PageDown),
+            "home" => Some(KeyCode::Home),
+            "end" => Some(KeyCode::End),
+            "tab" => Some(KeyCode::Tab),
+            "backtab" => Some(KeyCode::BackTab),
+            "space" => Some(KeyCode::Char(' ')),
+            "backspace" => Some(KeyCode::Backspace),
+            "delete" | "del" => Some(KeyCode::Delete),
+            _ => None,
+        };
+        if let Some(code) = named {
+            return Ok(KeySpec::code(code));
+        }
+        if let Some(n) = s.strip_prefix(['f', 'F']).and_then(|n| n.parse::<u8>().ok()) {
+            if (1..=12).contains(&n) {
+                return Ok(KeySpec::code(KeyCode::F(n)));
+            }
+        }
+        let mut chars = s.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) if !c.is_control() => Ok(KeySpec::char(c)),
+            _ => Err(format!(
+                "`{s}` is not a key: use one character, a name (enter, esc, up, down, pgup, pgdn, home, end, tab, space, f1…f12) or ctrl-LETTER"
+            )),
+        }
+    }
+
+    /// Does a terminal key event match this spec?
+    pub fn matches(&self, key: &KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl != self.ctrl {
+            return false;
+        }
+        match (self.code, key.code) {
+            // Letters with ctrl arrive lower-case; shifted letters arrive as upper-case chars.
+            (KeyCode::Char(a), KeyCode::Char(b)) if self.ctrl => a.eq_ignore_ascii_case(&b),
+            (a, b) => a == b,
+        }
+    }
+
+    /// Display form used in help and footer.
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "enter".into(),
+            KeyCode::Esc => "esc".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::PageUp => "pgup".into(),
+            KeyCode::PageDown => "pgdn".into(),
+            KeyCode::Home => "home".into(),
+            KeyCode::End => "end".into(),
+            KeyCode::Tab => "tab".into(),
+            KeyCode::BackTab => "backtab".into(),
+            KeyCode::Backspace => "backspace".into(),
+            KeyCode::Delete => "del".into(),
+            KeyCode::F(n) => format!("f{n}"),
+            other => format!("{other:?}").to_lowercase(),
+        };
+        if self.ctrl { format!("ctrl-{base}") } else { base }
+    }
+}
+
+/// One row of the keymap table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub scope: Scope,
+    pub action: KeyAction,
+    pub keys: Vec<KeySpec>,
+    /// What the help screen says.
+    pub help: &'static str,
+    /// Short footer label; `None` keeps it out of the footer.
+    pub footer: Option<&'static str>,
+}
+
+/// Keys reserved for features that bind them (weights, scale, load run, events, quotas,
+/// time window); nothing else may take them.
+pub const RESERVED: [char; 6] = ['w', 's', 'b', 'e', 'Q', 't'];
+
+/// The keymap: an ordered table of bindings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    pub bindings: Vec<Binding>,
+}
+
+fn bind(scope: Scope, action: KeyAction, keys: &[KeySpec], help: &'static str, footer: Option<&'static str>) -> Binding {
+    Binding { scope, action, keys: keys.to_vec(), help, footer }
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        use KeyAction as A;
+        use Scope as S;
+        let k = KeySpec::char;
+        let c = KeySpec::code;
+        Keymap {
+            bindings: vec![
+                bind(S::Global, A::MoveDown, &[k('j'), c(KeyCode::Down)], "move down", None),
+                bind(S::Global, A::MoveUp, &[k('k'), c(KeyCode::Up)], "move up", None),
+                bind(S::Global, A::PageDown, &[c(KeyCode::PageDown), KeySpec::ctrl('f')], "page down", None),
+                bind(S::Global, A::PageUp, &[c(KeyCode::PageUp), KeySpec::ctrl('b')], "page up", None),
+                bind(S::Global, A::Top, &[k('g'), c(KeyCode::Home)], "first row", None),
+                bind(S::Global, A::Bottom, &[k('G'), c(KeyCode::End)], "last row", None),
+                bind(S::Global, A::Help, &[k('?')], "show or hide this help", Some("help")),
+                bind(S::Global, A::Command, &[k(':')], "command line (:ep, :sort COL, :q …)", Some("cmd")),
+                bind(S::Global, A::Refresh, &[k('r')], "refresh every panel now", Some("refresh")),
+                bind(S::Global, A::ForceQuit, &[KeySpec::ctrl('c')], "quit from anywhere", None),
+                bind(S::Endpoints, A::Open, &[c(KeyCode::Enter)], "open the endpoint detail", Some("detail")),
+                bind(S::Endpoints, A::Filter, &[k('/')], "filter endpoints by substring", Some("filter")),
+                bind(S::Endpoints, A::CycleSort, &[k('o')], "sort by the next column", Some("sort")),
+                bind(S::Endpoints, A::ReverseSort, &[k('O')], "reverse the sort order", None),
+                bind(S::Endpoints, A::Back, &[c(KeyCode::Esc)], "clear the filter", None),
+                bind(S::Endpoints, A::Quit, &[k('q')], "quit sagetop", Some("quit")),
+                bind(S::Detail, A::Back, &[c(KeyCode::Esc), k('q')], "back to the endpoints", Some("back")),
+                bind(S::Help, A::Help, &[k('?'), c(KeyCode::Esc), k('q')], "close help", Some("close")),
+            ],
+        }
+    }
+}
+
+impl Keymap {
+    /// The action bound to `key` in `scope` (scope bindings win over global ones).
+    pub fn lookup(&self, scope: Scope, key: &KeyEvent) -> Option<KeyAction> {
+        if key.kind == KeyEventKind::Release {
+            return None;
+        }
+        let find = |s: Scope| {
+            self.bindings
+                .iter()
+                .find(|b| b.scope == s && b.keys.iter().any(|k| k.matches(key)))
+                .map(|b| b.action)
+        };
+        find(scope).or_else(|| {
+            // Ctrl-C always quits, even from help; other global keys are not live under help.
+            let global = find(Scope::Global)?;
+            (scope != Scope::Help || global == KeyAction::ForceQuit).then_some(global)
+        })
+    }
+
+    /// Bindings shown for a scope: its own first, then the global ones it does not shadow.
+    pub fn bindings_for(&self, scope: Scope) -> Vec<&Binding> {
+        let own: Vec<&Binding> = self.bindings.iter().filter(|b| b.scope == scope).collect();
+        let mut out = own.clone();
+        if scope != Scope::Global && scope != Scope::Help {
+            for b in self.bindings.iter().filter(|b| b.scope == Scope::Global) {
+                let shadowed = b.keys.iter().all(|k| own.iter().any(|o| o.keys.contains(k)));
+                if !shadowed {
+                    out.push(b);
+                }
+            }
+        }
+        out
+    }
+
+    /// Footer hints for a scope: (keys label, short label).
+    pub fn footer(&self, scope: Scope) -> Vec<(String, &'static str)> {
+        self.bindings_for(scope)
+            .into_iter()
+            .filter_map(|b| b.footer.map(|f| (b.keys_label(), f)))
+            .collect()
+    }
+
+    /// Keys bound twice within one scope (or in a scope and globally to different actions
+    /// where the scope does not mean to override). Reported at start.
+    pub fn conflicts(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, a) in self.bindings.iter().enumerate() {
+            for b in &self.bindings[i + 1..] {
+                if a.scope != b.scope {
+                    continue;
+                }
+                for k in &a.keys {
+                    if b.keys.contains(k) {
+                        out.push(format!(
+                            "key `{}` is bound to both {:?} and {:?} in {}",
+                            k.label(),
+                            a.action,
+                            b.action,
+                            a.scope.title()
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Binding {
+    pub fn keys_label(&self) -> String {
+        self.keys.iter().map(KeySpec::label).collect::<Vec<_>>().join("/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn default_keymap_has_no_conflicts_and_leaves_reserved_keys_free() {
+        let km = Keymap::default();
+        assert!(km.conflicts().is_empty(), "{:?}", km.conflicts());
+        for c in RESERVED {
+            for b in &km.bindings {
+                assert!(!b.keys.contains(&KeySpec::char(c)), "reserved key {c} bound to {:?}", b.action);
+            }
+        }
+    }
+
+    #[test]
+    fn no_destructive_ctrl_letters() {
+        // Ctrl bindings may only navigate or quit; none may change anything.
+        for b in &Keymap::default().bindings {
+            if b.keys.iter().any(|k| k.ctrl) {
+                assert!(
+                    matches!(b.action, KeyAction::ForceQuit | KeyAction::PageDown | KeyAction::PageUp),
+                    "{:?} bound to a ctrl key",
+                    b.action
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn scope_bindings_win_and_ctrl_c_works_everywhere() {
+        let km = Keymap::default();
+        assert_eq!(km.lookup(Scope::Endpoints, &key(KeyCode::Char('q'))), Some(KeyAction::Quit));
+        assert_eq!(km.lookup(Scope::Detail, &key(KeyCode::Char('q'))), Some(KeyAction::Back));
+        assert_eq!(km.lookup(Scope::Detail, &key(KeyCode::Char('j'))), Some(KeyAction::MoveDown));
+        assert_eq!(km.lookup(Scope::Help, &key(KeyCode::Char('j'))), None);
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for s in [Scope::Endpoints, Scope::Detail, Scope::Help] {
+            assert_eq!(km.lookup(s, &ctrl_c), Some(KeyAction::ForceQuit));
+        }
+        assert_eq!(km.lookup(Scope::Endpoints, &key(KeyCode::Char('c'))), None);
+    }
+
+    #[test]
+    fn key_specs_parse_and_label() {
+        assert_eq!(KeySpec::parse("ctrl-c").unwrap(), KeySpec::ctrl('c'));
+        assert_eq!(KeySpec::parse("enter").unwrap(), KeySpec::code(KeyCode::Enter));
+        assert_eq!(KeySpec::parse("G").unwrap(), KeySpec::char('G'));
+        assert_eq!(KeySpec::parse("f5").unwrap(), KeySpec::code(KeyCode::F(5)));
+        assert!(KeySpec::parse("ctrl-").unwrap_err().contains("ctrl-"));
+        assert!(KeySpec::parse("banana").unwrap_err().contains("not a key"));
+        assert_eq!(KeySpec::ctrl('c').label(), "ctrl-c");
+    }
+}

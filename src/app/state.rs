@@ -1,0 +1,276 @@
+//! `AppState`: the one state of the console, and the derived views render functions read.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::action::{AutoscalingData, MetricsData, Panel, VariantMetrics};
+use super::figures::{self, EndpointFigures};
+use super::keymap::Keymap;
+use crate::boundary::BackendError;
+use crate::domain::*;
+
+/// Which screen is showing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    Endpoints,
+    Detail { endpoint: String },
+}
+
+/// Something drawn over the view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help { scroll: u16 },
+}
+
+/// A line being typed at the bottom of the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Filter,
+    Command,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputLine {
+    pub kind: InputKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoticeLevel {
+    Info,
+    Warning,
+    Error,
+}
+
+/// A one-line message in the footer, e.g. an unknown command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: NoticeLevel,
+    pub text: String,
+    pub at: Timestamp,
+}
+
+/// Freshness and failure of one polled panel.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PanelHealth {
+    pub last_ok: Option<Timestamp>,
+    pub error: Option<BackendError>,
+    pub error_at: Option<Timestamp>,
+    pub retry_at: Option<Timestamp>,
+    pub refreshing: bool,
+}
+
+impl PanelHealth {
+    /// Seconds since the last good data, if any.
+    pub fn age_secs(&self, now: Timestamp) -> Option<i64> {
+        self.last_ok.map(|t| (now - t).num_seconds().max(0))
+    }
+}
+
+/// Sortable columns of the endpoints view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Column {
+    Name,
+    Status,
+    Variants,
+    Instances,
+    Weights,
+    Invocations,
+    Latency,
+    Errors,
+    Cpu,
+    Changed,
+}
+
+impl Column {
+    pub const ALL: [Column; 10] = [
+        Column::Name,
+        Column::Status,
+        Column::Variants,
+        Column::Instances,
+        Column::Weights,
+        Column::Invocations,
+        Column::Latency,
+        Column::Errors,
+        Column::Cpu,
+        Column::Changed,
+    ];
+
+    /// The name used by `:sort` and shown in headers.
+    pub fn key(self) -> &'static str {
+        match self {
+            Column::Name => "name",
+            Column::Status => "status",
+            Column::Variants => "variants",
+            Column::Instances => "instances",
+            Column::Weights => "weights",
+            Column::Invocations => "invocations",
+            Column::Latency => "latency",
+            Column::Errors => "5xx",
+            Column::Cpu => "cpu",
+            Column::Changed => "changed",
+        }
+    }
+
+    /// Accepts the column key, a unique prefix of it, or a few aliases.
+    pub fn parse(s: &str) -> Option<Column> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.is_empty() {
+            return None;
+        }
+        let alias = match s.as_str() {
+            "inv" | "invocations/min" | "rpm" => Some(Column::Invocations),
+            "errors" | "err" | "5xx%" => Some(Column::Errors),
+            "inst" => Some(Column::Instances),
+            "lat" | "ms" => Some(Column::Latency),
+            "age" | "modified" | "last-change" => Some(Column::Changed),
+            _ => None,
+        };
+        if alias.is_some() {
+            return alias;
+        }
+        let matches: Vec<Column> = Self::ALL.into_iter().filter(|c| c.key().starts_with(&s)).collect();
+        (matches.len() == 1).then(|| matches[0])
+    }
+
+    /// Numeric columns sort high-to-low first: the busiest or worst on top.
+    pub fn default_descending(self) -> bool {
+        !matches!(self, Column::Name | Column::Status | Column::Changed)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortSpec {
+    pub column: Column,
+    pub descending: bool,
+}
+
+/// Session facts shown in the header.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub demo: bool,
+    pub read_only: bool,
+}
+
+/// The whole state of the console.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The injected clock's time at the last action (render never reads a clock).
+    pub now: Timestamp,
+    pub session: SessionInfo,
+    pub identity: Option<Identity>,
+    pub endpoints: Vec<Endpoint>,
+    /// Endpoint name → error of its last describe (the rest of the fleet is still shown).
+    pub endpoint_errors: BTreeMap<String, BackendError>,
+    pub metrics: MetricsData,
+    pub autoscaling: AutoscalingData,
+    pub quotas: Vec<ServiceQuota>,
+    pub events: Vec<TrailEvent>,
+    pub panels: BTreeMap<Panel, PanelHealth>,
+    pub view: View,
+    pub overlay: Overlay,
+    pub input: Option<InputLine>,
+    pub filter: String,
+    pub sort: SortSpec,
+    /// Name of the selected endpoint (stable across refreshes and re-sorting).
+    pub selected: Option<String>,
+    /// Selected variant row in the detail view.
+    pub detail_selected: usize,
+    pub size: (u16, u16),
+    pub notice: Option<Notice>,
+    pub keymap: Keymap,
+    pub should_quit: bool,
+    /// Something visible changed since the last draw.
+    pub dirty: bool,
+}
+
+impl AppState {
+    pub fn new(session: SessionInfo, now: Timestamp) -> Self {
+        AppState {
+            now,
+            session,
+            identity: None,
+            endpoints: Vec::new(),
+            endpoint_errors: BTreeMap::new(),
+            metrics: MetricsData::default(),
+            autoscaling: AutoscalingData::default(),
+            quotas: Vec::new(),
+            events: Vec::new(),
+            panels: Panel::ALL.into_iter().map(|p| (p, PanelHealth::default())).collect(),
+            view: View::Endpoints,
+            overlay: Overlay::None,
+            input: None,
+            filter: String::new(),
+            sort: SortSpec { column: Column::Name, descending: false },
+            selected: None,
+            detail_selected: 0,
+            size: (80, 24),
+            notice: None,
+            keymap: Keymap::default(),
+            should_quit: false,
+            dirty: true,
+        }
+    }
+
+    pub fn health(&self, panel: Panel) -> &PanelHealth {
+        static EMPTY: std::sync::OnceLock<PanelHealth> = std::sync::OnceLock::new();
+        self.panels.get(&panel).unwrap_or_else(|| EMPTY.get_or_init(PanelHealth::default))
+    }
+
+    pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
+        self.endpoints.iter().find(|e| e.name == name)
+    }
+
+    pub fn variant_metrics(&self, endpoint: &str, variant: &str) -> Option<&VariantMetrics> {
+        self.metrics.latest.get(&(endpoint.to_string(), variant.to_string()))
+    }
+
+    /// Figures of one endpoint row (aggregated over its variants).
+    pub fn figures(&self, endpoint: &Endpoint) -> EndpointFigures {
+        figures::endpoint_figures(endpoint, &self.metrics.latest)
+    }
+
+    /// Endpoints that pass the filter, in the current sort order.
+    pub fn visible_endpoints(&self) -> Vec<&Endpoint> {
+        let needle = self.filter.to_lowercase();
+        let mut rows: Vec<&Endpoint> = self
+            .endpoints
+            .iter()
+            .filter(|e| needle.is_empty() || figures::matches_filter(e, &needle))
+            .collect();
+        figures::sort_endpoints(&mut rows, self.sort, &self.metrics.latest);
+        rows
+    }
+
+    /// Index of the selection among the visible rows (0 when unset or filtered out).
+    pub fn selected_index(&self) -> usize {
+        let rows = self.visible_endpoints();
+        self.selected
+            .as_ref()
+            .and_then(|name| rows.iter().position(|e| &e.name == name))
+            .unwrap_or(0)
+    }
+
+    /// The endpoint the selection points at, if any row is visible.
+    pub fn selected_endpoint(&self) -> Option<&Endpoint> {
+        let rows = self.visible_endpoints();
+        rows.get(self.selected_index()).copied()
+    }
+
+    /// The endpoint the detail view shows, if it is open.
+    pub fn detail_endpoint(&self) -> Option<&str> {
+        match &self.view {
+            View::Detail { endpoint } => Some(endpoint),
+            View::Endpoints => None,
+        }
+    }
+
+    /// Instances in use per instance type, summed over every endpoint (quota usage).
+    pub fn instance_usage(&self) -> BTreeMap<String, u32> {
+        figures::instance_usage(&self.endpoints)
+    }
+}

@@ -1,0 +1,376 @@
+//! `update`: the pure state transition. No I/O; side effects are returned as `Command`s.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::action::{Action, Command, Panel, PanelData, Polled};
+use super::command_line::{self, CommandLine};
+use super::keymap::Scope;
+use super::state::{AppState, Column, InputKind, InputLine, Notice, NoticeLevel, Overlay, View};
+use crate::domain::Timestamp;
+
+/// How long a footer notice stays up.
+const NOTICE_SECS: i64 = 6;
+
+/// Rows of chrome around the endpoints table (header, table header, borders, footer).
+const CHROME_ROWS: u16 = 6;
+
+/// Applies one action to the state and returns what the runtime should do.
+pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Command> {
+    let previous_second = state.now.timestamp();
+    state.now = now;
+    match action {
+        Action::Key(key) => return on_key(state, key, now),
+        Action::Tick => {
+            let expired = state.notice.as_ref().is_some_and(|n| (now - n.at).num_seconds() >= NOTICE_SECS);
+            if expired {
+                state.notice = None;
+            }
+            if expired || now.timestamp() != previous_second {
+                state.dirty = true;
+            }
+            return Vec::new();
+        }
+        Action::Resize(w, h) => {
+            state.size = (w, h);
+        }
+        Action::Polled(polled) => apply_polled(state, polled),
+        Action::PollStarted(panel) => {
+            if let Some(h) = state.panels.get_mut(&panel) {
+                h.refreshing = true;
+            }
+        }
+        Action::MoveDown => move_by(state, 1),
+        Action::MoveUp => move_by(state, -1),
+        Action::PageDown => move_by(state, page(state)),
+        Action::PageUp => move_by(state, -page(state)),
+        Action::Top => move_by(state, i64::MIN / 2),
+        Action::Bottom => move_by(state, i64::MAX / 2),
+        Action::Open => return open_selected(state),
+        Action::Back => return back(state),
+        Action::StartFilter => {
+            state.input = Some(InputLine { kind: InputKind::Filter, text: state.filter.clone() });
+        }
+        Action::StartCommand => {
+            state.input = Some(InputLine { kind: InputKind::Command, text: String::new() });
+        }
+        Action::ToggleHelp => {
+            state.overlay = match state.overlay {
+                Overlay::Help { .. } => Overlay::None,
+                Overlay::None => Overlay::Help { scroll: 0 },
+            };
+        }
+        Action::CycleSort => {
+            let i = Column::ALL.iter().position(|c| *c == state.sort.column).unwrap_or(0);
+            let column = Column::ALL[(i + 1) % Column::ALL.len()];
+            state.sort.column = column;
+            state.sort.descending = column.default_descending();
+            info(state, format!("sorted by {}", sort_label(state)), now);
+        }
+        Action::ReverseSort => {
+            state.sort.descending = !state.sort.descending;
+            info(state, format!("sorted by {}", sort_label(state)), now);
+        }
+        Action::Refresh => {
+            info(state, "refreshing every panel".into(), now);
+            state.dirty = true;
+            return vec![Command::Refresh(None)];
+        }
+        Action::Quit => {
+            if matches!(state.overlay, Overlay::Help { .. }) {
+                state.overlay = Overlay::None;
+            } else if matches!(state.view, View::Detail { .. }) {
+                return back(state);
+            } else {
+                return quit(state);
+            }
+        }
+        Action::ForceQuit => return quit(state),
+        Action::RunCommand(line) => return run_command(state, &line, now),
+    }
+    state.dirty = true;
+    Vec::new()
+}
+
+fn quit(state: &mut AppState) -> Vec<Command> {
+    state.should_quit = true;
+    state.dirty = true;
+    vec![Command::Quit]
+}
+
+fn info(state: &mut AppState, text: String, now: Timestamp) {
+    state.notice = Some(Notice { level: NoticeLevel::Info, text, at: now });
+}
+
+fn error(state: &mut AppState, text: String, now: Timestamp) {
+    state.notice = Some(Notice { level: NoticeLevel::Error, text, at: now });
+}
+
+fn sort_label(state: &AppState) -> String {
+    format!("{} {}", state.sort.column.key(), if state.sort.descending { "↓" } else { "↑" })
+}
+
+fn page(state: &AppState) -> i64 {
+    i64::from(state.size.1.saturating_sub(CHROME_ROWS).max(1))
+}
+
+fn scope(state: &AppState) -> Scope {
+    if matches!(state.overlay, Overlay::Help { .. }) {
+        Scope::Help
+    } else {
+        match state.view {
+            View::Endpoints => Scope::Endpoints,
+            View::Detail { .. } => Scope::Detail,
+        }
+    }
+}
+
+fn on_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Command> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    if state.input.is_some() && !ctrl_c {
+        return on_input_key(state, key, now);
+    }
+    // Scrolling help is handled here: its keys only close it.
+    if let Overlay::Help { scroll } = &mut state.overlay {
+        let delta: i32 = match key.code {
+            KeyCode::Char('j') | KeyCode::Down => 1,
+            KeyCode::Char('k') | KeyCode::Up => -1,
+            KeyCode::PageDown => 10,
+            KeyCode::PageUp => -10,
+            _ => 0,
+        };
+        if delta != 0 {
+            *scroll = (i32::from(*scroll) + delta).clamp(0, 500) as u16;
+            state.dirty = true;
+            return Vec::new();
+        }
+    }
+    match state.keymap.lookup(scope(state), &key) {
+        Some(action) => update(state, action.to_action(), now),
+        None => Vec::new(),
+    }
+}
+
+fn on_input_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Command> {
+    let Some(input) = state.input.as_mut() else { return Vec::new() };
+    state.dirty = true;
+    match key.code {
+        KeyCode::Esc => {
+            // Esc abandons the line; a filter being typed goes back to what it was.
+            state.input = None;
+        }
+        KeyCode::Enter => {
+            let line = state.input.take().expect("input present");
+            match line.kind {
+                InputKind::Filter => set_filter(state, line.text.trim().to_string()),
+                InputKind::Command => {
+                    if !line.text.trim().is_empty() {
+                        return run_command(state, &line.text, now);
+                    }
+                }
+            }
+        }
+        KeyCode::Backspace => {
+            if input.text.pop().is_none() {
+                state.input = None;
+            }
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            if input.text.chars().count() < 200 && !c.is_control() {
+                input.text.push(c);
+            }
+        }
+        _ => state.dirty = false,
+    }
+    Vec::new()
+}
+
+fn set_filter(state: &mut AppState, filter: String) {
+    state.filter = filter;
+    // Keep the selection if it is still visible; otherwise select the first visible row.
+    let rows = state.visible_endpoints();
+    let keep = state.selected.as_ref().is_some_and(|s| rows.iter().any(|e| &e.name == s));
+    if !keep {
+        state.selected = rows.first().map(|e| e.name.clone());
+    }
+}
+
+fn move_by(state: &mut AppState, delta: i64) {
+    match &state.view {
+        View::Endpoints => {
+            let rows = state.visible_endpoints();
+            if rows.is_empty() {
+                return;
+            }
+            let cur = state.selected_index() as i64;
+            let next = (cur.saturating_add(delta)).clamp(0, rows.len() as i64 - 1) as usize;
+            state.selected = Some(rows[next].name.clone());
+        }
+        View::Detail { endpoint } => {
+            let n = state.endpoint(endpoint).map_or(0, |e| e.variants.len());
+            if n > 0 {
+                let next = (state.detail_selected as i64).saturating_add(delta).clamp(0, n as i64 - 1);
+                state.detail_selected = next as usize;
+            }
+        }
+    }
+}
+
+fn open_selected(state: &mut AppState) -> Vec<Command> {
+    let Some(name) = state.selected_endpoint().map(|e| e.name.clone()) else {
+        return Vec::new();
+    };
+    open_detail(state, name)
+}
+
+fn open_detail(state: &mut AppState, name: String) -> Vec<Command> {
+    state.selected = Some(name.clone());
+    state.detail_selected = 0;
+    state.view = View::Detail { endpoint: name.clone() };
+    state.overlay = Overlay::None;
+    state.dirty = true;
+    vec![Command::Watch(Some(name))]
+}
+
+fn back(state: &mut AppState) -> Vec<Command> {
+    state.dirty = true;
+    if matches!(state.overlay, Overlay::Help { .. }) {
+        state.overlay = Overlay::None;
+        return Vec::new();
+    }
+    match state.view {
+        View::Detail { .. } => {
+            state.view = View::Endpoints;
+            vec![Command::Watch(None)]
+        }
+        View::Endpoints => {
+            if !state.filter.is_empty() {
+                set_filter(state, String::new());
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn run_command(state: &mut AppState, line: &str, now: Timestamp) -> Vec<Command> {
+    state.dirty = true;
+    match command_line::parse(line) {
+        Err(msg) => {
+            error(state, msg, now);
+            Vec::new()
+        }
+        Ok(CommandLine::Quit) => quit(state),
+        Ok(CommandLine::Help) => {
+            state.overlay = Overlay::Help { scroll: 0 };
+            Vec::new()
+        }
+        Ok(CommandLine::Refresh) => update(state, Action::Refresh, now),
+        Ok(CommandLine::Filter(text)) => {
+            state.view = View::Endpoints;
+            set_filter(state, text);
+            vec![Command::Watch(None)]
+        }
+        Ok(CommandLine::Sort { column, descending }) => {
+            state.sort.column = column;
+            state.sort.descending = descending.unwrap_or(column.default_descending());
+            info(state, format!("sorted by {}", sort_label(state)), now);
+            Vec::new()
+        }
+        Ok(CommandLine::Endpoints(None)) => {
+            let was_detail = matches!(state.view, View::Detail { .. });
+            state.view = View::Endpoints;
+            state.overlay = Overlay::None;
+            if was_detail { vec![Command::Watch(None)] } else { Vec::new() }
+        }
+        Ok(CommandLine::Endpoints(Some(name))) => {
+            if state.endpoint(&name).is_some() {
+                return open_detail(state, name);
+            }
+            // Accept a unique prefix or substring, as people type at 3 a.m.
+            let candidates: Vec<String> =
+                state.endpoints.iter().filter(|e| e.name.contains(&name)).map(|e| e.name.clone()).collect();
+            match candidates.as_slice() {
+                [one] => open_detail(state, one.clone()),
+                [] => {
+                    error(state, format!("no endpoint named `{name}` (press r to refresh the list)"), now);
+                    Vec::new()
+                }
+                many => {
+                    error(state, format!("`{name}` matches {} endpoints: {}", many.len(), many.join(", ")), now);
+                    Vec::new()
+                }
+            }
+        }
+    }
+}
+
+fn apply_polled(state: &mut AppState, polled: Polled) {
+    let Polled { panel, at, result, retry_in } = polled;
+    let health = state.panels.entry(panel).or_default();
+    health.refreshing = false;
+    match result {
+        Err(err) => {
+            health.error = Some(err);
+            health.error_at = Some(at);
+            health.retry_at = retry_in.and_then(|d| chrono::Duration::from_std(d).ok()).map(|d| at + d);
+        }
+        Ok(data) => {
+            debug_assert_eq!(data.panel(), panel);
+            health.last_ok = Some(at);
+            health.error = None;
+            health.error_at = None;
+            health.retry_at = None;
+            apply_data(state, data, at);
+        }
+    }
+}
+
+fn apply_data(state: &mut AppState, data: PanelData, at: Timestamp) {
+    match data {
+        PanelData::Identity(id) => state.identity = Some(id),
+        PanelData::Endpoints(mut data) => {
+            data.endpoints.sort_by(|a, b| a.name.cmp(&b.name));
+            // An endpoint whose describe failed this time keeps its last known description.
+            for name in data.failed.keys() {
+                if data.endpoints.iter().all(|e| &e.name != name) {
+                    if let Some(old) = state.endpoint(name).cloned() {
+                        data.endpoints.push(old);
+                    }
+                }
+            }
+            data.endpoints.sort_by(|a, b| a.name.cmp(&b.name));
+            state.endpoints = data.endpoints;
+            state.endpoint_errors = data.failed;
+            if let View::Detail { endpoint } = &state.view {
+                if state.endpoint(endpoint).is_none() {
+                    let gone = endpoint.clone();
+                    state.view = View::Endpoints;
+                    state.notice = Some(Notice {
+                        level: NoticeLevel::Warning,
+                        text: format!("endpoint {gone} no longer exists; back to the endpoints view"),
+                        at,
+                    });
+                }
+            }
+            if state.selected.as_ref().is_none_or(|s| state.endpoint(s).is_none()) {
+                let first = state.visible_endpoints().first().map(|e| e.name.clone());
+                state.selected = first;
+            }
+        }
+        PanelData::Metrics(m) => state.metrics = m,
+        PanelData::Autoscaling(a) => {
+            // Autoscaling polls may cover only some endpoints; merge.
+            state.autoscaling.config.extend(a.config);
+            state.autoscaling.activities.extend(a.activities);
+        }
+        PanelData::Quotas(q) => state.quotas = q,
+        PanelData::Events(e) => state.events = e,
+    }
+}
+
+/// Whether the panel's poll has failed since its last good data.
+pub fn is_stale(state: &AppState, panel: Panel) -> bool {
+    state.health(panel).error.is_some()
+}

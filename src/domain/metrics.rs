@@ -1,0 +1,225 @@
+//! CloudWatch metric names, units, statistics and the batch query shape.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+use super::Timestamp;
+
+/// CloudWatch namespace a metric lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Namespace {
+    /// `AWS/SageMaker`: invocation metrics.
+    Invocations,
+    /// `/aws/sagemaker/Endpoints`: instance utilization metrics.
+    Instances,
+}
+
+impl Namespace {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Namespace::Invocations => "AWS/SageMaker",
+            Namespace::Instances => "/aws/sagemaker/Endpoints",
+        }
+    }
+}
+
+/// Unit CloudWatch reports a metric in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MetricUnit {
+    Count,
+    Microseconds,
+    Percent,
+}
+
+/// The endpoint metrics sagetop reads (real CloudWatch names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum MetricName {
+    Invocations,
+    InvocationsPerInstance,
+    ModelLatency,
+    OverheadLatency,
+    Invocation4XXErrors,
+    Invocation5XXErrors,
+    CPUUtilization,
+    MemoryUtilization,
+    DiskUtilization,
+    GPUUtilization,
+    GPUMemoryUtilization,
+}
+
+impl MetricName {
+    pub const ALL: [MetricName; 11] = [
+        MetricName::Invocations,
+        MetricName::InvocationsPerInstance,
+        MetricName::ModelLatency,
+        MetricName::OverheadLatency,
+        MetricName::Invocation4XXErrors,
+        MetricName::Invocation5XXErrors,
+        MetricName::CPUUtilization,
+        MetricName::MemoryUtilization,
+        MetricName::DiskUtilization,
+        MetricName::GPUUtilization,
+        MetricName::GPUMemoryUtilization,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricName::Invocations => "Invocations",
+            MetricName::InvocationsPerInstance => "InvocationsPerInstance",
+            MetricName::ModelLatency => "ModelLatency",
+            MetricName::OverheadLatency => "OverheadLatency",
+            MetricName::Invocation4XXErrors => "Invocation4XXErrors",
+            MetricName::Invocation5XXErrors => "Invocation5XXErrors",
+            MetricName::CPUUtilization => "CPUUtilization",
+            MetricName::MemoryUtilization => "MemoryUtilization",
+            MetricName::DiskUtilization => "DiskUtilization",
+            MetricName::GPUUtilization => "GPUUtilization",
+            MetricName::GPUMemoryUtilization => "GPUMemoryUtilization",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
+    pub fn namespace(self) -> Namespace {
+        match self {
+            MetricName::CPUUtilization
+            | MetricName::MemoryUtilization
+            | MetricName::DiskUtilization
+            | MetricName::GPUUtilization
+            | MetricName::GPUMemoryUtilization => Namespace::Instances,
+            _ => Namespace::Invocations,
+        }
+    }
+
+    pub fn unit(self) -> MetricUnit {
+        match self {
+            MetricName::ModelLatency | MetricName::OverheadLatency => MetricUnit::Microseconds,
+            MetricName::Invocations
+            | MetricName::InvocationsPerInstance
+            | MetricName::Invocation4XXErrors
+            | MetricName::Invocation5XXErrors => MetricUnit::Count,
+            _ => MetricUnit::Percent,
+        }
+    }
+
+    /// Only GPU instances publish these.
+    pub fn is_gpu(self) -> bool {
+        matches!(self, MetricName::GPUUtilization | MetricName::GPUMemoryUtilization)
+    }
+}
+
+impl std::fmt::Display for MetricName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// CloudWatch statistic requested for a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Statistic {
+    Sum,
+    Average,
+    Maximum,
+    Minimum,
+    SampleCount,
+    /// The extended statistic `p99`.
+    P99,
+}
+
+impl Statistic {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Statistic::Sum => "Sum",
+            Statistic::Average => "Average",
+            Statistic::Maximum => "Maximum",
+            Statistic::Minimum => "Minimum",
+            Statistic::SampleCount => "SampleCount",
+            Statistic::P99 => "p99",
+        }
+    }
+}
+
+/// One series: a metric of one variant of one endpoint under one statistic.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SeriesKey {
+    pub endpoint: String,
+    pub variant: String,
+    pub metric: MetricName,
+    pub stat: Statistic,
+}
+
+impl SeriesKey {
+    pub fn new(endpoint: &str, variant: &str, metric: MetricName, stat: Statistic) -> Self {
+        SeriesKey { endpoint: endpoint.to_string(), variant: variant.to_string(), metric, stat }
+    }
+}
+
+/// A batch query for many series over one window (one `GetMetricData` call or more).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricQuery {
+    pub series: Vec<SeriesKey>,
+    /// Inclusive start of the window.
+    pub start: Timestamp,
+    /// Exclusive end of the window.
+    pub end: Timestamp,
+    /// Aggregation period; a multiple of 60 s.
+    #[serde(with = "secs")]
+    pub period: Duration,
+}
+
+/// One datapoint: the start of its period and the value in the metric's own unit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Datapoint {
+    pub at: Timestamp,
+    pub value: f64,
+}
+
+/// Datapoints of one series, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricSeries {
+    pub key: SeriesKey,
+    pub points: Vec<Datapoint>,
+}
+
+impl MetricSeries {
+    pub fn latest(&self) -> Option<Datapoint> {
+        self.points.last().copied()
+    }
+}
+
+/// Microseconds (CloudWatch's latency unit) to milliseconds (what people read).
+pub fn micros_to_ms(us: f64) -> f64 {
+    us / 1000.0
+}
+
+mod secs {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_secs())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::from_secs(u64::deserialize(d)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_namespaces_and_units_match_cloudwatch() {
+        assert_eq!(MetricName::ModelLatency.namespace().as_str(), "AWS/SageMaker");
+        assert_eq!(MetricName::CPUUtilization.namespace().as_str(), "/aws/sagemaker/Endpoints");
+        assert_eq!(MetricName::OverheadLatency.unit(), MetricUnit::Microseconds);
+        assert_eq!(MetricName::GPUMemoryUtilization.unit(), MetricUnit::Percent);
+        for m in MetricName::ALL {
+            assert_eq!(MetricName::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(micros_to_ms(12_500.0), 12.5);
+    }
+}

@@ -1,0 +1,6 @@
+//! sagetop: a terminal operations console for SageMaker real-time endpoints.
+
+pub mod boundary;
+pub mod clock;
+pub mod app;
+pub mod domain;
