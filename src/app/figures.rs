@@ -113,7 +113,7 @@ pub fn sort_endpoints(rows: &mut [&Endpoint], sort: SortSpec, latest: &BTreeMap<
         let fa = &figs[a.name.as_str()];
         let fb = &figs[b.name.as_str()];
         let primary = match sort.column {
-            Column::Name => Ordering::Equal,
+            Column::Name => a.name.cmp(&b.name),
             Column::Status => status_rank(a.status).cmp(&status_rank(b.status)),
             Column::Variants => a.variants.len().cmp(&b.variants.len()),
             Column::Instances => a.current_instances().cmp(&b.current_instances()),

@@ -1,0 +1,273 @@
+//! Fetching the fleet through the boundary: one function per panel, shared by the pollers,
+//! `sagetop snapshot` and the test fixtures.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures::StreamExt;
+
+use crate::app::action::{AutoscalingData, EndpointsData, MetricsData, VariantMetrics};
+use crate::app::state::SessionInfo;
+use crate::app::{Action, AppState, Panel, PanelData, Polled, update};
+use crate::boundary::{Backend, BackendError, BackendResult};
+use crate::clock::Clock;
+use crate::domain::*;
+
+/// Describe calls in flight at once while listing the fleet.
+const DESCRIBE_CONCURRENCY: usize = 8;
+
+/// Window of the "latest figures" metrics query: the last few complete minutes.
+pub const LATEST_WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// Period of every metrics query for the live tables.
+pub const METRIC_PERIOD: Duration = Duration::from_secs(60);
+
+/// Scaling activities kept per endpoint.
+pub const ACTIVITIES_PER_ENDPOINT: usize = 10;
+
+/// Instance families with GPUs (publish GPUUtilization / GPUMemoryUtilization).
+pub fn is_gpu_instance(instance_type: &str) -> bool {
+    let family = instance_type.strip_prefix("ml.").unwrap_or(instance_type);
+    let family = family.split('.').next().unwrap_or("");
+    ["g4dn", "g5", "g6", "g6e", "p2", "p3", "p3dn", "p4d", "p4de", "p5", "p5e"].contains(&family)
+}
+
+/// Metrics and statistics polled for one variant.
+pub fn variant_series(endpoint: &str, variant: &Variant) -> Vec<SeriesKey> {
+    use MetricName as M;
+    use Statistic as S;
+    let mut specs = vec![
+        (M::Invocations, S::Sum),
+        (M::ModelLatency, S::Average),
+        (M::ModelLatency, S::P99),
+        (M::OverheadLatency, S::Average),
+        (M::Invocation4XXErrors, S::Sum),
+        (M::Invocation5XXErrors, S::Sum),
+    ];
+    if variant.serverless.is_none() {
+        specs.extend([
+            (M::InvocationsPerInstance, S::Sum),
+            (M::CPUUtilization, S::Average),
+            (M::MemoryUtilization, S::Average),
+            (M::DiskUtilization, S::Average),
+        ]);
+        if variant.instance_type.as_deref().is_some_and(is_gpu_instance) {
+            specs.extend([(M::GPUUtilization, S::Average), (M::GPUMemoryUtilization, S::Average)]);
+        }
+    }
+    specs.into_iter().map(|(m, s)| SeriesKey::new(endpoint, &variant.name, m, s)).collect()
+}
+
+/// The account and caller.
+pub async fn fetch_identity(backend: &dyn Backend) -> BackendResult<Identity> {
+    backend.identity().await
+}
+
+/// Lists every endpoint and describes each. An endpoint deleted between list and describe is
+/// dropped; any other describe failure is reported per endpoint while the rest are kept.
+pub async fn fetch_endpoints(backend: &dyn Backend) -> BackendResult<EndpointsData> {
+    let summaries = backend.list_endpoints().await?;
+    let results: Vec<(String, BackendResult<Endpoint>)> = futures::stream::iter(summaries)
+        .map(|s| async move {
+            let r = backend.describe_endpoint(&s.name).await;
+            (s.name, r)
+        })
+        .buffer_unordered(DESCRIBE_CONCURRENCY)
+        .collect()
+        .await;
+    let mut data = EndpointsData::default();
+    let mut first_error = None;
+    for (name, r) in results {
+        match r {
+            Ok(e) => data.endpoints.push(e),
+            Err(BackendError::NotFound { .. }) => {}
+            Err(e) => {
+                first_error.get_or_insert_with(|| e.clone());
+                data.failed.insert(name, e);
+            }
+        }
+    }
+    // Nothing described at all: the panel failed (e.g. DescribeEndpoint denied).
+    if data.endpoints.is_empty() {
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+    }
+    data.endpoints.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(data)
+}
+
+/// Start of the minute containing `t`.
+pub fn minute_floor(t: Timestamp) -> Timestamp {
+    let secs = t.timestamp() - t.timestamp().rem_euclid(60);
+    chrono::DateTime::from_timestamp(secs, 0).unwrap_or(t)
+}
+
+/// The newest datapoints of every variant of `endpoints`, in one batch query.
+pub async fn fetch_metrics(backend: &dyn Backend, endpoints: &[Endpoint], now: Timestamp) -> BackendResult<MetricsData> {
+    let series: Vec<SeriesKey> =
+        endpoints.iter().flat_map(|e| e.variants.iter().flat_map(|v| variant_series(&e.name, v))).collect();
+    if series.is_empty() {
+        return Ok(MetricsData::default());
+    }
+    let end = minute_floor(now);
+    let start = end - chrono::Duration::from_std(LATEST_WINDOW).expect("window fits");
+    let query = MetricQuery { series, start, end, period: METRIC_PERIOD };
+    let result = backend.get_metrics(&query).await?;
+    Ok(MetricsData { latest: latest_figures(&result), series: result })
+}
+
+/// Folds series into per-variant latest figures (latency converted from µs to ms).
+pub fn latest_figures(series: &[MetricSeries]) -> BTreeMap<(String, String), VariantMetrics> {
+    let mut out: BTreeMap<(String, String), VariantMetrics> = BTreeMap::new();
+    for s in series {
+        let Some(p) = s.latest() else { continue };
+        let m = out.entry((s.key.endpoint.clone(), s.key.variant.clone())).or_default();
+        m.at = Some(m.at.map_or(p.at, |a| a.max(p.at)));
+        let v = Some(p.value);
+        let ms = Some(micros_to_ms(p.value));
+        match (s.key.metric, s.key.stat) {
+            (MetricName::Invocations, Statistic::Sum) => m.invocations_per_min = v,
+            (MetricName::InvocationsPerInstance, Statistic::Sum) => m.invocations_per_instance = v,
+            (MetricName::ModelLatency, Statistic::Average) => m.model_latency_ms = ms,
+            (MetricName::ModelLatency, Statistic::P99) => m.model_latency_p99_ms = ms,
+            (MetricName::OverheadLatency, Statistic::Average) => m.overhead_latency_ms = ms,
+            (MetricName::Invocation4XXErrors, Statistic::Sum) => m.errors_4xx = v,
+            (MetricName::Invocation5XXErrors, Statistic::Sum) => m.errors_5xx = v,
+            (MetricName::CPUUtilization, Statistic::Average) => m.cpu = v,
+            (MetricName::MemoryUtilization, Statistic::Average) => m.memory = v,
+            (MetricName::DiskUtilization, Statistic::Average) => m.disk = v,
+            (MetricName::GPUUtilization, Statistic::Average) => m.gpu = v,
+            (MetricName::GPUMemoryUtilization, Statistic::Average) => m.gpu_memory = v,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Autoscaling configuration and recent activities of the named endpoints.
+pub async fn fetch_autoscaling(backend: &dyn Backend, endpoints: &[String]) -> BackendResult<AutoscalingData> {
+    let results: Vec<(String, BackendResult<(Vec<VariantAutoscaling>, Vec<ScalingActivity>)>)> =
+        futures::stream::iter(endpoints.iter().cloned())
+            .map(|name| async move {
+                let r = async {
+                    let config = backend.describe_autoscaling(&name).await?;
+                    let activities = backend.scaling_activities(&name, ACTIVITIES_PER_ENDPOINT).await?;
+                    Ok((config, activities))
+                }
+                .await;
+                (name, r)
+            })
+            .buffer_unordered(DESCRIBE_CONCURRENCY)
+            .collect()
+            .await;
+    let mut data = AutoscalingData::default();
+    for (name, r) in results {
+        match r {
+            Ok((config, activities)) => {
+                data.config.insert(name.clone(), config);
+                data.activities.insert(name, activities);
+            }
+            Err(BackendError::NotFound { .. }) => {}
+            // Access denied, throttling…: the whole panel reports it.
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(data)
+}
+
+/// SageMaker service quotas.
+pub async fn fetch_quotas(backend: &dyn Backend) -> BackendResult<Vec<ServiceQuota>> {
+    let mut q = backend.list_quotas().await?;
+    q.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(q)
+}
+
+/// The newest page of SageMaker management events.
+pub async fn fetch_events(backend: &dyn Backend) -> BackendResult<Vec<TrailEvent>> {
+    let page = backend
+        .lookup_events(&EventQuery { max_results: MAX_EVENTS_PER_PAGE, ..EventQuery::default() })
+        .await?;
+    Ok(page.events)
+}
+
+/// Polls one panel. `endpoints` is the fleet as last seen (metrics and autoscaling need it);
+/// `only` narrows autoscaling to one endpoint (the one on screen).
+pub async fn poll_panel(
+    backend: &dyn Backend,
+    panel: Panel,
+    endpoints: &[Endpoint],
+    only: Option<&str>,
+    now: Timestamp,
+) -> BackendResult<PanelData> {
+    Ok(match panel {
+        Panel::Identity => PanelData::Identity(fetch_identity(backend).await?),
+        Panel::Endpoints => PanelData::Endpoints(fetch_endpoints(backend).await?),
+        Panel::Metrics => PanelData::Metrics(fetch_metrics(backend, endpoints, now).await?),
+        Panel::Autoscaling => {
+            let names: Vec<String> = match only {
+                Some(one) => vec![one.to_string()],
+                None => endpoints.iter().map(|e| e.name.clone()).collect(),
+            };
+            PanelData::Autoscaling(fetch_autoscaling(backend, &names).await?)
+        }
+        Panel::Quotas => PanelData::Quotas(fetch_quotas(backend).await?),
+        Panel::Events => PanelData::Events(fetch_events(backend).await?),
+    })
+}
+
+/// Fetches every panel once (endpoints first) and applies the results through `update`,
+/// exactly as the pollers' snapshots are applied. Used by `snapshot`, screenshots and tests.
+pub async fn prime_state(backend: &dyn Backend, clock: &dyn Clock, session: SessionInfo) -> AppState {
+    let mut state = AppState::new(session, clock.now());
+    for panel in [Panel::Identity, Panel::Endpoints, Panel::Metrics, Panel::Autoscaling, Panel::Quotas, Panel::Events] {
+        let endpoints = state.endpoints.clone();
+        let result = poll_panel(backend, panel, &endpoints, None, clock.now()).await;
+        let at = clock.now();
+        update(&mut state, Action::Polled(Polled { panel, at, result, retry_in: None }), at);
+    }
+    state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gpu_families_are_recognised() {
+        assert!(is_gpu_instance("ml.g5.12xlarge"));
+        assert!(is_gpu_instance("ml.g4dn.xlarge"));
+        assert!(is_gpu_instance("ml.p4d.24xlarge"));
+        assert!(!is_gpu_instance("ml.m5.xlarge"));
+        assert!(!is_gpu_instance("ml.inf2.xlarge"));
+    }
+
+    #[test]
+    fn minute_floor_truncates() {
+        let t = crate::clock::fixture_epoch() + chrono::Duration::seconds(125);
+        assert_eq!((minute_floor(t) - crate::clock::fixture_epoch()).num_seconds(), 120);
+    }
+
+    #[test]
+    fn latest_figures_convert_microseconds_and_take_newest_point() {
+        let t0 = crate::clock::fixture_epoch();
+        let p = |s: i64, v: f64| Datapoint { at: t0 + chrono::Duration::seconds(s), value: v };
+        let series = vec![
+            MetricSeries {
+                key: SeriesKey::new("ep", "v1", MetricName::ModelLatency, Statistic::Average),
+                points: vec![p(0, 9_000.0), p(60, 12_500.0)],
+            },
+            MetricSeries {
+                key: SeriesKey::new("ep", "v1", MetricName::Invocations, Statistic::Sum),
+                points: vec![p(60, 840.0)],
+            },
+            MetricSeries { key: SeriesKey::new("ep", "v1", MetricName::GPUUtilization, Statistic::Average), points: vec![] },
+        ];
+        let latest = latest_figures(&series);
+        let m = &latest[&("ep".to_string(), "v1".to_string())];
+        assert_eq!(m.model_latency_ms, Some(12.5));
+        assert_eq!(m.invocations_per_min, Some(840.0));
+        assert_eq!(m.gpu, None);
+        assert_eq!(m.at, Some(t0 + chrono::Duration::seconds(60)));
+    }
+}

@@ -1,0 +1,164 @@
+//! The interactive console: terminal setup and restore, the event loop that feeds `update`,
+//! redraws only when something changed (at most ~30 frames a second), and clean shutdown.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::app::{Action, AppState, Command, update};
+use crate::boundary::SharedBackend;
+use crate::clock::SharedClock;
+use crate::poll::{PollIntervals, Pollers};
+use crate::theme::Theme;
+
+/// Shortest time between two frames (about 30 frames a second).
+const FRAME_INTERVAL: Duration = Duration::from_millis(33);
+
+/// How often time-dependent labels (ages) are re-evaluated.
+const TICK_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Everything the console needs to run.
+pub struct Console {
+    pub backend: SharedBackend,
+    pub clock: SharedClock,
+    pub state: AppState,
+    pub theme: Theme,
+    pub intervals: PollIntervals,
+    pub seed: u64,
+    pub log_path: Option<PathBuf>,
+}
+
+/// How the console ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSummary {
+    pub redraws: u64,
+}
+
+/// Runs the console until the user quits or a termination signal arrives.
+/// The terminal is restored on every exit path, including panics.
+pub async fn run(console: Console) -> std::io::Result<RunSummary> {
+    let Console { backend, clock, mut state, theme, intervals, seed, log_path } = console;
+    let mut terminal = ratatui::try_init()?;
+    install_panic_note(log_path);
+    let size = terminal.size()?;
+    update(&mut state, Action::Resize(size.width, size.height), clock.now());
+
+    let (tx, mut rx) = mpsc::channel::<Action>(256);
+    let pollers = Pollers::spawn(backend, clock.clone(), intervals, tx, seed);
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(TICK_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut signals = Signals::new();
+    let mut redraws: u64 = 0;
+    let mut last_draw: Option<Instant> = None;
+
+    loop {
+        if state.dirty {
+            let ready = last_draw.is_none_or(|t| t.elapsed() >= FRAME_INTERVAL);
+            if ready {
+                terminal.draw(|f| crate::ui::render(f, &state, &theme))?;
+                state.dirty = false;
+                redraws += 1;
+                last_draw = Some(Instant::now());
+            }
+        }
+        let frame_due = last_draw.map_or(Duration::ZERO, |t| FRAME_INTERVAL.saturating_sub(t.elapsed()));
+        let action = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(key))) => Some(Action::Key(key)),
+                Some(Ok(Event::Resize(w, h))) => Some(Action::Resize(w, h)),
+                Some(Ok(_)) => None,
+                Some(Err(e)) => {
+                    tracing::error!(error = %e, "terminal input failed");
+                    Some(Action::ForceQuit)
+                }
+                None => Some(Action::ForceQuit),
+            },
+            msg = rx.recv() => msg,
+            _ = tick.tick() => Some(Action::Tick),
+            _ = tokio::time::sleep(frame_due), if state.dirty => None,
+            sig = signals.next() => {
+                tracing::info!(signal = sig, "quitting on signal");
+                Some(Action::ForceQuit)
+            }
+        };
+        if let Some(action) = action {
+            for cmd in update(&mut state, action, clock.now()) {
+                match cmd {
+                    Command::Quit => {}
+                    Command::Refresh(panel) => pollers.refresh(panel),
+                    Command::Watch(endpoint) => pollers.watch(endpoint),
+                }
+            }
+        }
+        if state.should_quit {
+            break;
+        }
+    }
+    pollers.shutdown().await;
+    drop(terminal);
+    ratatui::try_restore()?;
+    tracing::info!(redraws, "console closed");
+    Ok(RunSummary { redraws })
+}
+
+/// After ratatui's hook restores the terminal and prints the panic, say where the log is.
+fn install_panic_note(log_path: Option<PathBuf>) {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        previous(info);
+        tracing::error!(panic = %info, "sagetop panicked");
+        match &log_path {
+            Some(p) => eprintln!("sagetop crashed; the log is at {}", p.display()),
+            None => eprintln!("sagetop crashed (logging was off)"),
+        }
+    }));
+}
+
+/// SIGTERM, SIGHUP and SIGINT as one stream (Ctrl-C in raw mode arrives as a key instead).
+struct Signals {
+    #[cfg(unix)]
+    inner: Vec<(tokio::signal::unix::Signal, &'static str)>,
+}
+
+impl Signals {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let inner = [
+                (SignalKind::terminate(), "SIGTERM"),
+                (SignalKind::hangup(), "SIGHUP"),
+                (SignalKind::interrupt(), "SIGINT"),
+            ]
+            .into_iter()
+            .filter_map(|(k, n)| signal(k).ok().map(|s| (s, n)))
+            .collect();
+            Signals { inner }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            if self.inner.is_empty() {
+                return std::future::pending().await;
+            }
+            let futs = self.inner.iter_mut().map(|(s, n)| {
+                let n = *n;
+                Box::pin(async move {
+                    s.recv().await;
+                    n
+                })
+            });
+            futures::future::select_all(futs).await.0
+        }
+        #[cfg(not(unix))]
+        std::future::pending().await
+    }
+}

@@ -1,0 +1,151 @@
+//! Start-up: logging, the backend (simulated or AWS), then the console, `snapshot` or
+//! `screenshots`. Every failure becomes a message and an exit status, never a panic.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::app::state::SessionInfo;
+use crate::app::AppState;
+use crate::boundary::{ReadOnly, SharedBackend};
+use crate::cli::{Cli, Cmd};
+use crate::clock::{ScaledClock, SharedClock, SystemClock};
+use crate::poll::PollIntervals;
+use crate::runtime::{Console, run};
+use crate::sim::SimAccount;
+use crate::snapshot::FleetSnapshot;
+use crate::theme::Theme;
+
+/// Exit status for bad usage or configuration (missing credentials, bad flags).
+pub const EXIT_USAGE: u8 = 2;
+
+pub fn main(cli: Cli) -> ExitCode {
+    let log_path = cli.log_file.clone().unwrap_or_else(crate::logging::default_log_path);
+    let interactive = cli.command.is_none();
+    // Logging failures are not fatal; the console says nothing on the terminal about them.
+    let (_guard, log_path) = match crate::logging::init(&log_path, &cli.log_level) {
+        Ok(g) => (Some(g), Some(log_path)),
+        Err(msg) => {
+            if !interactive || msg.starts_with("bad --log-level") {
+                eprintln!("sagetop: {msg}");
+            }
+            if msg.starts_with("bad --log-level") {
+                return ExitCode::from(EXIT_USAGE);
+            }
+            (None, None)
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sagetop: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(async_main(cli, log_path))
+}
+
+struct Source {
+    backend: SharedBackend,
+    clock: SharedClock,
+    session: SessionInfo,
+    intervals: PollIntervals,
+}
+
+fn open_source(cli: &Cli) -> Result<Source, String> {
+    let s = &cli.source;
+    if !s.demo {
+        return Err(
+            "the AWS backend is not part of this build yet; run `sagetop --demo` for the simulated account".into(),
+        );
+    }
+    let clock: SharedClock = if (s.demo_speed - 1.0).abs() < f64::EPSILON {
+        Arc::new(SystemClock)
+    } else {
+        Arc::new(ScaledClock::new(chrono::Utc::now(), s.demo_speed))
+    };
+    let sim = Arc::new(SimAccount::with_extra_endpoints(s.seed, clock.clone(), s.demo_endpoints));
+    let backend: SharedBackend = if cli.read_only { Arc::new(ReadOnly(sim)) } else { sim };
+    Ok(Source {
+        backend,
+        clock,
+        session: SessionInfo { profile: None, region: Some("us-east-1".into()), demo: true, read_only: cli.read_only },
+        intervals: PollIntervals::demo(),
+    })
+}
+
+async fn async_main(cli: Cli, log_path: Option<std::path::PathBuf>) -> ExitCode {
+    if let Some(Cmd::Screenshots { out }) = &cli.command {
+        return match crate::screenshots::write_all(out).await {
+            Ok(files) => {
+                for f in files {
+                    println!("{}", f.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("sagetop: cannot write screenshots to {}: {e}", out.display());
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let source = match open_source(&cli) {
+        Ok(s) => s,
+        Err(msg) => {
+            eprintln!("sagetop: {msg}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    match &cli.command {
+        Some(Cmd::Snapshot { json: _ }) => snapshot(source).await,
+        Some(Cmd::Screenshots { .. }) => unreachable!("handled above"),
+        None => console(source, log_path).await,
+    }
+}
+
+async fn snapshot(source: Source) -> ExitCode {
+    let state = crate::fleet::prime_state(source.backend.as_ref(), source.clock.as_ref(), source.session).await;
+    let snap = FleetSnapshot::from_state(&state);
+    let text = match serde_json::to_string_pretty(&snap) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("sagetop: cannot encode the snapshot: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{text}").is_err() {
+        return ExitCode::FAILURE;
+    }
+    if FleetSnapshot::endpoints_read(&state) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+async fn console(source: Source, log_path: Option<std::path::PathBuf>) -> ExitCode {
+    let state = AppState::new(source.session, source.clock.now());
+    let conflicts = state.keymap.conflicts();
+    if !conflicts.is_empty() {
+        for c in conflicts {
+            eprintln!("sagetop: keymap: {c}");
+        }
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let console = Console {
+        backend: source.backend,
+        clock: source.clock,
+        state,
+        theme: Theme::default_theme(),
+        intervals: source.intervals,
+        seed: 0x5a6e_7a09,
+        log_path,
+    };
+    match run(console).await {
+        Ok(summary) => {
+            tracing::info!(redraws = summary.redraws, "bye");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sagetop: terminal error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
