@@ -4,3 +4,8 @@ pub mod boundary;
 pub mod clock;
 pub mod app;
 pub mod domain;
+pub mod fleet;
+pub mod poll;
+pub mod snapshot;
+pub mod cli;
+pub mod logging;
