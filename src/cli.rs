@@ -23,6 +23,22 @@ pub struct Cli {
     #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
     pub log_level: String,
 
+    /// Config file (default: $XDG_CONFIG_HOME/sagetop/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Theme: a name from themes/ (default, mono, …) or a path to a theme file.
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+
+    /// Enable the mouse (off by default so terminals keep text selection).
+    #[arg(long, global = true)]
+    pub mouse: bool,
+
+    /// Plain dots instead of braille in charts (fonts without braille).
+    #[arg(long, global = true)]
+    pub no_braille: bool,
+
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -72,6 +88,34 @@ pub enum Cmd {
         #[arg(long, default_value = "screenshots", value_name = "DIR")]
         out: PathBuf,
     },
+    /// Config file helpers.
+    Config {
+        /// Print a commented default config file.
+        #[arg(long)]
+        default: bool,
+        /// Print where sagetop looks for its config file.
+        #[arg(long)]
+        path: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from this command line's definition.
+    Man,
+}
+
+/// Writes the completion script for `shell` to `out`.
+pub fn write_completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut cmd, "sagetop", out);
+}
+
+/// Writes the man page to `out`.
+pub fn write_man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    clap_mangen::Man::new(cmd).render(out)
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {
@@ -90,6 +134,22 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn completions_and_man_page_come_from_the_definition() {
+        for shell in [clap_complete::Shell::Bash, clap_complete::Shell::Zsh, clap_complete::Shell::Fish] {
+            let mut out = Vec::new();
+            write_completions(shell, &mut out);
+            let text = String::from_utf8(out).unwrap();
+            assert!(text.contains("demo-speed"), "{shell:?} completion lacks --demo-speed");
+            assert!(text.contains("snapshot"), "{shell:?} completion lacks the snapshot subcommand");
+        }
+        let mut man = Vec::new();
+        write_man(&mut man).unwrap();
+        let man = String::from_utf8(man).unwrap();
+        assert!(man.contains(".TH sagetop"), "roff title");
+        assert!(man.contains("read\\-only"), "flags documented");
     }
 
     #[test]

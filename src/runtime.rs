@@ -26,6 +26,8 @@ pub struct Console {
     pub clock: SharedClock,
     pub state: AppState,
     pub theme: Theme,
+    /// Capture the mouse (off by default: terminals keep text selection).
+    pub mouse: bool,
     pub intervals: PollIntervals,
     pub seed: u64,
     pub log_path: Option<PathBuf>,
@@ -40,8 +42,11 @@ pub struct RunSummary {
 /// Runs the console until the user quits or a termination signal arrives.
 /// The terminal is restored on every exit path, including panics.
 pub async fn run(console: Console) -> std::io::Result<RunSummary> {
-    let Console { backend, clock, mut state, theme, intervals, seed, log_path } = console;
+    let Console { backend, clock, mut state, theme, mouse, intervals, seed, log_path } = console;
     let mut terminal = ratatui::try_init()?;
+    if mouse {
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
     install_panic_note(log_path);
     let size = terminal.size()?;
     update(&mut state, Action::Resize(size.width, size.height), clock.now());
@@ -99,6 +104,9 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
         }
     }
     pollers.shutdown().await;
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    }
     drop(terminal);
     ratatui::try_restore()?;
     tracing::info!(redraws, "console closed");

@@ -9,6 +9,7 @@ use crate::app::state::SessionInfo;
 use crate::app::AppState;
 use crate::boundary::{ReadOnly, SharedBackend};
 use crate::cli::{Cli, Cmd};
+use crate::config::Config;
 use crate::clock::{ScaledClock, SharedClock, SystemClock};
 use crate::poll::PollIntervals;
 use crate::runtime::{Console, run};
@@ -20,6 +21,39 @@ use crate::theme::Theme;
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn main(cli: Cli) -> ExitCode {
+    // Subcommands that print something about sagetop itself need no config, log or runtime.
+    match &cli.command {
+        Some(Cmd::Completions { shell }) => {
+            crate::cli::write_completions(*shell, &mut std::io::stdout().lock());
+            return ExitCode::SUCCESS;
+        }
+        Some(Cmd::Man) => {
+            return match crate::cli::write_man(&mut std::io::stdout().lock()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("sagetop: cannot write the man page: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Some(Cmd::Config { default, path }) => {
+            if *path || !*default {
+                println!("{}", cli.config.clone().unwrap_or_else(crate::config::default_path).display());
+            }
+            if *default {
+                print!("{}", crate::config::DEFAULT_CONFIG);
+            }
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sagetop: config: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     let log_path = cli.log_file.clone().unwrap_or_else(crate::logging::default_log_path);
     let interactive = cli.command.is_none();
     // Logging failures are not fatal; the console says nothing on the terminal about them.
@@ -42,7 +76,29 @@ pub fn main(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    rt.block_on(async_main(cli, log_path))
+    rt.block_on(async_main(cli, config, log_path))
+}
+
+/// The theme to draw with: `--theme`, else the config's, else default; NO_COLOR forces mono;
+/// the palette is mapped down to what the terminal can show.
+pub fn choose_theme(cli_theme: Option<&str>, config: &Config) -> Result<Theme, String> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = if no_color {
+        Theme::mono()
+    } else {
+        match cli_theme.or(config.theme.as_deref()) {
+            None => Theme::default_theme(),
+            Some(name) => match Theme::builtin(name) {
+                Some(t) => t,
+                None => Theme::load(std::path::Path::new(name)).map_err(|e| e.to_string())?,
+            },
+        }
+    };
+    let depth = crate::theme::ColorDepth::detect(
+        std::env::var("COLORTERM").ok().as_deref(),
+        std::env::var("TERM").ok().as_deref(),
+    );
+    Ok(theme.for_depth(depth))
 }
 
 struct Source {
@@ -52,8 +108,9 @@ struct Source {
     intervals: PollIntervals,
 }
 
-fn open_source(cli: &Cli) -> Result<Source, String> {
+fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
     let s = &cli.source;
+    let read_only = cli.read_only || config.read_only.unwrap_or(false);
     if !s.demo {
         return Err(
             "the AWS backend is not part of this build yet; run `sagetop --demo` for the simulated account".into(),
@@ -65,16 +122,16 @@ fn open_source(cli: &Cli) -> Result<Source, String> {
         Arc::new(ScaledClock::new(chrono::Utc::now(), s.demo_speed))
     };
     let sim = Arc::new(SimAccount::with_extra_endpoints(s.seed, clock.clone(), s.demo_endpoints));
-    let backend: SharedBackend = if cli.read_only { Arc::new(ReadOnly(sim)) } else { sim };
+    let backend: SharedBackend = if read_only { Arc::new(ReadOnly(sim)) } else { sim };
     Ok(Source {
         backend,
         clock,
-        session: SessionInfo { profile: None, region: Some("us-east-1".into()), demo: true, read_only: cli.read_only },
+        session: SessionInfo { profile: None, region: Some("us-east-1".into()), demo: true, read_only },
         intervals: PollIntervals::demo(),
     })
 }
 
-async fn async_main(cli: Cli, log_path: Option<std::path::PathBuf>) -> ExitCode {
+async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBuf>) -> ExitCode {
     if let Some(Cmd::Screenshots { out }) = &cli.command {
         return match crate::screenshots::write_all(out).await {
             Ok(files) => {
@@ -89,7 +146,7 @@ async fn async_main(cli: Cli, log_path: Option<std::path::PathBuf>) -> ExitCode 
             }
         };
     }
-    let source = match open_source(&cli) {
+    let source = match open_source(&cli, &config) {
         Ok(s) => s,
         Err(msg) => {
             eprintln!("sagetop: {msg}");
@@ -98,8 +155,31 @@ async fn async_main(cli: Cli, log_path: Option<std::path::PathBuf>) -> ExitCode 
     };
     match &cli.command {
         Some(Cmd::Snapshot { json: _ }) => snapshot(source).await,
-        Some(Cmd::Screenshots { .. }) => unreachable!("handled above"),
-        None => console(source, log_path).await,
+        Some(Cmd::Screenshots { .. } | Cmd::Completions { .. } | Cmd::Man | Cmd::Config { .. }) => {
+            unreachable!("handled before start-up")
+        }
+        None => {
+            let theme = match choose_theme(cli.theme.as_deref(), &config) {
+                Ok(t) => t,
+                Err(msg) => {
+                    eprintln!("sagetop: theme: {msg}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            };
+            let overrides = config.key_overrides();
+            let keymap = match crate::app::Keymap::with_overrides(
+                overrides.iter().map(|(a, k)| (a.as_str(), k.as_slice())),
+            ) {
+                Ok(k) => k,
+                Err(errors) => {
+                    for e in errors {
+                        eprintln!("sagetop: config: {e}");
+                    }
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            };
+            console(source, theme, keymap, cli.mouse || config.mouse.unwrap_or(false), log_path).await
+        }
     }
 }
 
@@ -120,20 +200,21 @@ async fn snapshot(source: Source) -> ExitCode {
     if FleetSnapshot::endpoints_read(&state) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
-async fn console(source: Source, log_path: Option<std::path::PathBuf>) -> ExitCode {
-    let state = AppState::new(source.session, source.clock.now());
-    let conflicts = state.keymap.conflicts();
-    if !conflicts.is_empty() {
-        for c in conflicts {
-            eprintln!("sagetop: keymap: {c}");
-        }
-        return ExitCode::from(EXIT_USAGE);
-    }
+async fn console(
+    source: Source,
+    theme: Theme,
+    keymap: crate::app::Keymap,
+    mouse: bool,
+    log_path: Option<std::path::PathBuf>,
+) -> ExitCode {
+    let mut state = AppState::new(source.session, source.clock.now());
+    state.keymap = keymap;
     let console = Console {
         backend: source.backend,
         clock: source.clock,
         state,
-        theme: Theme::default_theme(),
+        mouse,
+        theme,
         intervals: source.intervals,
         seed: 0x5a6e_7a09,
         log_path,

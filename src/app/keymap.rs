@@ -46,6 +46,52 @@ pub enum KeyAction {
 }
 
 impl KeyAction {
+    /// Every bindable action, in help order.
+    pub const ALL: [KeyAction; 16] = [
+        KeyAction::MoveDown,
+        KeyAction::MoveUp,
+        KeyAction::PageDown,
+        KeyAction::PageUp,
+        KeyAction::Top,
+        KeyAction::Bottom,
+        KeyAction::Open,
+        KeyAction::Back,
+        KeyAction::Filter,
+        KeyAction::Command,
+        KeyAction::Help,
+        KeyAction::CycleSort,
+        KeyAction::ReverseSort,
+        KeyAction::Refresh,
+        KeyAction::Quit,
+        KeyAction::ForceQuit,
+    ];
+
+    /// Name used in the config file's `[keys]` table.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyAction::MoveUp => "move_up",
+            KeyAction::MoveDown => "move_down",
+            KeyAction::PageUp => "page_up",
+            KeyAction::PageDown => "page_down",
+            KeyAction::Top => "top",
+            KeyAction::Bottom => "bottom",
+            KeyAction::Open => "open",
+            KeyAction::Back => "back",
+            KeyAction::Filter => "filter",
+            KeyAction::Command => "command",
+            KeyAction::Help => "help",
+            KeyAction::CycleSort => "sort",
+            KeyAction::ReverseSort => "reverse_sort",
+            KeyAction::Refresh => "refresh",
+            KeyAction::Quit => "quit",
+            KeyAction::ForceQuit => "force_quit",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<KeyAction> {
+        Self::ALL.into_iter().find(|a| a.name() == name)
+    }
+
     pub fn to_action(self) -> Action {
         match self {
             KeyAction::MoveUp => Action::MoveUp,
@@ -228,6 +274,43 @@ impl Default for Keymap {
 }
 
 impl Keymap {
+    /// The default keymap with some actions bound to other keys. `overrides` maps an action
+    /// name (see [`KeyAction::name`]) to its new keys; every scope where the action is bound
+    /// takes the new keys. Errors name the action and the bad key; conflicts are errors too.
+    pub fn with_overrides<'a>(
+        overrides: impl IntoIterator<Item = (&'a str, &'a [String])>,
+    ) -> Result<Keymap, Vec<String>> {
+        let mut km = Keymap::default();
+        let mut errors = Vec::new();
+        for (name, keys) in overrides {
+            let Some(action) = KeyAction::from_name(name) else {
+                let known: Vec<&str> = KeyAction::ALL.iter().map(|a| a.name()).collect();
+                errors.push(format!("unknown action `{name}` in [keys]: use one of {}", known.join(", ")));
+                continue;
+            };
+            if keys.is_empty() {
+                errors.push(format!("[keys] {name}: give at least one key"));
+                continue;
+            }
+            let mut specs = Vec::new();
+            for k in keys {
+                match KeySpec::parse(k) {
+                    Ok(spec) => specs.push(spec),
+                    Err(e) => errors.push(format!("[keys] {name}: {e}")),
+                }
+            }
+            if action == KeyAction::ForceQuit && !specs.iter().any(|k| *k == KeySpec::ctrl('c')) {
+                errors.push("[keys] force_quit: ctrl-c must stay bound so sagetop can always be quit".into());
+                continue;
+            }
+            for b in km.bindings.iter_mut().filter(|b| b.action == action) {
+                b.keys = specs.clone();
+            }
+        }
+        errors.extend(km.conflicts());
+        if errors.is_empty() { Ok(km) } else { Err(errors) }
+    }
+
     /// The action bound to `key` in `scope` (scope bindings win over global ones).
     pub fn lookup(&self, scope: Scope, key: &KeyEvent) -> Option<KeyAction> {
         if key.kind == KeyEventKind::Release {
@@ -275,7 +358,7 @@ impl Keymap {
         let mut out = Vec::new();
         for (i, a) in self.bindings.iter().enumerate() {
             for b in &self.bindings[i + 1..] {
-                if a.scope != b.scope {
+                if a.scope != b.scope || a.action == b.action {
                     continue;
                 }
                 for k in &a.keys {
@@ -346,6 +429,33 @@ mod tests {
             assert_eq!(km.lookup(s, &ctrl_c), Some(KeyAction::ForceQuit));
         }
         assert_eq!(km.lookup(Scope::Endpoints, &key(KeyCode::Char('c'))), None);
+    }
+
+    #[test]
+    fn overrides_rebind_every_scope_and_report_problems() {
+        let keys = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let open = keys(&["l"]);
+        let km = Keymap::with_overrides([("open", open.as_slice())]).unwrap();
+        assert_eq!(km.lookup(Scope::Endpoints, &key(KeyCode::Char('l'))), Some(KeyAction::Open));
+        assert_eq!(km.lookup(Scope::Endpoints, &key(KeyCode::Enter)), None);
+        let help_labels: Vec<String> = km.bindings_for(Scope::Endpoints).iter().map(|b| b.keys_label()).collect();
+        assert!(help_labels.contains(&"l".to_string()));
+
+        let cases: Vec<(&str, Vec<&str>, &str)> = vec![
+            ("launch", vec!["x"], "unknown action `launch`"),
+            ("open", vec!["banana"], "[keys] open: `banana` is not a key"),
+            ("open", vec![], "at least one key"),
+            ("open", vec!["/"], "bound to both"),
+            ("force_quit", vec!["x"], "ctrl-c must stay bound"),
+        ];
+        for (action, ks, needle) in cases {
+            let ks = keys(&ks);
+            let errs = Keymap::with_overrides([(action, ks.as_slice())]).unwrap_err();
+            assert!(errs.iter().any(|e| e.contains(needle)), "{action}: {errs:?}");
+        }
+        for a in KeyAction::ALL {
+            assert_eq!(KeyAction::from_name(a.name()), Some(a));
+        }
     }
 
     #[test]
