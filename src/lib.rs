@@ -9,3 +9,4 @@ pub mod poll;
 pub mod snapshot;
 pub mod cli;
 pub mod logging;
+pub mod config;
