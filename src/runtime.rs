@@ -8,7 +8,7 @@ use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::app::{Action, AppState, Command, update};
+use crate::app::{Action, AppState, Command, NoticeLevel, update};
 use crate::boundary::SharedBackend;
 use crate::clock::SharedClock;
 use crate::poll::{PollIntervals, Pollers};
@@ -42,7 +42,7 @@ pub struct RunSummary {
 /// Runs the console until the user quits or a termination signal arrives.
 /// The terminal is restored on every exit path, including panics.
 pub async fn run(console: Console) -> std::io::Result<RunSummary> {
-    let Console { backend, clock, mut state, theme, mouse, intervals, seed, log_path } = console;
+    let Console { backend, clock, mut state, mut theme, mouse, intervals, seed, log_path } = console;
     let mut terminal = ratatui::try_init()?;
     if mouse {
         crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
@@ -96,6 +96,23 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
                     Command::Quit => {}
                     Command::Refresh(panel) => pollers.refresh(panel),
                     Command::Watch(endpoint) => pollers.watch(endpoint),
+                    Command::Copy(text) => {
+                        let outcome = copy_osc52(&text);
+                        if let Err(e) = outcome {
+                            let msg = format!("could not copy: {e}");
+                            update(&mut state, Action::Notify(NoticeLevel::Error, msg), clock.now());
+                        }
+                    }
+                    Command::SetTheme(name) => {
+                        let (level, msg) = match crate::start::resolve_theme(&name) {
+                            Ok(t) => {
+                                theme = t;
+                                (NoticeLevel::Info, format!("theme {name}"))
+                            }
+                            Err(e) => (NoticeLevel::Error, e),
+                        };
+                        update(&mut state, Action::Notify(level, msg), clock.now());
+                    }
                 }
             }
         }
@@ -111,6 +128,16 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
     ratatui::try_restore()?;
     tracing::info!(redraws, "console closed");
     Ok(RunSummary { redraws })
+}
+
+/// Sends `text` to the terminal's clipboard with OSC 52 (works over SSH, no clipboard tool).
+fn copy_osc52(text: &str) -> std::io::Result<()> {
+    use base64::Engine;
+    use std::io::Write;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    let mut out = std::io::stdout().lock();
+    write!(out, "\x1b]52;c;{encoded}\x07")?;
+    out.flush()
 }
 
 /// After ratatui's hook restores the terminal and prints the panic, say where the log is.

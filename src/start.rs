@@ -79,6 +79,12 @@ pub fn main(cli: Cli) -> ExitCode {
     rt.block_on(async_main(cli, config, log_path))
 }
 
+/// A theme by built-in name or file path, mapped to the terminal's colour depth; NO_COLOR
+/// keeps mono whatever is asked.
+pub fn resolve_theme(name: &str) -> Result<Theme, String> {
+    choose_theme(Some(name), &Config::default())
+}
+
 /// The theme to draw with: `--theme`, else the config's, else default; NO_COLOR forces mono;
 /// the palette is mapped down to what the terminal can show.
 pub fn choose_theme(cli_theme: Option<&str>, config: &Config) -> Result<Theme, String> {

@@ -371,3 +371,29 @@ fn endpoint_whose_describe_failed_keeps_its_last_description() {
     assert_eq!(visible(&s).len(), 4);
     assert!(s.endpoint_errors.contains_key("alpha-fraud"));
 }
+
+#[test]
+fn y_copies_the_focused_endpoint_name_and_shift_y_its_arn() {
+    let mut s = loaded();
+    let cmds = run(&mut s, vec![key('j'), key('y')]);
+    assert_eq!(cmds, vec![Command::Copy("bravo-churn".into())]);
+    assert!(s.notice.as_ref().unwrap().text.contains("copied the name bravo-churn"));
+    run(&mut s, vec![code(KeyCode::Enter)]);
+    let cmds = run(&mut s, vec![key('Y')]);
+    assert_eq!(cmds, vec![Command::Copy("arn:aws:sagemaker:us-east-1:111122223333:endpoint/bravo-churn".into())]);
+    // Nothing to copy when the filter hides every row.
+    let mut s = loaded();
+    run(&mut s, vec![Action::RunCommand(":filter zzz".into())]);
+    assert_eq!(run(&mut s, vec![key('y')]), vec![]);
+    assert!(s.notice.as_ref().unwrap().text.contains("no endpoint selected"));
+}
+
+#[test]
+fn theme_command_asks_the_runtime_and_reports_back() {
+    let mut s = loaded();
+    assert_eq!(run(&mut s, vec![Action::RunCommand(":theme light".into())]), vec![Command::SetTheme("light".into())]);
+    run(&mut s, vec![Action::RunCommand(":theme".into())]);
+    assert!(s.notice.as_ref().unwrap().text.contains(":theme takes one theme name"));
+    run(&mut s, vec![Action::Notify(sagetop::app::NoticeLevel::Error, "no theme `x`".into())]);
+    assert_eq!(s.notice.as_ref().unwrap().text, "no theme `x`");
+}

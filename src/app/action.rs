@@ -148,6 +148,10 @@ pub enum Action {
     Polled(Polled),
     /// A poll started for this panel (shown as "refreshing").
     PollStarted(Panel),
+    /// Copy the selected endpoint's name (or ARN) to the clipboard.
+    Copy { arn: bool },
+    /// The runtime reports the outcome of a command (theme switched, copy sent, …).
+    Notify(crate::app::state::NoticeLevel, String),
 }
 
 /// Side effects `update` asks the runtime to perform.
@@ -158,4 +162,8 @@ pub enum Command {
     Refresh(Option<Panel>),
     /// The endpoint whose details (autoscaling, activities) are on screen, polled more often.
     Watch(Option<String>),
+    /// Put text on the clipboard of the terminal (OSC 52; works over SSH).
+    Copy(String),
+    /// Switch to a theme by name or path.
+    SetTheme(String),
 }

@@ -17,14 +17,17 @@ pub enum CommandLine {
     Help,
     /// `:q` / `:quit` / `:q!`.
     Quit,
+    /// `:theme NAME|PATH`.
+    Theme(String),
 }
 
 /// Commands listed in help and in the message for an unknown command.
-pub const COMMANDS: [(&str, &str); 6] = [
+pub const COMMANDS: [(&str, &str); 7] = [
     (":ep [NAME]", "endpoints view, or the detail of NAME"),
     (":sort COLUMN [asc|desc]", "sort the endpoints view"),
     (":filter TEXT", "filter endpoints (empty clears)"),
     (":refresh", "refresh every panel now"),
+    (":theme NAME", "switch theme (default, light, mono, … or a file path)"),
     (":help", "show help"),
     (":q", "quit sagetop"),
 ];
@@ -71,6 +74,10 @@ pub fn parse(input: &str) -> Result<CommandLine, String> {
         "refresh" | "r" => no_args(CommandLine::Refresh),
         "help" | "h" | "?" => no_args(CommandLine::Help),
         "q" | "quit" | "q!" | "exit" => no_args(CommandLine::Quit),
+        "theme" => match rest.as_slice() {
+            [name] => Ok(CommandLine::Theme((*name).to_string())),
+            _ => Err(":theme takes one theme name or file path".into()),
+        },
         other => Err(format!(
             "unknown command :{other}: try {}",
             COMMANDS.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")

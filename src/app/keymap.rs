@@ -43,11 +43,13 @@ pub enum KeyAction {
     Refresh,
     Quit,
     ForceQuit,
+    CopyName,
+    CopyArn,
 }
 
 impl KeyAction {
     /// Every bindable action, in help order.
-    pub const ALL: [KeyAction; 16] = [
+    pub const ALL: [KeyAction; 18] = [
         KeyAction::MoveDown,
         KeyAction::MoveUp,
         KeyAction::PageDown,
@@ -62,6 +64,8 @@ impl KeyAction {
         KeyAction::CycleSort,
         KeyAction::ReverseSort,
         KeyAction::Refresh,
+        KeyAction::CopyName,
+        KeyAction::CopyArn,
         KeyAction::Quit,
         KeyAction::ForceQuit,
     ];
@@ -85,6 +89,8 @@ impl KeyAction {
             KeyAction::Refresh => "refresh",
             KeyAction::Quit => "quit",
             KeyAction::ForceQuit => "force_quit",
+            KeyAction::CopyName => "copy_name",
+            KeyAction::CopyArn => "copy_arn",
         }
     }
 
@@ -110,6 +116,8 @@ impl KeyAction {
             KeyAction::Refresh => Action::Refresh,
             KeyAction::Quit => Action::Quit,
             KeyAction::ForceQuit => Action::ForceQuit,
+            KeyAction::CopyName => Action::Copy { arn: false },
+            KeyAction::CopyArn => Action::Copy { arn: true },
         }
     }
 }
@@ -265,8 +273,12 @@ impl Default for Keymap {
                 bind(S::Endpoints, A::CycleSort, &[k('o')], "sort by the next column", Some("sort")),
                 bind(S::Endpoints, A::ReverseSort, &[k('O')], "reverse the sort order", None),
                 bind(S::Endpoints, A::Back, &[c(KeyCode::Esc)], "clear the filter", None),
+                bind(S::Endpoints, A::CopyName, &[k('y')], "copy the endpoint name (OSC 52)", None),
+                bind(S::Endpoints, A::CopyArn, &[k('Y')], "copy the endpoint ARN (OSC 52)", None),
                 bind(S::Endpoints, A::Quit, &[k('q')], "quit sagetop", Some("quit")),
                 bind(S::Detail, A::Back, &[c(KeyCode::Esc), k('q')], "back to the endpoints", Some("back")),
+                bind(S::Detail, A::CopyName, &[k('y')], "copy the endpoint name (OSC 52)", None),
+                bind(S::Detail, A::CopyArn, &[k('Y')], "copy the endpoint ARN (OSC 52)", None),
                 bind(S::Help, A::Help, &[k('?'), c(KeyCode::Esc), k('q')], "close help", Some("close")),
             ],
         }

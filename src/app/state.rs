@@ -261,6 +261,14 @@ impl AppState {
         rows.get(self.selected_index()).copied()
     }
 
+    /// The endpoint actions apply to: the one in the detail view, else the selected row.
+    pub fn focused_endpoint(&self) -> Option<&Endpoint> {
+        match &self.view {
+            View::Detail { endpoint } => self.endpoint(endpoint),
+            View::Endpoints => self.selected_endpoint(),
+        }
+    }
+
     /// The endpoint the detail view shows, if it is open.
     pub fn detail_endpoint(&self) -> Option<&str> {
         match &self.view {

@@ -86,6 +86,20 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Comma
         }
         Action::ForceQuit => return quit(state),
         Action::RunCommand(line) => return run_command(state, &line, now),
+        Action::Copy { arn } => {
+            let Some(e) = state.focused_endpoint() else {
+                error(state, "no endpoint selected to copy".into(), now);
+                state.dirty = true;
+                return Vec::new();
+            };
+            let (what, text) = if arn { ("ARN", e.arn.clone()) } else { ("name", e.name.clone()) };
+            info(state, format!("copied the {what} {text} to the clipboard (OSC 52)"), now);
+            state.dirty = true;
+            return vec![Command::Copy(text)];
+        }
+        Action::Notify(level, text) => {
+            state.notice = Some(Notice { level, text, at: now });
+        }
     }
     state.dirty = true;
     Vec::new()
@@ -262,6 +276,7 @@ fn run_command(state: &mut AppState, line: &str, now: Timestamp) -> Vec<Command>
             Vec::new()
         }
         Ok(CommandLine::Quit) => quit(state),
+        Ok(CommandLine::Theme(name)) => vec![Command::SetTheme(name)],
         Ok(CommandLine::Help) => {
             state.overlay = Overlay::Help { scroll: 0 };
             Vec::new()
