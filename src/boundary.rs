@@ -113,25 +113,52 @@ impl std::fmt::Display for Operation {
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 pub enum BackendError {
     #[error("{operation}: throttled by AWS ({message})")]
-    Throttled { operation: Operation, message: String },
+    Throttled {
+        operation: Operation,
+        message: String,
+    },
     #[error("{operation}: access denied ({message})")]
-    AccessDenied { operation: Operation, message: String },
+    AccessDenied {
+        operation: Operation,
+        message: String,
+    },
     #[error("{operation}: credentials expired or invalid ({message})")]
-    Credentials { operation: Operation, message: String, profile: Option<String> },
+    Credentials {
+        operation: Operation,
+        message: String,
+        profile: Option<String>,
+    },
     #[error("{operation}: {message}")]
-    NotFound { operation: Operation, resource: String, message: String },
+    NotFound {
+        operation: Operation,
+        resource: String,
+        message: String,
+    },
     #[error("{operation}: {message}")]
-    Validation { operation: Operation, message: String },
+    Validation {
+        operation: Operation,
+        message: String,
+    },
     #[error("{operation}: {message}")]
-    LimitExceeded { operation: Operation, message: String },
+    LimitExceeded {
+        operation: Operation,
+        message: String,
+    },
     #[error("{operation}: refused, sagetop is in read-only mode")]
     ReadOnly { operation: Operation },
     #[error("{operation}: no response within {seconds} s")]
     Timeout { operation: Operation, seconds: u64 },
     #[error("{operation}: network error ({message})")]
-    Network { operation: Operation, message: String },
+    Network {
+        operation: Operation,
+        message: String,
+    },
     #[error("{operation}: {code}: {message}")]
-    Service { operation: Operation, code: String, message: String },
+    Service {
+        operation: Operation,
+        code: String,
+        message: String,
+    },
 }
 
 impl BackendError {
@@ -187,7 +214,9 @@ impl BackendError {
                 format!("grant {} to your role or user", operation.iam_action())
             }
             BackendError::Credentials { profile, .. } => match profile {
-                Some(p) => format!("run `aws sso login --profile {p}` (or refresh your credentials), then press r"),
+                Some(p) => format!(
+                    "run `aws sso login --profile {p}` (or refresh your credentials), then press r"
+                ),
                 None => "refresh your credentials (e.g. `aws sso login`), then press r".into(),
             },
             BackendError::NotFound { resource, .. } => {
@@ -201,7 +230,9 @@ impl BackendError {
             BackendError::Timeout { .. } | BackendError::Network { .. } => {
                 "check your network; sagetop retries by itself".into()
             }
-            BackendError::Service { .. } => "AWS reported an error; sagetop retries reads by itself".into(),
+            BackendError::Service { .. } => {
+                "AWS reported an error; sagetop retries reads by itself".into()
+            }
         }
     }
 }
@@ -225,7 +256,11 @@ pub trait Backend: Send + Sync + 'static {
     async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>>;
 
     /// Recent scaling activities of an endpoint's variants, newest first.
-    async fn scaling_activities(&self, endpoint: &str, max: usize) -> BackendResult<Vec<ScalingActivity>>;
+    async fn scaling_activities(
+        &self,
+        endpoint: &str,
+        max: usize,
+    ) -> BackendResult<Vec<ScalingActivity>>;
 
     /// Many series over one window in as few `GetMetricData` calls as the limits allow.
     async fn get_metrics(&self, query: &MetricQuery) -> BackendResult<Vec<MetricSeries>>;
@@ -277,7 +312,11 @@ impl<B: Backend + ?Sized> Backend for ReadOnly<B> {
     async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {
         self.0.describe_autoscaling(endpoint).await
     }
-    async fn scaling_activities(&self, endpoint: &str, max: usize) -> BackendResult<Vec<ScalingActivity>> {
+    async fn scaling_activities(
+        &self,
+        endpoint: &str,
+        max: usize,
+    ) -> BackendResult<Vec<ScalingActivity>> {
         self.0.scaling_activities(endpoint, max).await
     }
     async fn get_metrics(&self, query: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
@@ -289,15 +328,31 @@ impl<B: Backend + ?Sized> Backend for ReadOnly<B> {
     async fn list_quotas(&self) -> BackendResult<Vec<ServiceQuota>> {
         self.0.list_quotas().await
     }
-    async fn update_weights_and_capacities(&self, _: &str, _: &[VariantChange]) -> BackendResult<WriteReceipt> {
-        Err(BackendError::ReadOnly { operation: Operation::UpdateEndpointWeightsAndCapacities })
+    async fn update_weights_and_capacities(
+        &self,
+        _: &str,
+        _: &[VariantChange],
+    ) -> BackendResult<WriteReceipt> {
+        Err(BackendError::ReadOnly {
+            operation: Operation::UpdateEndpointWeightsAndCapacities,
+        })
     }
-    async fn register_scalable_target(&self, _: &str, _: &str, _: u32, _: u32) -> BackendResult<WriteReceipt> {
-        Err(BackendError::ReadOnly { operation: Operation::RegisterScalableTarget })
+    async fn register_scalable_target(
+        &self,
+        _: &str,
+        _: &str,
+        _: u32,
+        _: u32,
+    ) -> BackendResult<WriteReceipt> {
+        Err(BackendError::ReadOnly {
+            operation: Operation::RegisterScalableTarget,
+        })
     }
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
         // Invocations against AWS endpoints are production traffic; read-only forbids them.
         let _ = request;
-        Err(BackendError::ReadOnly { operation: Operation::InvokeEndpoint })
+        Err(BackendError::ReadOnly {
+            operation: Operation::InvokeEndpoint,
+        })
     }
 }

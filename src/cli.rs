@@ -59,7 +59,13 @@ pub struct SourceArgs {
     pub demo_speed: f64,
 
     /// Extra generated endpoints on the simulated account (load and soak tests).
-    #[arg(long, global = true, default_value_t = 0, value_name = "N", hide = true)]
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 0,
+        value_name = "N",
+        hide = true
+    )]
     pub demo_endpoints: usize,
 
     /// AWS named profile.
@@ -119,9 +125,14 @@ pub fn write_man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {
-    let v: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number (e.g. 1, 10, 60)"))?;
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number (e.g. 1, 10, 60)"))?;
     if !v.is_finite() || v <= 0.0 || v > 3600.0 {
-        return Err(format!("demo speed must be more than 0 and at most 3600, got {s}"));
+        return Err(format!(
+            "demo speed must be more than 0 and at most 3600, got {s}"
+        ));
     }
     Ok(v)
 }
@@ -138,12 +149,22 @@ mod tests {
 
     #[test]
     fn completions_and_man_page_come_from_the_definition() {
-        for shell in [clap_complete::Shell::Bash, clap_complete::Shell::Zsh, clap_complete::Shell::Fish] {
+        for shell in [
+            clap_complete::Shell::Bash,
+            clap_complete::Shell::Zsh,
+            clap_complete::Shell::Fish,
+        ] {
             let mut out = Vec::new();
             write_completions(shell, &mut out);
             let text = String::from_utf8(out).unwrap();
-            assert!(text.contains("demo-speed"), "{shell:?} completion lacks --demo-speed");
-            assert!(text.contains("snapshot"), "{shell:?} completion lacks the snapshot subcommand");
+            assert!(
+                text.contains("demo-speed"),
+                "{shell:?} completion lacks --demo-speed"
+            );
+            assert!(
+                text.contains("snapshot"),
+                "{shell:?} completion lacks the snapshot subcommand"
+            );
         }
         let mut man = Vec::new();
         write_man(&mut man).unwrap();

@@ -17,7 +17,11 @@ pub trait Clock: Send + Sync + 'static {
     /// How long to sleep in wall time for `sim` to pass on this clock.
     fn wall_duration(&self, sim: Duration) -> Duration {
         let speed = self.speed();
-        if speed <= 0.0 || !speed.is_finite() { sim } else { sim.div_f64(speed) }
+        if speed <= 0.0 || !speed.is_finite() {
+            sim
+        } else {
+            sim.div_f64(speed)
+        }
     }
 }
 
@@ -43,7 +47,11 @@ pub struct ScaledClock {
 
 impl ScaledClock {
     pub fn new(origin: Timestamp, speed: f64) -> Self {
-        ScaledClock { origin, started: Instant::now(), speed }
+        ScaledClock {
+            origin,
+            started: Instant::now(),
+            speed,
+        }
     }
 }
 
@@ -66,7 +74,9 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new(start: Timestamp) -> Self {
-        ManualClock { now: Arc::new(Mutex::new(start)) }
+        ManualClock {
+            now: Arc::new(Mutex::new(start)),
+        }
     }
 
     pub fn advance(&self, by: Duration) {
@@ -88,7 +98,10 @@ impl Clock for ManualClock {
 /// The fixed instant tests and screenshots start from: 2026-03-02 14:00:00 UTC (a Monday afternoon).
 pub fn fixture_epoch() -> Timestamp {
     use chrono::TimeZone;
-    chrono::Utc.with_ymd_and_hms(2026, 3, 2, 14, 0, 0).single().expect("valid date")
+    chrono::Utc
+        .with_ymd_and_hms(2026, 3, 2, 14, 0, 0)
+        .single()
+        .expect("valid date")
 }
 
 #[cfg(test)]
@@ -106,6 +119,9 @@ mod tests {
     #[test]
     fn scaled_clock_sleeps_less_in_wall_time() {
         let c = ScaledClock::new(fixture_epoch(), 60.0);
-        assert_eq!(c.wall_duration(Duration::from_secs(60)), Duration::from_secs(1));
+        assert_eq!(
+            c.wall_duration(Duration::from_secs(60)),
+            Duration::from_secs(1)
+        );
     }
 }

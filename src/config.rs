@@ -13,7 +13,11 @@ pub enum ConfigError {
     #[error("{path}: cannot read: {message}")]
     Read { path: String, message: String },
     #[error("{path}:{line}: {message}")]
-    Parse { path: String, line: usize, message: String },
+    Parse {
+        path: String,
+        line: usize,
+        message: String,
+    },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
 }
@@ -118,7 +122,8 @@ pub fn default_path() -> PathBuf {
 
 /// 1-based line of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len())).map_or(1, |s| s.matches('\n').count() + 1)
+    text.get(..offset.min(text.len()))
+        .map_or(1, |s| s.matches('\n').count() + 1)
 }
 
 impl Config {
@@ -147,13 +152,23 @@ impl Config {
                 })?;
                 Config::parse(&text, &path.display().to_string())
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Config::default()),
-            Err(e) => Err(ConfigError::Read { path: path.display().to_string(), message: e.to_string() }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                Ok(Config::default())
+            }
+            Err(e) => Err(ConfigError::Read {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }),
         }
     }
 
     fn validate(&self, path: &str) -> Result<(), ConfigError> {
-        let invalid = |message: String| Err(ConfigError::Invalid { path: path.to_string(), message });
+        let invalid = |message: String| {
+            Err(ConfigError::Invalid {
+                path: path.to_string(),
+                message,
+            })
+        };
         let r = &self.refresh;
         for (name, v) in [
             ("endpoints", r.endpoints),
@@ -168,17 +183,24 @@ impl Config {
             }
         }
         if r.metrics.is_some_and(|m| m < 60) {
-            return invalid("[refresh] metrics must be at least 60 seconds: CloudWatch publishes every 60 s".into());
+            return invalid(
+                "[refresh] metrics must be at least 60 seconds: CloudWatch publishes every 60 s"
+                    .into(),
+            );
         }
-        if let Some(rate) = self.guard.max_5xx_rate {
-            if !(rate.is_finite() && (0.0..=1.0).contains(&rate)) {
-                return invalid(format!("[guard] max_5xx_rate must be between 0 and 1, got {rate}"));
-            }
+        if let Some(rate) = self.guard.max_5xx_rate
+            && !(rate.is_finite() && (0.0..=1.0).contains(&rate))
+        {
+            return invalid(format!(
+                "[guard] max_5xx_rate must be between 0 and 1, got {rate}"
+            ));
         }
-        if let Some(ms) = self.guard.max_model_latency_ms {
-            if !(ms.is_finite() && ms > 0.0) {
-                return invalid(format!("[guard] max_model_latency_ms must be a positive number, got {ms}"));
-            }
+        if let Some(ms) = self.guard.max_model_latency_ms
+            && !(ms.is_finite() && ms > 0.0)
+        {
+            return invalid(format!(
+                "[guard] max_model_latency_ms must be a positive number, got {ms}"
+            ));
         }
         if self.load.max_concurrency == Some(0) || self.load.max_duration_secs == Some(0) {
             return invalid("[load] caps must be at least 1".into());
@@ -188,12 +210,17 @@ impl Config {
 
     /// `[keys]` as (action name, keys) pairs for `Keymap::with_overrides`.
     pub fn key_overrides(&self) -> Vec<(String, Vec<String>)> {
-        self.keys.iter().map(|(k, v)| (k.clone(), v.to_vec())).collect()
+        self.keys
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_vec()))
+            .collect()
     }
 
     /// Settings of a named profile, if the file has any.
     pub fn profile(&self, name: Option<&str>) -> ProfileConfig {
-        name.and_then(|n| self.profiles.get(n)).cloned().unwrap_or_default()
+        name.and_then(|n| self.profiles.get(n))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Apply `[refresh]` over the given intervals.
@@ -279,7 +306,10 @@ mod tests {
 
     #[test]
     fn default_file_parses_to_defaults() {
-        assert_eq!(Config::parse(DEFAULT_CONFIG, "default").unwrap(), Config::default());
+        assert_eq!(
+            Config::parse(DEFAULT_CONFIG, "default").unwrap(),
+            Config::default()
+        );
     }
 
     #[test]
@@ -293,23 +323,41 @@ mod tests {
         assert!(c.profile(Some("prod")).production);
         assert!(!c.profile(Some("dev")).production);
         assert_eq!(c.refresh.metrics, Some(120));
-        assert_eq!(c.key_overrides(), vec![
-            ("move_down".to_string(), vec!["j".to_string(), "n".to_string()]),
-            ("open".to_string(), vec!["l".to_string()]),
-        ]);
+        assert_eq!(
+            c.key_overrides(),
+            vec![
+                (
+                    "move_down".to_string(),
+                    vec!["j".to_string(), "n".to_string()]
+                ),
+                ("open".to_string(), vec!["l".to_string()]),
+            ]
+        );
     }
 
     #[test]
     fn bad_files_say_where_and_what() {
         let cases = [
-            ("profile = \"a\"\ncolour = \"red\"\n", 2, "unknown field `colour`"),
+            (
+                "profile = \"a\"\ncolour = \"red\"\n",
+                2,
+                "unknown field `colour`",
+            ),
             ("[refresh]\nmetrics = \"fast\"\n", 2, "invalid type"),
             ("braille = yes\n", 1, ""),
-            ("[profiles.prod]\nproduction = true\nwritable = true\n", 3, "unknown field `writable`"),
+            (
+                "[profiles.prod]\nproduction = true\nwritable = true\n",
+                3,
+                "unknown field `writable`",
+            ),
         ];
         for (text, line, needle) in cases {
             match Config::parse(text, "/etc/x.toml") {
-                Err(ConfigError::Parse { path, line: l, message }) => {
+                Err(ConfigError::Parse {
+                    path,
+                    line: l,
+                    message,
+                }) => {
                     assert_eq!(path, "/etc/x.toml");
                     assert_eq!(l, line, "{text:?}: {message}");
                     assert!(message.contains(needle), "{text:?}: {message}");
@@ -331,6 +379,11 @@ mod tests {
         assert!(matches!(err, ConfigError::Read { .. }), "{err}");
         let bin = dir.path().join("bin.toml");
         std::fs::write(&bin, [0xff, 0xfe, 0x00]).unwrap();
-        assert!(Config::load(Some(&bin)).unwrap_err().to_string().contains("not UTF-8"));
+        assert!(
+            Config::load(Some(&bin))
+                .unwrap_err()
+                .to_string()
+                .contains("not UTF-8")
+        );
     }
 }

@@ -29,7 +29,10 @@ pub const ACTIVITIES_PER_ENDPOINT: usize = 10;
 pub fn is_gpu_instance(instance_type: &str) -> bool {
     let family = instance_type.strip_prefix("ml.").unwrap_or(instance_type);
     let family = family.split('.').next().unwrap_or("");
-    ["g4dn", "g5", "g6", "g6e", "p2", "p3", "p3dn", "p4d", "p4de", "p5", "p5e"].contains(&family)
+    [
+        "g4dn", "g5", "g6", "g6e", "p2", "p3", "p3dn", "p4d", "p4de", "p5", "p5e",
+    ]
+    .contains(&family)
 }
 
 /// Metrics and statistics polled for one variant.
@@ -51,11 +54,21 @@ pub fn variant_series(endpoint: &str, variant: &Variant) -> Vec<SeriesKey> {
             (M::MemoryUtilization, S::Average),
             (M::DiskUtilization, S::Average),
         ]);
-        if variant.instance_type.as_deref().is_some_and(is_gpu_instance) {
-            specs.extend([(M::GPUUtilization, S::Average), (M::GPUMemoryUtilization, S::Average)]);
+        if variant
+            .instance_type
+            .as_deref()
+            .is_some_and(is_gpu_instance)
+        {
+            specs.extend([
+                (M::GPUUtilization, S::Average),
+                (M::GPUMemoryUtilization, S::Average),
+            ]);
         }
     }
-    specs.into_iter().map(|(m, s)| SeriesKey::new(endpoint, &variant.name, m, s)).collect()
+    specs
+        .into_iter()
+        .map(|(m, s)| SeriesKey::new(endpoint, &variant.name, m, s))
+        .collect()
 }
 
 /// The account and caller.
@@ -88,10 +101,10 @@ pub async fn fetch_endpoints(backend: &dyn Backend) -> BackendResult<EndpointsDa
         }
     }
     // Nothing described at all: the panel failed (e.g. DescribeEndpoint denied).
-    if data.endpoints.is_empty() {
-        if let Some(e) = first_error {
-            return Err(e);
-        }
+    if data.endpoints.is_empty()
+        && let Some(e) = first_error
+    {
+        return Err(e);
     }
     data.endpoints.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(data)
@@ -104,17 +117,31 @@ pub fn minute_floor(t: Timestamp) -> Timestamp {
 }
 
 /// The newest datapoints of every variant of `endpoints`, in one batch query.
-pub async fn fetch_metrics(backend: &dyn Backend, endpoints: &[Endpoint], now: Timestamp) -> BackendResult<MetricsData> {
-    let series: Vec<SeriesKey> =
-        endpoints.iter().flat_map(|e| e.variants.iter().flat_map(|v| variant_series(&e.name, v))).collect();
+pub async fn fetch_metrics(
+    backend: &dyn Backend,
+    endpoints: &[Endpoint],
+    now: Timestamp,
+) -> BackendResult<MetricsData> {
+    let series: Vec<SeriesKey> = endpoints
+        .iter()
+        .flat_map(|e| e.variants.iter().flat_map(|v| variant_series(&e.name, v)))
+        .collect();
     if series.is_empty() {
         return Ok(MetricsData::default());
     }
     let end = minute_floor(now);
     let start = end - chrono::Duration::from_std(LATEST_WINDOW).expect("window fits");
-    let query = MetricQuery { series, start, end, period: METRIC_PERIOD };
+    let query = MetricQuery {
+        series,
+        start,
+        end,
+        period: METRIC_PERIOD,
+    };
     let result = backend.get_metrics(&query).await?;
-    Ok(MetricsData { latest: latest_figures(&result), series: result })
+    Ok(MetricsData {
+        latest: latest_figures(&result),
+        series: result,
+    })
 }
 
 /// Folds series into per-variant latest figures (latency converted from µs to ms).
@@ -122,7 +149,9 @@ pub fn latest_figures(series: &[MetricSeries]) -> BTreeMap<(String, String), Var
     let mut out: BTreeMap<(String, String), VariantMetrics> = BTreeMap::new();
     for s in series {
         let Some(p) = s.latest() else { continue };
-        let m = out.entry((s.key.endpoint.clone(), s.key.variant.clone())).or_default();
+        let m = out
+            .entry((s.key.endpoint.clone(), s.key.variant.clone()))
+            .or_default();
         m.at = Some(m.at.map_or(p.at, |a| a.max(p.at)));
         let v = Some(p.value);
         let ms = Some(micros_to_ms(p.value));
@@ -145,14 +174,22 @@ pub fn latest_figures(series: &[MetricSeries]) -> BTreeMap<(String, String), Var
     out
 }
 
+/// Autoscaling configuration and recent activities of one endpoint.
+type EndpointAutoscaling = (Vec<VariantAutoscaling>, Vec<ScalingActivity>);
+
 /// Autoscaling configuration and recent activities of the named endpoints.
-pub async fn fetch_autoscaling(backend: &dyn Backend, endpoints: &[String]) -> BackendResult<AutoscalingData> {
-    let results: Vec<(String, BackendResult<(Vec<VariantAutoscaling>, Vec<ScalingActivity>)>)> =
+pub async fn fetch_autoscaling(
+    backend: &dyn Backend,
+    endpoints: &[String],
+) -> BackendResult<AutoscalingData> {
+    let results: Vec<(String, BackendResult<EndpointAutoscaling>)> =
         futures::stream::iter(endpoints.iter().cloned())
             .map(|name| async move {
                 let r = async {
                     let config = backend.describe_autoscaling(&name).await?;
-                    let activities = backend.scaling_activities(&name, ACTIVITIES_PER_ENDPOINT).await?;
+                    let activities = backend
+                        .scaling_activities(&name, ACTIVITIES_PER_ENDPOINT)
+                        .await?;
                     Ok((config, activities))
                 }
                 .await;
@@ -186,7 +223,10 @@ pub async fn fetch_quotas(backend: &dyn Backend) -> BackendResult<Vec<ServiceQuo
 /// The newest page of SageMaker management events.
 pub async fn fetch_events(backend: &dyn Backend) -> BackendResult<Vec<TrailEvent>> {
     let page = backend
-        .lookup_events(&EventQuery { max_results: MAX_EVENTS_PER_PAGE, ..EventQuery::default() })
+        .lookup_events(&EventQuery {
+            max_results: MAX_EVENTS_PER_PAGE,
+            ..EventQuery::default()
+        })
         .await?;
     Ok(page.events)
 }
@@ -218,13 +258,33 @@ pub async fn poll_panel(
 
 /// Fetches every panel once (endpoints first) and applies the results through `update`,
 /// exactly as the pollers' snapshots are applied. Used by `snapshot`, screenshots and tests.
-pub async fn prime_state(backend: &dyn Backend, clock: &dyn Clock, session: SessionInfo) -> AppState {
+pub async fn prime_state(
+    backend: &dyn Backend,
+    clock: &dyn Clock,
+    session: SessionInfo,
+) -> AppState {
     let mut state = AppState::new(session, clock.now());
-    for panel in [Panel::Identity, Panel::Endpoints, Panel::Metrics, Panel::Autoscaling, Panel::Quotas, Panel::Events] {
+    for panel in [
+        Panel::Identity,
+        Panel::Endpoints,
+        Panel::Metrics,
+        Panel::Autoscaling,
+        Panel::Quotas,
+        Panel::Events,
+    ] {
         let endpoints = state.endpoints.clone();
         let result = poll_panel(backend, panel, &endpoints, None, clock.now()).await;
         let at = clock.now();
-        update(&mut state, Action::Polled(Polled { panel, at, result, retry_in: None }), at);
+        update(
+            &mut state,
+            Action::Polled(Polled {
+                panel,
+                at,
+                result,
+                retry_in: None,
+            }),
+            at,
+        );
     }
     state
 }
@@ -245,13 +305,19 @@ mod tests {
     #[test]
     fn minute_floor_truncates() {
         let t = crate::clock::fixture_epoch() + chrono::Duration::seconds(125);
-        assert_eq!((minute_floor(t) - crate::clock::fixture_epoch()).num_seconds(), 120);
+        assert_eq!(
+            (minute_floor(t) - crate::clock::fixture_epoch()).num_seconds(),
+            120
+        );
     }
 
     #[test]
     fn latest_figures_convert_microseconds_and_take_newest_point() {
         let t0 = crate::clock::fixture_epoch();
-        let p = |s: i64, v: f64| Datapoint { at: t0 + chrono::Duration::seconds(s), value: v };
+        let p = |s: i64, v: f64| Datapoint {
+            at: t0 + chrono::Duration::seconds(s),
+            value: v,
+        };
         let series = vec![
             MetricSeries {
                 key: SeriesKey::new("ep", "v1", MetricName::ModelLatency, Statistic::Average),
@@ -261,7 +327,10 @@ mod tests {
                 key: SeriesKey::new("ep", "v1", MetricName::Invocations, Statistic::Sum),
                 points: vec![p(60, 840.0)],
             },
-            MetricSeries { key: SeriesKey::new("ep", "v1", MetricName::GPUUtilization, Statistic::Average), points: vec![] },
+            MetricSeries {
+                key: SeriesKey::new("ep", "v1", MetricName::GPUUtilization, Statistic::Average),
+                points: vec![],
+            },
         ];
         let latest = latest_figures(&series);
         let m = &latest[&("ep".to_string(), "v1".to_string())];

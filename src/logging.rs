@@ -23,10 +23,15 @@ pub fn state_dir() -> PathBuf {
 /// Starts logging to `path`. Returns the guard that flushes on drop, or a message saying why
 /// logging is off (the console still runs).
 pub fn init(path: &Path, level: &str) -> Result<WorkerGuard, String> {
-    let filter = EnvFilter::try_new(format!("sagetop={level},warn"))
-        .map_err(|e| format!("bad --log-level `{level}`: {e} (use error, warn, info, debug or trace)"))?;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create log directory {}: {e}", dir.display()))?;
+    let filter = EnvFilter::try_new(format!("sagetop={level},warn")).map_err(|e| {
+        format!("bad --log-level `{level}`: {e} (use error, warn, info, debug or trace)")
+    })?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create log directory {}: {e}", dir.display()))?;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

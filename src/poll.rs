@@ -132,11 +132,18 @@ impl Pollers {
                 watch_rx: watch_rx.clone(),
                 refresh: notify,
                 cancel: cancel.clone(),
-                rng: ChaCha8Rng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+                rng: ChaCha8Rng::seed_from_u64(
+                    seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                ),
             };
             tasks.push(tokio::spawn(task.run()));
         }
-        Pollers { refresh, watch_tx, cancel, tasks }
+        Pollers {
+            refresh,
+            watch_tx,
+            cancel,
+            tasks,
+        }
     }
 
     /// Poll now: one panel or all.
@@ -221,7 +228,12 @@ impl PollTask {
                 }
             };
             let at = self.clock.now();
-            let polled = Polled { panel: self.panel, at, result, retry_in };
+            let polled = Polled {
+                panel: self.panel,
+                at,
+                result,
+                retry_in,
+            };
             if self.tx.send(Action::Polled(polled)).await.is_err() {
                 return;
             }
@@ -239,7 +251,12 @@ impl PollTask {
 
 /// Wall-clock wait before retrying after an error: transient errors back off
 /// exponentially with jitter; errors a person must fix retry at the slow end.
-fn retry_delay(e: &BackendError, failures: u32, iv: &PollIntervals, rng: &mut impl Rng) -> Duration {
+fn retry_delay(
+    e: &BackendError,
+    failures: u32,
+    iv: &PollIntervals,
+    rng: &mut impl Rng,
+) -> Duration {
     if e.is_transient() {
         backoff(failures, iv.backoff_base, iv.backoff_max, rng)
     } else {
@@ -256,10 +273,19 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let base = Duration::from_secs(2);
         let max = Duration::from_secs(60);
-        for (failures, lo, hi) in [(1, 1.0, 2.0), (2, 2.0, 4.0), (3, 4.0, 8.0), (10, 30.0, 60.0), (40, 30.0, 60.0)] {
+        for (failures, lo, hi) in [
+            (1, 1.0, 2.0),
+            (2, 2.0, 4.0),
+            (3, 4.0, 8.0),
+            (10, 30.0, 60.0),
+            (40, 30.0, 60.0),
+        ] {
             for _ in 0..50 {
                 let d = backoff(failures, base, max, &mut rng).as_secs_f64();
-                assert!(d >= lo && d <= hi, "failures={failures}: {d} not in [{lo}, {hi}]");
+                assert!(
+                    d >= lo && d <= hi,
+                    "failures={failures}: {d} not in [{lo}, {hi}]"
+                );
             }
         }
     }
@@ -267,7 +293,13 @@ mod tests {
     #[test]
     fn busy_fleet_polls_faster() {
         let iv = PollIntervals::aws();
-        assert!(iv.interval(Panel::Endpoints, true, false) < iv.interval(Panel::Endpoints, false, false));
-        assert_eq!(iv.interval(Panel::Metrics, false, false), Duration::from_secs(60));
+        assert!(
+            iv.interval(Panel::Endpoints, true, false)
+                < iv.interval(Panel::Endpoints, false, false)
+        );
+        assert_eq!(
+            iv.interval(Panel::Metrics, false, false),
+            Duration::from_secs(60)
+        );
     }
 }

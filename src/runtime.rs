@@ -42,14 +42,27 @@ pub struct RunSummary {
 /// Runs the console until the user quits or a termination signal arrives.
 /// The terminal is restored on every exit path, including panics.
 pub async fn run(console: Console) -> std::io::Result<RunSummary> {
-    let Console { backend, clock, mut state, mut theme, mouse, intervals, seed, log_path } = console;
+    let Console {
+        backend,
+        clock,
+        mut state,
+        mut theme,
+        mouse,
+        intervals,
+        seed,
+        log_path,
+    } = console;
     let mut terminal = ratatui::try_init()?;
     if mouse {
         crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
     }
     install_panic_note(log_path);
     let size = terminal.size()?;
-    update(&mut state, Action::Resize(size.width, size.height), clock.now());
+    update(
+        &mut state,
+        Action::Resize(size.width, size.height),
+        clock.now(),
+    );
 
     let (tx, mut rx) = mpsc::channel::<Action>(256);
     let pollers = Pollers::spawn(backend, clock.clone(), intervals, tx, seed);
@@ -70,7 +83,9 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
                 last_draw = Some(Instant::now());
             }
         }
-        let frame_due = last_draw.map_or(Duration::ZERO, |t| FRAME_INTERVAL.saturating_sub(t.elapsed()));
+        let frame_due = last_draw.map_or(Duration::ZERO, |t| {
+            FRAME_INTERVAL.saturating_sub(t.elapsed())
+        });
         let action = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(key))) => Some(Action::Key(key)),
@@ -100,7 +115,11 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
                         let outcome = copy_osc52(&text);
                         if let Err(e) = outcome {
                             let msg = format!("could not copy: {e}");
-                            update(&mut state, Action::Notify(NoticeLevel::Error, msg), clock.now());
+                            update(
+                                &mut state,
+                                Action::Notify(NoticeLevel::Error, msg),
+                                clock.now(),
+                            );
                         }
                     }
                     Command::SetTheme(name) => {
@@ -125,9 +144,15 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
     drop(terminal);
-    ratatui::try_restore()?;
+    restore_terminal()?;
     tracing::info!(redraws, "console closed");
     Ok(RunSummary { redraws })
+}
+
+/// Leaves raw mode and the alternate screen and shows the cursor.
+pub fn restore_terminal() -> std::io::Result<()> {
+    ratatui::try_restore()?;
+    crossterm::execute!(std::io::stdout(), crossterm::cursor::Show)
 }
 
 /// Sends `text` to the terminal's clipboard with OSC 52 (works over SSH, no clipboard tool).
@@ -145,6 +170,7 @@ fn install_panic_note(log_path: Option<PathBuf>) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         previous(info);
+        let _ = restore_terminal();
         tracing::error!(panic = %info, "sagetop panicked");
         match &log_path {
             Some(p) => eprintln!("sagetop crashed; the log is at {}", p.display()),

@@ -74,19 +74,37 @@ impl FleetSnapshot {
             .iter()
             .map(|e| {
                 let weights: Vec<f64> = e.variants.iter().map(Variant::effective_weight).collect();
-                let traffic_percent =
-                    e.variants.iter().map(|v| v.name.clone()).zip(percentages(&weights)).collect();
+                let traffic_percent = e
+                    .variants
+                    .iter()
+                    .map(|v| v.name.clone())
+                    .zip(percentages(&weights))
+                    .collect();
                 let metrics = e
                     .variants
                     .iter()
-                    .filter_map(|v| state.variant_metrics(&e.name, &v.name).map(|m| (v.name.clone(), m.clone())))
+                    .filter_map(|v| {
+                        state
+                            .variant_metrics(&e.name, &v.name)
+                            .map(|m| (v.name.clone(), m.clone()))
+                    })
                     .collect();
                 EndpointSnapshot {
                     endpoint: e.clone(),
                     traffic_percent,
                     metrics,
-                    autoscaling: state.autoscaling.config.get(&e.name).cloned().unwrap_or_default(),
-                    scaling_activities: state.autoscaling.activities.get(&e.name).cloned().unwrap_or_default(),
+                    autoscaling: state
+                        .autoscaling
+                        .config
+                        .get(&e.name)
+                        .cloned()
+                        .unwrap_or_default(),
+                    scaling_activities: state
+                        .autoscaling
+                        .activities
+                        .get(&e.name)
+                        .cloned()
+                        .unwrap_or_default(),
                 }
             })
             .collect();
@@ -95,10 +113,19 @@ impl FleetSnapshot {
             .iter()
             .map(|q| {
                 let instance_type = q.endpoint_instance_type().map(str::to_string);
-                let used = instance_type.as_ref().map(|t| usage.get(t).copied().unwrap_or(0));
-                let percent = used.and_then(|u| (q.value > 0.0).then(|| f64::from(u) / q.value * 100.0));
+                let used = instance_type
+                    .as_ref()
+                    .map(|t| usage.get(t).copied().unwrap_or(0));
+                let percent =
+                    used.and_then(|u| (q.value > 0.0).then(|| f64::from(u) / q.value * 100.0));
                 let level = used.map(|u| quota_level(f64::from(u), q.value));
-                QuotaSnapshot { quota: q.clone(), instance_type, used, percent, level }
+                QuotaSnapshot {
+                    quota: q.clone(),
+                    instance_type,
+                    used,
+                    percent,
+                    level,
+                }
             })
             .collect();
         let events = state
@@ -126,7 +153,14 @@ impl FleetSnapshot {
             })
             .collect();
         errors.dedup_by(|a, b| a.operation == b.operation && a.message == b.message);
-        FleetSnapshot { taken_at: state.now, identity: state.identity.clone(), endpoints, quotas, events, errors }
+        FleetSnapshot {
+            taken_at: state.now,
+            identity: state.identity.clone(),
+            endpoints,
+            quotas,
+            events,
+            errors,
+        }
     }
 
     /// The endpoints could be read (the snapshot is useful).

@@ -5,12 +5,12 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::app::state::SessionInfo;
 use crate::app::AppState;
+use crate::app::state::SessionInfo;
 use crate::boundary::{ReadOnly, SharedBackend};
 use crate::cli::{Cli, Cmd};
-use crate::config::Config;
 use crate::clock::{ScaledClock, SharedClock, SystemClock};
+use crate::config::Config;
 use crate::poll::PollIntervals;
 use crate::runtime::{Console, run};
 use crate::sim::SimAccount;
@@ -38,7 +38,13 @@ pub fn main(cli: Cli) -> ExitCode {
         }
         Some(Cmd::Config { default, path }) => {
             if *path || !*default {
-                println!("{}", cli.config.clone().unwrap_or_else(crate::config::default_path).display());
+                println!(
+                    "{}",
+                    cli.config
+                        .clone()
+                        .unwrap_or_else(crate::config::default_path)
+                        .display()
+                );
             }
             if *default {
                 print!("{}", crate::config::DEFAULT_CONFIG);
@@ -54,7 +60,10 @@ pub fn main(cli: Cli) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let log_path = cli.log_file.clone().unwrap_or_else(crate::logging::default_log_path);
+    let log_path = cli
+        .log_file
+        .clone()
+        .unwrap_or_else(crate::logging::default_log_path);
     let interactive = cli.command.is_none();
     // Logging failures are not fatal; the console says nothing on the terminal about them.
     let (_guard, log_path) = match crate::logging::init(&log_path, &cli.log_level) {
@@ -69,7 +78,11 @@ pub fn main(cli: Cli) -> ExitCode {
             (None, None)
         }
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("sagetop: cannot start the async runtime: {e}");
@@ -127,12 +140,25 @@ fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
     } else {
         Arc::new(ScaledClock::new(chrono::Utc::now(), s.demo_speed))
     };
-    let sim = Arc::new(SimAccount::with_extra_endpoints(s.seed, clock.clone(), s.demo_endpoints));
-    let backend: SharedBackend = if read_only { Arc::new(ReadOnly(sim)) } else { sim };
+    let sim = Arc::new(SimAccount::with_extra_endpoints(
+        s.seed,
+        clock.clone(),
+        s.demo_endpoints,
+    ));
+    let backend: SharedBackend = if read_only {
+        Arc::new(ReadOnly(sim))
+    } else {
+        sim
+    };
     Ok(Source {
         backend,
         clock,
-        session: SessionInfo { profile: None, region: Some("us-east-1".into()), demo: true, read_only },
+        session: SessionInfo {
+            profile: None,
+            region: Some("us-east-1".into()),
+            demo: true,
+            read_only,
+        },
         intervals: PollIntervals::demo(),
     })
 }
@@ -147,7 +173,10 @@ async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBu
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("sagetop: cannot write screenshots to {}: {e}", out.display());
+                eprintln!(
+                    "sagetop: cannot write screenshots to {}: {e}",
+                    out.display()
+                );
                 ExitCode::FAILURE
             }
         };
@@ -184,13 +213,25 @@ async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBu
                     return ExitCode::from(EXIT_USAGE);
                 }
             };
-            console(source, theme, keymap, cli.mouse || config.mouse.unwrap_or(false), log_path).await
+            console(
+                source,
+                theme,
+                keymap,
+                cli.mouse || config.mouse.unwrap_or(false),
+                log_path,
+            )
+            .await
         }
     }
 }
 
 async fn snapshot(source: Source) -> ExitCode {
-    let state = crate::fleet::prime_state(source.backend.as_ref(), source.clock.as_ref(), source.session).await;
+    let state = crate::fleet::prime_state(
+        source.backend.as_ref(),
+        source.clock.as_ref(),
+        source.session,
+    )
+    .await;
     let snap = FleetSnapshot::from_state(&state);
     let text = match serde_json::to_string_pretty(&snap) {
         Ok(t) => t,
@@ -203,7 +244,11 @@ async fn snapshot(source: Source) -> ExitCode {
     if writeln!(out, "{text}").is_err() {
         return ExitCode::FAILURE;
     }
-    if FleetSnapshot::endpoints_read(&state) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if FleetSnapshot::endpoints_read(&state) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 async fn console(

@@ -19,13 +19,29 @@ impl Tmux {
         let status = dir.path().join("status");
         let log = dir.path().join("sagetop.log");
         let script = format!(
-            "{BIN} {args} --log-file {log}; echo \"EXIT=$?\" > {status}",
+            // The shell stays alive after sagetop exits so the pane's modes show what sagetop
+            // left behind (a dead pane reports no modes).
+            "{BIN} {args} --log-file {log}; echo \"EXIT=$?\" > {status}; exec sleep 120",
             log = log.display(),
             status = status.display()
         );
         let t = Tmux { socket, dir };
-        let out = t.tmux(&["-f", "/dev/null", "new-session", "-d", "-x", &width.to_string(), "-y", &height.to_string(), &script]);
-        assert!(out.status.success(), "tmux failed to start: {}", String::from_utf8_lossy(&out.stderr));
+        let out = t.tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            &script,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux failed to start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         t.tmux(&["set-option", "-g", "remain-on-exit", "on"]);
         t
     }
@@ -51,7 +67,9 @@ impl Tmux {
     }
 
     fn display(&self, format: &str) -> String {
-        String::from_utf8_lossy(&self.tmux(&["display-message", "-p", format]).stdout).trim().to_string()
+        String::from_utf8_lossy(&self.tmux(&["display-message", "-p", format]).stdout)
+            .trim()
+            .to_string()
     }
 
     /// Waits until `pred` holds for the screen, or panics with the last screen.
@@ -80,19 +98,30 @@ impl Drop for Tmux {
     }
 }
 
-const STATUSES: [&str; 7] = ["InService", "Creating", "Updating", "Failed", "RollingBack", "OutOfService", "Deleting"];
+const STATUSES: [&str; 7] = [
+    "InService",
+    "Creating",
+    "Updating",
+    "Failed",
+    "RollingBack",
+    "OutOfService",
+    "Deleting",
+];
 
 fn endpoint_rows(screen: &str) -> usize {
-    screen.lines().filter(|l| STATUSES.iter().any(|s| l.contains(s))).count()
+    screen
+        .lines()
+        .filter(|l| STATUSES.iter().any(|s| l.contains(s)))
+        .count()
 }
 
 fn wait_exit(path: &Path, timeout: Duration) -> String {
     let start = Instant::now();
     while start.elapsed() < timeout {
-        if let Ok(s) = std::fs::read_to_string(path) {
-            if !s.trim().is_empty() {
-                return s.trim().to_string();
-            }
+        if let Ok(s) = std::fs::read_to_string(path)
+            && !s.trim().is_empty()
+        {
+            return s.trim().to_string();
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -101,12 +130,27 @@ fn wait_exit(path: &Path, timeout: Duration) -> String {
 
 /// Names of the alphabetically first endpoint's variants, from `sagetop snapshot`.
 fn first_endpoint_variants() -> (String, Vec<String>) {
-    let out = Command::new(BIN).args(["snapshot", "--demo", "--json", "--log-file", "/dev/null"]).output().unwrap();
-    assert!(out.status.success(), "snapshot failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .args(["snapshot", "--demo", "--json", "--log-file", "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "snapshot failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("snapshot is JSON");
     let eps = v["endpoints"].as_array().expect("endpoints array");
-    let first = eps.iter().min_by_key(|e| e["name"].as_str().unwrap().to_string()).unwrap();
-    let variants = first["variants"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap().to_string()).collect();
+    let first = eps
+        .iter()
+        .min_by_key(|e| e["name"].as_str().unwrap().to_string())
+        .unwrap();
+    let variants = first["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap().to_string())
+        .collect();
     (first["name"].as_str().unwrap().to_string(), variants)
 }
 
@@ -115,9 +159,18 @@ fn demo_console_shows_fleet_detail_help_and_quits_cleanly() {
     let (first, variants) = first_endpoint_variants();
     let tmux = Tmux::start(100, 30, "--demo");
 
-    let screen = tmux.wait_for("at least 8 endpoint rows", Duration::from_secs(3), |s| endpoint_rows(s) >= 8);
-    assert!(screen.contains(&first), "first endpoint {first} listed:\n{screen}");
-    assert_eq!(tmux.display("#{alternate_on}"), "1", "runs in the alternate screen");
+    let screen = tmux.wait_for("at least 8 endpoint rows", Duration::from_secs(3), |s| {
+        endpoint_rows(s) >= 8
+    });
+    assert!(
+        screen.contains(&first),
+        "first endpoint {first} listed:\n{screen}"
+    );
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "1",
+        "runs in the alternate screen"
+    );
 
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("the detail view's variants", Duration::from_secs(3), |s| {
@@ -126,29 +179,57 @@ fn demo_console_shows_fleet_detail_help_and_quits_cleanly() {
     assert!(screen.contains(&first));
 
     tmux.keys(&["Escape"]);
-    tmux.wait_for("back to the endpoints", Duration::from_secs(3), |s| endpoint_rows(s) >= 8);
+    tmux.wait_for("back to the endpoints", Duration::from_secs(3), |s| {
+        endpoint_rows(s) >= 8
+    });
 
     tmux.keys(&["?"]);
-    tmux.wait_for("help", Duration::from_secs(3), |s| s.contains("move down") && s.contains("quit"));
+    tmux.wait_for("help", Duration::from_secs(3), |s| {
+        s.contains("move down") && s.contains("quit")
+    });
     tmux.keys(&["?"]);
-    tmux.wait_for("help closed", Duration::from_secs(3), |s| !s.contains("move down") && endpoint_rows(s) >= 8);
+    tmux.wait_for("help closed", Duration::from_secs(3), |s| {
+        !s.contains("move down") && endpoint_rows(s) >= 8
+    });
 
     tmux.keys(&["q"]);
-    assert_eq!(wait_exit(&tmux.status_file(), Duration::from_secs(5)), "EXIT=0");
-    assert_eq!(tmux.display("#{alternate_on}"), "0", "alternate screen left");
+    assert_eq!(
+        wait_exit(&tmux.status_file(), Duration::from_secs(5)),
+        "EXIT=0"
+    );
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "0",
+        "alternate screen left"
+    );
     assert_eq!(tmux.display("#{cursor_flag}"), "1", "cursor shown again");
 }
 
 #[test]
 fn sigterm_restores_the_terminal() {
     let tmux = Tmux::start(80, 24, "--demo");
-    tmux.wait_for("endpoint rows", Duration::from_secs(3), |s| endpoint_rows(s) >= 5);
+    tmux.wait_for("endpoint rows", Duration::from_secs(3), |s| {
+        endpoint_rows(s) >= 5
+    });
     let pid = tmux.display("#{pane_pid}");
     // The pane runs `sh -c "sagetop …; echo"`: signal the sagetop child of that shell.
     let children = Command::new("pgrep").args(["-P", &pid]).output().unwrap();
-    let child = String::from_utf8_lossy(&children.stdout).lines().next().map(str::to_string).expect("sagetop process");
-    assert!(Command::new("kill").args(["-TERM", &child]).status().unwrap().success());
-    assert_eq!(wait_exit(&tmux.status_file(), Duration::from_secs(5)), "EXIT=0");
+    let child = String::from_utf8_lossy(&children.stdout)
+        .lines()
+        .next()
+        .map(str::to_string)
+        .expect("sagetop process");
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(
+        wait_exit(&tmux.status_file(), Duration::from_secs(5)),
+        "EXIT=0"
+    );
     assert_eq!(tmux.display("#{alternate_on}"), "0");
     assert_eq!(tmux.display("#{cursor_flag}"), "1");
 }

@@ -6,7 +6,9 @@ use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sagetop::app::action::{EndpointsData, MetricsData, VariantMetrics};
 use sagetop::app::state::SessionInfo;
-use sagetop::app::{Action, AppState, Column, Command, InputKind, Overlay, Panel, PanelData, Polled, View, update};
+use sagetop::app::{
+    Action, AppState, Column, Command, InputKind, Overlay, Panel, PanelData, Polled, View, update,
+};
 use sagetop::boundary::{BackendError, Operation};
 use sagetop::clock::fixture_epoch;
 use sagetop::domain::*;
@@ -24,7 +26,12 @@ fn variant(name: &str, weight: f64, count: u32, itype: &str) -> Variant {
     }
 }
 
-fn endpoint(name: &str, status: EndpointStatus, variants: Vec<Variant>, modified_mins_ago: i64) -> Endpoint {
+fn endpoint(
+    name: &str,
+    status: EndpointStatus,
+    variants: Vec<Variant>,
+    modified_mins_ago: i64,
+) -> Endpoint {
     Endpoint {
         name: name.into(),
         arn: format!("arn:aws:sagemaker:us-east-1:111122223333:endpoint/{name}"),
@@ -50,18 +57,34 @@ fn metrics(inv: f64, lat_ms: f64, err5: f64, cpu: f64) -> VariantMetrics {
 /// Four endpoints: names sort alpha < bravo < charlie < delta; each column orders them differently.
 fn fleet() -> (Vec<Endpoint>, MetricsData) {
     let eps = vec![
-        endpoint("alpha-fraud", EndpointStatus::InService, vec![variant("AllTraffic", 1.0, 2, "ml.m5.xlarge")], 300),
+        endpoint(
+            "alpha-fraud",
+            EndpointStatus::InService,
+            vec![variant("AllTraffic", 1.0, 2, "ml.m5.xlarge")],
+            300,
+        ),
         endpoint(
             "bravo-churn",
             EndpointStatus::Updating,
-            vec![variant("v1", 1.0, 1, "ml.m5.large"), variant("v2", 1.0, 1, "ml.m5.large")],
+            vec![
+                variant("v1", 1.0, 1, "ml.m5.large"),
+                variant("v2", 1.0, 1, "ml.m5.large"),
+            ],
             2,
         ),
-        endpoint("charlie-gpu", EndpointStatus::Failed, vec![variant("AllTraffic", 1.0, 4, "ml.g5.2xlarge")], 60),
+        endpoint(
+            "charlie-gpu",
+            EndpointStatus::Failed,
+            vec![variant("AllTraffic", 1.0, 4, "ml.g5.2xlarge")],
+            60,
+        ),
         endpoint(
             "delta-canary",
             EndpointStatus::InService,
-            vec![variant("prod", 9.0, 4, "ml.c5.xlarge"), variant("canary", 1.0, 1, "ml.c5.xlarge")],
+            vec![
+                variant("prod", 9.0, 4, "ml.c5.xlarge"),
+                variant("canary", 1.0, 1, "ml.c5.xlarge"),
+            ],
             30,
         ),
     ];
@@ -69,13 +92,23 @@ fn fleet() -> (Vec<Endpoint>, MetricsData) {
     let mut put = |e: &str, v: &str, m| {
         latest.insert((e.to_string(), v.to_string()), m);
     };
-    put("alpha-fraud", "AllTraffic", metrics(900.0, 12.0, 0.0, 150.0));
+    put(
+        "alpha-fraud",
+        "AllTraffic",
+        metrics(900.0, 12.0, 0.0, 150.0),
+    );
     put("bravo-churn", "v1", metrics(100.0, 40.0, 1.0, 30.0));
     put("bravo-churn", "v2", metrics(100.0, 60.0, 9.0, 50.0));
     put("charlie-gpu", "AllTraffic", metrics(10.0, 300.0, 5.0, 20.0));
     put("delta-canary", "prod", metrics(2700.0, 8.0, 0.0, 90.0));
     put("delta-canary", "canary", metrics(300.0, 9.0, 0.0, 95.0));
-    (eps, MetricsData { latest, series: Vec::new() })
+    (
+        eps,
+        MetricsData {
+            latest,
+            series: Vec::new(),
+        },
+    )
 }
 
 fn t(secs: i64) -> Timestamp {
@@ -83,14 +116,40 @@ fn t(secs: i64) -> Timestamp {
 }
 
 fn polled(panel: Panel, data: PanelData, at: Timestamp) -> Action {
-    Action::Polled(Polled { panel, at, result: Ok(data), retry_in: None })
+    Action::Polled(Polled {
+        panel,
+        at,
+        result: Ok(data),
+        retry_in: None,
+    })
 }
 
 fn loaded() -> AppState {
-    let mut s = AppState::new(SessionInfo { demo: true, ..SessionInfo::default() }, t(0));
+    let mut s = AppState::new(
+        SessionInfo {
+            demo: true,
+            ..SessionInfo::default()
+        },
+        t(0),
+    );
     let (eps, m) = fleet();
-    update(&mut s, polled(Panel::Endpoints, PanelData::Endpoints(EndpointsData { endpoints: eps, failed: BTreeMap::new() }), t(0)), t(0));
-    update(&mut s, polled(Panel::Metrics, PanelData::Metrics(m), t(0)), t(0));
+    update(
+        &mut s,
+        polled(
+            Panel::Endpoints,
+            PanelData::Endpoints(EndpointsData {
+                endpoints: eps,
+                failed: BTreeMap::new(),
+            }),
+            t(0),
+        ),
+        t(0),
+    );
+    update(
+        &mut s,
+        polled(Panel::Metrics, PanelData::Metrics(m), t(0)),
+        t(0),
+    );
     s.dirty = false;
     s
 }
@@ -116,7 +175,11 @@ fn run(state: &mut AppState, actions: Vec<Action>) -> Vec<Command> {
 }
 
 fn visible(state: &AppState) -> Vec<String> {
-    state.visible_endpoints().iter().map(|e| e.name.clone()).collect()
+    state
+        .visible_endpoints()
+        .iter()
+        .map(|e| e.name.clone())
+        .collect()
 }
 
 #[test]
@@ -124,18 +187,38 @@ fn navigation_moves_and_clamps() {
     let cases: Vec<(&str, Vec<Action>, &str)> = vec![
         ("starts on first row", vec![], "alpha-fraud"),
         ("j moves down", vec![key('j')], "bravo-churn"),
-        ("down arrow moves down", vec![code(KeyCode::Down), code(KeyCode::Down)], "charlie-gpu"),
+        (
+            "down arrow moves down",
+            vec![code(KeyCode::Down), code(KeyCode::Down)],
+            "charlie-gpu",
+        ),
         ("k at top stays", vec![key('k')], "alpha-fraud"),
-        ("past the end clamps", vec![key('j'), key('j'), key('j'), key('j'), key('j')], "delta-canary"),
+        (
+            "past the end clamps",
+            vec![key('j'), key('j'), key('j'), key('j'), key('j')],
+            "delta-canary",
+        ),
         ("G goes to last", vec![key('G')], "delta-canary"),
         ("g goes to first", vec![key('G'), key('g')], "alpha-fraud"),
-        ("page down clamps", vec![code(KeyCode::PageDown)], "delta-canary"),
-        ("up arrow after down", vec![key('j'), key('j'), code(KeyCode::Up)], "bravo-churn"),
+        (
+            "page down clamps",
+            vec![code(KeyCode::PageDown)],
+            "delta-canary",
+        ),
+        (
+            "up arrow after down",
+            vec![key('j'), key('j'), code(KeyCode::Up)],
+            "bravo-churn",
+        ),
     ];
     for (name, actions, want) in cases {
         let mut s = loaded();
         run(&mut s, actions);
-        assert_eq!(s.selected_endpoint().map(|e| e.name.as_str()), Some(want), "{name}");
+        assert_eq!(
+            s.selected_endpoint().map(|e| e.name.as_str()),
+            Some(want),
+            "{name}"
+        );
     }
 }
 
@@ -143,7 +226,12 @@ fn navigation_moves_and_clamps() {
 fn enter_opens_detail_and_esc_goes_back() {
     let mut s = loaded();
     let cmds = run(&mut s, vec![key('j'), code(KeyCode::Enter)]);
-    assert_eq!(s.view, View::Detail { endpoint: "bravo-churn".into() });
+    assert_eq!(
+        s.view,
+        View::Detail {
+            endpoint: "bravo-churn".into()
+        }
+    );
     assert_eq!(cmds, vec![Command::Watch(Some("bravo-churn".into()))]);
     // j/k move across variants in the detail view.
     run(&mut s, vec![key('j'), key('j')]);
@@ -151,7 +239,11 @@ fn enter_opens_detail_and_esc_goes_back() {
     let cmds = run(&mut s, vec![code(KeyCode::Esc)]);
     assert_eq!(s.view, View::Endpoints);
     assert_eq!(cmds, vec![Command::Watch(None)]);
-    assert_eq!(s.selected_endpoint().unwrap().name, "bravo-churn", "selection kept");
+    assert_eq!(
+        s.selected_endpoint().unwrap().name,
+        "bravo-churn",
+        "selection kept"
+    );
     // q in the detail view is Back, not quit.
     run(&mut s, vec![code(KeyCode::Enter), key('q')]);
     assert_eq!(s.view, View::Endpoints);
@@ -165,7 +257,11 @@ fn filter_narrows_rows_live_and_esc_clears() {
         ("case-insensitive", "GPU", vec!["charlie-gpu"]),
         ("by status", "failed", vec!["charlie-gpu"]),
         ("by variant", "canary", vec!["delta-canary"]),
-        ("by instance type", "ml.m5", vec!["alpha-fraud", "bravo-churn"]),
+        (
+            "by instance type",
+            "ml.m5",
+            vec!["alpha-fraud", "bravo-churn"],
+        ),
         ("no match", "zzz", vec![]),
     ];
     for (name, text, want) in cases {
@@ -179,15 +275,25 @@ fn filter_narrows_rows_live_and_esc_clears() {
     }
     // Esc in the view clears an applied filter.
     let mut s = loaded();
-    run(&mut s, vec![key('/'), key('g'), key('p'), key('u'), code(KeyCode::Enter)]);
-    assert_eq!(s.selected_endpoint().unwrap().name, "charlie-gpu", "selection follows the filter");
+    run(
+        &mut s,
+        vec![key('/'), key('g'), key('p'), key('u'), code(KeyCode::Enter)],
+    );
+    assert_eq!(
+        s.selected_endpoint().unwrap().name,
+        "charlie-gpu",
+        "selection follows the filter"
+    );
     run(&mut s, vec![code(KeyCode::Esc)]);
     assert_eq!(visible(&s).len(), 4);
     // Esc while typing abandons the edit; keys typed go to the line, not the keymap.
     let mut s = loaded();
     run(&mut s, vec![key('/'), key('q'), key('j')]);
     assert!(!s.should_quit);
-    assert_eq!(s.input.as_ref().map(|i| (i.kind, i.text.as_str())), Some((InputKind::Filter, "qj")));
+    assert_eq!(
+        s.input.as_ref().map(|i| (i.kind, i.text.as_str())),
+        Some((InputKind::Filter, "qj"))
+    );
     run(&mut s, vec![code(KeyCode::Esc)]);
     assert_eq!(s.input, None);
     assert_eq!(s.filter, "");
@@ -196,16 +302,46 @@ fn filter_narrows_rows_live_and_esc_clears() {
 #[test]
 fn sort_orders_rows_by_column() {
     let cases: Vec<(&str, Vec<&str>)> = vec![
-        (":sort name", vec!["alpha-fraud", "bravo-churn", "charlie-gpu", "delta-canary"]),
-        (":sort name desc", vec!["delta-canary", "charlie-gpu", "bravo-churn", "alpha-fraud"]),
-        (":sort invocations", vec!["delta-canary", "alpha-fraud", "bravo-churn", "charlie-gpu"]),
-        (":sort latency", vec!["charlie-gpu", "bravo-churn", "alpha-fraud", "delta-canary"]),
-        (":sort 5xx", vec!["charlie-gpu", "bravo-churn", "alpha-fraud", "delta-canary"]),
-        (":sort cpu", vec!["alpha-fraud", "delta-canary", "bravo-churn", "charlie-gpu"]),
-        (":sort status", vec!["charlie-gpu", "bravo-churn", "alpha-fraud", "delta-canary"]),
-        (":sort instances", vec!["delta-canary", "charlie-gpu", "alpha-fraud", "bravo-churn"]),
-        (":sort changed", vec!["bravo-churn", "delta-canary", "charlie-gpu", "alpha-fraud"]),
-        (":sort cpu asc", vec!["charlie-gpu", "bravo-churn", "delta-canary", "alpha-fraud"]),
+        (
+            ":sort name",
+            vec!["alpha-fraud", "bravo-churn", "charlie-gpu", "delta-canary"],
+        ),
+        (
+            ":sort name desc",
+            vec!["delta-canary", "charlie-gpu", "bravo-churn", "alpha-fraud"],
+        ),
+        (
+            ":sort invocations",
+            vec!["delta-canary", "alpha-fraud", "bravo-churn", "charlie-gpu"],
+        ),
+        (
+            ":sort latency",
+            vec!["charlie-gpu", "bravo-churn", "alpha-fraud", "delta-canary"],
+        ),
+        (
+            ":sort 5xx",
+            vec!["charlie-gpu", "bravo-churn", "alpha-fraud", "delta-canary"],
+        ),
+        (
+            ":sort cpu",
+            vec!["alpha-fraud", "delta-canary", "bravo-churn", "charlie-gpu"],
+        ),
+        (
+            ":sort status",
+            vec!["charlie-gpu", "bravo-churn", "alpha-fraud", "delta-canary"],
+        ),
+        (
+            ":sort instances",
+            vec!["delta-canary", "charlie-gpu", "alpha-fraud", "bravo-churn"],
+        ),
+        (
+            ":sort changed",
+            vec!["bravo-churn", "delta-canary", "charlie-gpu", "alpha-fraud"],
+        ),
+        (
+            ":sort cpu asc",
+            vec!["charlie-gpu", "bravo-churn", "delta-canary", "alpha-fraud"],
+        ),
     ];
     for (cmd, want) in cases {
         let mut s = loaded();
@@ -222,7 +358,13 @@ fn sort_orders_rows_by_column() {
     let mut s = loaded();
     run(&mut s, vec![Action::RunCommand(":sort bogus".into())]);
     assert_eq!(s.sort.column, Column::Name);
-    assert!(s.notice.as_ref().unwrap().text.contains("unknown column `bogus`"));
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("unknown column `bogus`")
+    );
 }
 
 #[test]
@@ -257,11 +399,23 @@ fn help_toggles_and_captures_keys() {
 fn quitting() {
     let cases: Vec<(&str, Vec<Action>, bool)> = vec![
         ("q on the endpoints view quits", vec![key('q')], true),
-        ("ctrl-c quits from the detail view", vec![code(KeyCode::Enter), ctrl('c')], true),
+        (
+            "ctrl-c quits from the detail view",
+            vec![code(KeyCode::Enter), ctrl('c')],
+            true,
+        ),
         ("ctrl-c quits from help", vec![key('?'), ctrl('c')], true),
-        ("ctrl-c quits while typing a filter", vec![key('/'), ctrl('c')], true),
+        (
+            "ctrl-c quits while typing a filter",
+            vec![key('/'), ctrl('c')],
+            true,
+        ),
         (":q quits", vec![Action::RunCommand(":q".into())], true),
-        ("q in detail goes back", vec![code(KeyCode::Enter), key('q')], false),
+        (
+            "q in detail goes back",
+            vec![code(KeyCode::Enter), key('q')],
+            false,
+        ),
         ("plain c does nothing", vec![key('c')], false),
     ];
     for (name, actions, want) in cases {
@@ -275,17 +429,45 @@ fn quitting() {
 #[test]
 fn command_line_opens_endpoints_and_reports_errors() {
     let mut s = loaded();
-    run(&mut s, [':', 'e', 'p', ' ', 'c', 'h', 'u', 'r', 'n'].into_iter().map(key).chain([code(KeyCode::Enter)]).collect());
-    assert_eq!(s.view, View::Detail { endpoint: "bravo-churn".into() }, "unique substring opens it");
+    run(
+        &mut s,
+        [':', 'e', 'p', ' ', 'c', 'h', 'u', 'r', 'n']
+            .into_iter()
+            .map(key)
+            .chain([code(KeyCode::Enter)])
+            .collect(),
+    );
+    assert_eq!(
+        s.view,
+        View::Detail {
+            endpoint: "bravo-churn".into()
+        },
+        "unique substring opens it"
+    );
     run(&mut s, vec![Action::RunCommand(":ep".into())]);
     assert_eq!(s.view, View::Endpoints);
     run(&mut s, vec![Action::RunCommand(":ep nosuch".into())]);
     assert_eq!(s.view, View::Endpoints);
-    assert!(s.notice.as_ref().unwrap().text.contains("no endpoint named `nosuch`"));
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("no endpoint named `nosuch`")
+    );
     run(&mut s, vec![Action::RunCommand(":ep a".into())]);
-    assert!(s.notice.as_ref().unwrap().text.contains("matches"), "ambiguous name is reported");
+    assert!(
+        s.notice.as_ref().unwrap().text.contains("matches"),
+        "ambiguous name is reported"
+    );
     run(&mut s, vec![Action::RunCommand(":launch".into())]);
-    assert!(s.notice.as_ref().unwrap().text.contains("unknown command :launch"));
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("unknown command :launch")
+    );
     assert!(!s.should_quit);
 }
 
@@ -293,7 +475,10 @@ fn command_line_opens_endpoints_and_reports_errors() {
 fn refresh_asks_every_poller() {
     let mut s = loaded();
     assert_eq!(run(&mut s, vec![key('r')]), vec![Command::Refresh(None)]);
-    assert_eq!(run(&mut s, vec![Action::RunCommand(":refresh".into())]), vec![Command::Refresh(None)]);
+    assert_eq!(
+        run(&mut s, vec![Action::RunCommand(":refresh".into())]),
+        vec![Command::Refresh(None)]
+    );
 }
 
 #[test]
@@ -326,7 +511,10 @@ fn ticks_redraw_only_when_the_shown_second_changes() {
 #[test]
 fn failed_poll_keeps_data_and_marks_only_that_panel() {
     let mut s = loaded();
-    let err = BackendError::Throttled { operation: Operation::GetMetricData, message: "Rate exceeded".into() };
+    let err = BackendError::Throttled {
+        operation: Operation::GetMetricData,
+        message: "Rate exceeded".into(),
+    };
     let action = Action::Polled(Polled {
         panel: Panel::Metrics,
         at: t(30),
@@ -338,11 +526,24 @@ fn failed_poll_keeps_data_and_marks_only_that_panel() {
     assert_eq!(h.error, Some(err));
     assert_eq!(h.last_ok, Some(t(0)), "age of the data is kept");
     assert_eq!(h.retry_at, Some(t(38)));
-    assert_eq!(s.variant_metrics("alpha-fraud", "AllTraffic").unwrap().invocations_per_min, Some(900.0));
-    assert_eq!(s.health(Panel::Endpoints).error, None, "other panels unaffected");
+    assert_eq!(
+        s.variant_metrics("alpha-fraud", "AllTraffic")
+            .unwrap()
+            .invocations_per_min,
+        Some(900.0)
+    );
+    assert_eq!(
+        s.health(Panel::Endpoints).error,
+        None,
+        "other panels unaffected"
+    );
     // Recovery clears the error.
     let (_, m) = fleet();
-    update(&mut s, polled(Panel::Metrics, PanelData::Metrics(m), t(40)), t(40));
+    update(
+        &mut s,
+        polled(Panel::Metrics, PanelData::Metrics(m), t(40)),
+        t(40),
+    );
     assert_eq!(s.health(Panel::Metrics).error, None);
     assert_eq!(s.health(Panel::Metrics).last_ok, Some(t(40)));
 }
@@ -353,10 +554,19 @@ fn deleted_endpoint_leaves_its_detail_view_with_a_message() {
     run(&mut s, vec![key('j'), code(KeyCode::Enter)]);
     let (mut eps, _) = fleet();
     eps.retain(|e| e.name != "bravo-churn");
-    let data = PanelData::Endpoints(EndpointsData { endpoints: eps, failed: BTreeMap::new() });
+    let data = PanelData::Endpoints(EndpointsData {
+        endpoints: eps,
+        failed: BTreeMap::new(),
+    });
     update(&mut s, polled(Panel::Endpoints, data, t(5)), t(5));
     assert_eq!(s.view, View::Endpoints);
-    assert!(s.notice.as_ref().unwrap().text.contains("bravo-churn no longer exists"));
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("bravo-churn no longer exists")
+    );
     assert!(s.selected_endpoint().is_some());
 }
 
@@ -365,9 +575,23 @@ fn endpoint_whose_describe_failed_keeps_its_last_description() {
     let mut s = loaded();
     let (mut eps, _) = fleet();
     eps.retain(|e| e.name != "alpha-fraud");
-    let err = BackendError::Throttled { operation: Operation::DescribeEndpoint, message: "Rate exceeded".into() };
+    let err = BackendError::Throttled {
+        operation: Operation::DescribeEndpoint,
+        message: "Rate exceeded".into(),
+    };
     let failed = BTreeMap::from([("alpha-fraud".to_string(), err)]);
-    update(&mut s, polled(Panel::Endpoints, PanelData::Endpoints(EndpointsData { endpoints: eps, failed }), t(5)), t(5));
+    update(
+        &mut s,
+        polled(
+            Panel::Endpoints,
+            PanelData::Endpoints(EndpointsData {
+                endpoints: eps,
+                failed,
+            }),
+            t(5),
+        ),
+        t(5),
+    );
     assert_eq!(visible(&s).len(), 4);
     assert!(s.endpoint_errors.contains_key("alpha-fraud"));
 }
@@ -377,23 +601,55 @@ fn y_copies_the_focused_endpoint_name_and_shift_y_its_arn() {
     let mut s = loaded();
     let cmds = run(&mut s, vec![key('j'), key('y')]);
     assert_eq!(cmds, vec![Command::Copy("bravo-churn".into())]);
-    assert!(s.notice.as_ref().unwrap().text.contains("copied the name bravo-churn"));
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("copied the name bravo-churn")
+    );
     run(&mut s, vec![code(KeyCode::Enter)]);
     let cmds = run(&mut s, vec![key('Y')]);
-    assert_eq!(cmds, vec![Command::Copy("arn:aws:sagemaker:us-east-1:111122223333:endpoint/bravo-churn".into())]);
+    assert_eq!(
+        cmds,
+        vec![Command::Copy(
+            "arn:aws:sagemaker:us-east-1:111122223333:endpoint/bravo-churn".into()
+        )]
+    );
     // Nothing to copy when the filter hides every row.
     let mut s = loaded();
     run(&mut s, vec![Action::RunCommand(":filter zzz".into())]);
     assert_eq!(run(&mut s, vec![key('y')]), vec![]);
-    assert!(s.notice.as_ref().unwrap().text.contains("no endpoint selected"));
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("no endpoint selected")
+    );
 }
 
 #[test]
 fn theme_command_asks_the_runtime_and_reports_back() {
     let mut s = loaded();
-    assert_eq!(run(&mut s, vec![Action::RunCommand(":theme light".into())]), vec![Command::SetTheme("light".into())]);
+    assert_eq!(
+        run(&mut s, vec![Action::RunCommand(":theme light".into())]),
+        vec![Command::SetTheme("light".into())]
+    );
     run(&mut s, vec![Action::RunCommand(":theme".into())]);
-    assert!(s.notice.as_ref().unwrap().text.contains(":theme takes one theme name"));
-    run(&mut s, vec![Action::Notify(sagetop::app::NoticeLevel::Error, "no theme `x`".into())]);
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains(":theme takes one theme name")
+    );
+    run(
+        &mut s,
+        vec![Action::Notify(
+            sagetop::app::NoticeLevel::Error,
+            "no theme `x`".into(),
+        )],
+    );
     assert_eq!(s.notice.as_ref().unwrap().text, "no theme `x`");
 }

@@ -21,8 +21,14 @@ pub enum Panel {
 }
 
 impl Panel {
-    pub const ALL: [Panel; 6] =
-        [Panel::Identity, Panel::Endpoints, Panel::Metrics, Panel::Autoscaling, Panel::Quotas, Panel::Events];
+    pub const ALL: [Panel; 6] = [
+        Panel::Identity,
+        Panel::Endpoints,
+        Panel::Metrics,
+        Panel::Autoscaling,
+        Panel::Quotas,
+        Panel::Events,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -149,7 +155,9 @@ pub enum Action {
     /// A poll started for this panel (shown as "refreshing").
     PollStarted(Panel),
     /// Copy the selected endpoint's name (or ARN) to the clipboard.
-    Copy { arn: bool },
+    Copy {
+        arn: bool,
+    },
     /// The runtime reports the outcome of a command (theme switched, copy sent, …).
     Notify(crate::app::state::NoticeLevel, String),
 }

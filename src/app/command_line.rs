@@ -8,7 +8,10 @@ pub enum CommandLine {
     /// `:ep` — the endpoints view; `:ep NAME` — the detail of NAME.
     Endpoints(Option<String>),
     /// `:sort COLUMN [asc|desc]`.
-    Sort { column: Column, descending: Option<bool> },
+    Sort {
+        column: Column,
+        descending: Option<bool>,
+    },
     /// `:filter TEXT` (empty clears).
     Filter(String),
     /// `:refresh` / `:r`.
@@ -27,13 +30,20 @@ pub const COMMANDS: [(&str, &str); 7] = [
     (":sort COLUMN [asc|desc]", "sort the endpoints view"),
     (":filter TEXT", "filter endpoints (empty clears)"),
     (":refresh", "refresh every panel now"),
-    (":theme NAME", "switch theme (default, light, mono, … or a file path)"),
+    (
+        ":theme NAME",
+        "switch theme (default, light, mono, … or a file path)",
+    ),
     (":help", "show help"),
     (":q", "quit sagetop"),
 ];
 
 fn column_list() -> String {
-    Column::ALL.iter().map(|c| c.key()).collect::<Vec<_>>().join(", ")
+    Column::ALL
+        .iter()
+        .map(|c| c.key())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Parses a command line (with or without the leading `:`).
@@ -45,7 +55,11 @@ pub fn parse(input: &str) -> Result<CommandLine, String> {
     };
     let rest: Vec<&str> = words.collect();
     let no_args = |cmd: CommandLine| {
-        if rest.is_empty() { Ok(cmd) } else { Err(format!(":{head} takes no arguments")) }
+        if rest.is_empty() {
+            Ok(cmd)
+        } else {
+            Err(format!(":{head} takes no arguments"))
+        }
     };
     match head {
         "ep" | "eps" | "endpoint" | "endpoints" => match rest.as_slice() {
@@ -57,8 +71,8 @@ pub fn parse(input: &str) -> Result<CommandLine, String> {
             let Some(col) = rest.first() else {
                 return Err(format!(":sort needs a column: {}", column_list()));
             };
-            let column =
-                Column::parse(col).ok_or_else(|| format!("unknown column `{col}`: use one of {}", column_list()))?;
+            let column = Column::parse(col)
+                .ok_or_else(|| format!("unknown column `{col}`: use one of {}", column_list()))?;
             let descending = match rest.get(1).map(|s| s.to_ascii_lowercase()) {
                 None => None,
                 Some(d) if d == "desc" || d == "d" => Some(true),
@@ -80,7 +94,11 @@ pub fn parse(input: &str) -> Result<CommandLine, String> {
         },
         other => Err(format!(
             "unknown command :{other}: try {}",
-            COMMANDS.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+            COMMANDS
+                .iter()
+                .map(|(c, _)| *c)
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }
@@ -92,11 +110,29 @@ mod tests {
     #[test]
     fn parses_known_commands() {
         assert_eq!(parse(":ep"), Ok(CommandLine::Endpoints(None)));
-        assert_eq!(parse("ep fraud"), Ok(CommandLine::Endpoints(Some("fraud".into()))));
-        assert_eq!(parse(":sort cpu"), Ok(CommandLine::Sort { column: Column::Cpu, descending: None }));
-        assert_eq!(parse(":sort lat desc"), Ok(CommandLine::Sort { column: Column::Latency, descending: Some(true) }));
+        assert_eq!(
+            parse("ep fraud"),
+            Ok(CommandLine::Endpoints(Some("fraud".into())))
+        );
+        assert_eq!(
+            parse(":sort cpu"),
+            Ok(CommandLine::Sort {
+                column: Column::Cpu,
+                descending: None
+            })
+        );
+        assert_eq!(
+            parse(":sort lat desc"),
+            Ok(CommandLine::Sort {
+                column: Column::Latency,
+                descending: Some(true)
+            })
+        );
         assert_eq!(parse(":q"), Ok(CommandLine::Quit));
-        assert_eq!(parse(":filter gpu a"), Ok(CommandLine::Filter("gpu a".into())));
+        assert_eq!(
+            parse(":filter gpu a"),
+            Ok(CommandLine::Filter("gpu a".into()))
+        );
     }
 
     #[test]

@@ -28,7 +28,10 @@ pub fn error_rate(errors: Option<f64>, invocations: Option<f64>) -> Option<f64> 
     }
 }
 
-pub fn endpoint_figures(endpoint: &Endpoint, latest: &BTreeMap<(String, String), VariantMetrics>) -> EndpointFigures {
+pub fn endpoint_figures(
+    endpoint: &Endpoint,
+    latest: &BTreeMap<(String, String), VariantMetrics>,
+) -> EndpointFigures {
     let mut inv_total = None::<f64>;
     let mut err_total = None::<f64>;
     let mut lat_weighted = 0.0;
@@ -36,7 +39,9 @@ pub fn endpoint_figures(endpoint: &Endpoint, latest: &BTreeMap<(String, String),
     let mut lat_plain = Vec::new();
     let mut cpus = Vec::new();
     for v in &endpoint.variants {
-        let Some(m) = latest.get(&(endpoint.name.clone(), v.name.clone())) else { continue };
+        let Some(m) = latest.get(&(endpoint.name.clone(), v.name.clone())) else {
+            continue;
+        };
         if let Some(i) = m.invocations_per_min {
             *inv_total.get_or_insert(0.0) += i;
         }
@@ -106,9 +111,15 @@ fn cmp_opt(a: Option<f64>, b: Option<f64>) -> Ordering {
 }
 
 /// Sorts rows by the spec; ties fall back to the name so the order is stable.
-pub fn sort_endpoints(rows: &mut [&Endpoint], sort: SortSpec, latest: &BTreeMap<(String, String), VariantMetrics>) {
-    let figs: BTreeMap<&str, EndpointFigures> =
-        rows.iter().map(|e| (e.name.as_str(), endpoint_figures(e, latest))).collect();
+pub fn sort_endpoints(
+    rows: &mut [&Endpoint],
+    sort: SortSpec,
+    latest: &BTreeMap<(String, String), VariantMetrics>,
+) {
+    let figs: BTreeMap<&str, EndpointFigures> = rows
+        .iter()
+        .map(|e| (e.name.as_str(), endpoint_figures(e, latest)))
+        .collect();
     rows.sort_by(|a, b| {
         let fa = &figs[a.name.as_str()];
         let fb = &figs[b.name.as_str()];
@@ -128,7 +139,11 @@ pub fn sort_endpoints(rows: &mut [&Endpoint], sort: SortSpec, latest: &BTreeMap<
             // Most recently changed first when ascending ("age" grows downwards).
             Column::Changed => b.last_modified_time.cmp(&a.last_modified_time),
         };
-        let primary = if sort.descending { primary.reverse() } else { primary };
+        let primary = if sort.descending {
+            primary.reverse()
+        } else {
+            primary
+        };
         primary.then_with(|| a.name.cmp(&b.name))
     });
 }

@@ -131,13 +131,19 @@ pub struct KeySpec {
 
 impl KeySpec {
     pub const fn char(c: char) -> Self {
-        KeySpec { code: KeyCode::Char(c), ctrl: false }
+        KeySpec {
+            code: KeyCode::Char(c),
+            ctrl: false,
+        }
     }
     pub const fn code(code: KeyCode) -> Self {
         KeySpec { code, ctrl: false }
     }
     pub const fn ctrl(c: char) -> Self {
-        KeySpec { code: KeyCode::Char(c), ctrl: true }
+        KeySpec {
+            code: KeyCode::Char(c),
+            ctrl: true,
+        }
     }
 
     /// Parses "j", "G", "enter", "esc", "up", "pgdn", "ctrl-c", "space", "tab", "f1".
@@ -146,8 +152,12 @@ impl KeySpec {
         if let Some(rest) = s.strip_prefix("ctrl-").or_else(|| s.strip_prefix("ctrl+")) {
             let mut chars = rest.chars();
             return match (chars.next(), chars.next()) {
-                (Some(c), None) if c.is_ascii_alphabetic() => Ok(KeySpec::ctrl(c.to_ascii_lowercase())),
-                _ => Err(format!("`{s}` is not a key: ctrl- takes one letter, e.g. ctrl-c")),
+                (Some(c), None) if c.is_ascii_alphabetic() => {
+                    Ok(KeySpec::ctrl(c.to_ascii_lowercase()))
+                }
+                _ => Err(format!(
+                    "`{s}` is not a key: ctrl- takes one letter, e.g. ctrl-c"
+                )),
             };
         }
         let named = match s.to_ascii_lowercase().as_str() {
@@ -171,10 +181,12 @@ impl KeySpec {
         if let Some(code) = named {
             return Ok(KeySpec::code(code));
         }
-        if let Some(n) = s.strip_prefix(['f', 'F']).and_then(|n| n.parse::<u8>().ok()) {
-            if (1..=12).contains(&n) {
-                return Ok(KeySpec::code(KeyCode::F(n)));
-            }
+        if let Some(n) = s
+            .strip_prefix(['f', 'F'])
+            .and_then(|n| n.parse::<u8>().ok())
+            && (1..=12).contains(&n)
+        {
+            return Ok(KeySpec::code(KeyCode::F(n)));
         }
         let mut chars = s.chars();
         match (chars.next(), chars.next()) {
@@ -220,7 +232,11 @@ impl KeySpec {
             KeyCode::F(n) => format!("f{n}"),
             other => format!("{other:?}").to_lowercase(),
         };
-        if self.ctrl { format!("ctrl-{base}") } else { base }
+        if self.ctrl {
+            format!("ctrl-{base}")
+        } else {
+            base
+        }
     }
 }
 
@@ -246,8 +262,20 @@ pub struct Keymap {
     pub bindings: Vec<Binding>,
 }
 
-fn bind(scope: Scope, action: KeyAction, keys: &[KeySpec], help: &'static str, footer: Option<&'static str>) -> Binding {
-    Binding { scope, action, keys: keys.to_vec(), help, footer }
+fn bind(
+    scope: Scope,
+    action: KeyAction,
+    keys: &[KeySpec],
+    help: &'static str,
+    footer: Option<&'static str>,
+) -> Binding {
+    Binding {
+        scope,
+        action,
+        keys: keys.to_vec(),
+        help,
+        footer,
+    }
 }
 
 impl Default for Keymap {
@@ -258,28 +286,160 @@ impl Default for Keymap {
         let c = KeySpec::code;
         Keymap {
             bindings: vec![
-                bind(S::Global, A::MoveDown, &[k('j'), c(KeyCode::Down)], "move down", None),
-                bind(S::Global, A::MoveUp, &[k('k'), c(KeyCode::Up)], "move up", None),
-                bind(S::Global, A::PageDown, &[c(KeyCode::PageDown), KeySpec::ctrl('f')], "page down", None),
-                bind(S::Global, A::PageUp, &[c(KeyCode::PageUp), KeySpec::ctrl('b')], "page up", None),
-                bind(S::Global, A::Top, &[k('g'), c(KeyCode::Home)], "first row", None),
-                bind(S::Global, A::Bottom, &[k('G'), c(KeyCode::End)], "last row", None),
-                bind(S::Global, A::Help, &[k('?')], "show or hide this help", Some("help")),
-                bind(S::Global, A::Command, &[k(':')], "command line (:ep, :sort COL, :q …)", Some("cmd")),
-                bind(S::Global, A::Refresh, &[k('r')], "refresh every panel now", Some("refresh")),
-                bind(S::Global, A::ForceQuit, &[KeySpec::ctrl('c')], "quit from anywhere", None),
-                bind(S::Endpoints, A::Open, &[c(KeyCode::Enter)], "open the endpoint detail", Some("detail")),
-                bind(S::Endpoints, A::Filter, &[k('/')], "filter endpoints by substring", Some("filter")),
-                bind(S::Endpoints, A::CycleSort, &[k('o')], "sort by the next column", Some("sort")),
-                bind(S::Endpoints, A::ReverseSort, &[k('O')], "reverse the sort order", None),
-                bind(S::Endpoints, A::Back, &[c(KeyCode::Esc)], "clear the filter", None),
-                bind(S::Endpoints, A::CopyName, &[k('y')], "copy the endpoint name (OSC 52)", None),
-                bind(S::Endpoints, A::CopyArn, &[k('Y')], "copy the endpoint ARN (OSC 52)", None),
-                bind(S::Endpoints, A::Quit, &[k('q')], "quit sagetop", Some("quit")),
-                bind(S::Detail, A::Back, &[c(KeyCode::Esc), k('q')], "back to the endpoints", Some("back")),
-                bind(S::Detail, A::CopyName, &[k('y')], "copy the endpoint name (OSC 52)", None),
-                bind(S::Detail, A::CopyArn, &[k('Y')], "copy the endpoint ARN (OSC 52)", None),
-                bind(S::Help, A::Help, &[k('?'), c(KeyCode::Esc), k('q')], "close help", Some("close")),
+                bind(
+                    S::Global,
+                    A::MoveDown,
+                    &[k('j'), c(KeyCode::Down)],
+                    "move down",
+                    None,
+                ),
+                bind(
+                    S::Global,
+                    A::MoveUp,
+                    &[k('k'), c(KeyCode::Up)],
+                    "move up",
+                    None,
+                ),
+                bind(
+                    S::Global,
+                    A::PageDown,
+                    &[c(KeyCode::PageDown), KeySpec::ctrl('f')],
+                    "page down",
+                    None,
+                ),
+                bind(
+                    S::Global,
+                    A::PageUp,
+                    &[c(KeyCode::PageUp), KeySpec::ctrl('b')],
+                    "page up",
+                    None,
+                ),
+                bind(
+                    S::Global,
+                    A::Top,
+                    &[k('g'), c(KeyCode::Home)],
+                    "first row",
+                    None,
+                ),
+                bind(
+                    S::Global,
+                    A::Bottom,
+                    &[k('G'), c(KeyCode::End)],
+                    "last row",
+                    None,
+                ),
+                bind(
+                    S::Global,
+                    A::Help,
+                    &[k('?')],
+                    "show or hide this help",
+                    Some("help"),
+                ),
+                bind(
+                    S::Global,
+                    A::Command,
+                    &[k(':')],
+                    "command line (:ep, :sort COL, :q …)",
+                    Some("cmd"),
+                ),
+                bind(
+                    S::Global,
+                    A::Refresh,
+                    &[k('r')],
+                    "refresh every panel now",
+                    Some("refresh"),
+                ),
+                bind(
+                    S::Global,
+                    A::ForceQuit,
+                    &[KeySpec::ctrl('c')],
+                    "quit from anywhere",
+                    None,
+                ),
+                bind(
+                    S::Endpoints,
+                    A::Open,
+                    &[c(KeyCode::Enter)],
+                    "open the endpoint detail",
+                    Some("detail"),
+                ),
+                bind(
+                    S::Endpoints,
+                    A::Filter,
+                    &[k('/')],
+                    "filter endpoints by substring",
+                    Some("filter"),
+                ),
+                bind(
+                    S::Endpoints,
+                    A::CycleSort,
+                    &[k('o')],
+                    "sort by the next column",
+                    Some("sort"),
+                ),
+                bind(
+                    S::Endpoints,
+                    A::ReverseSort,
+                    &[k('O')],
+                    "reverse the sort order",
+                    None,
+                ),
+                bind(
+                    S::Endpoints,
+                    A::Back,
+                    &[c(KeyCode::Esc)],
+                    "clear the filter",
+                    None,
+                ),
+                bind(
+                    S::Endpoints,
+                    A::CopyName,
+                    &[k('y')],
+                    "copy the endpoint name (OSC 52)",
+                    None,
+                ),
+                bind(
+                    S::Endpoints,
+                    A::CopyArn,
+                    &[k('Y')],
+                    "copy the endpoint ARN (OSC 52)",
+                    None,
+                ),
+                bind(
+                    S::Endpoints,
+                    A::Quit,
+                    &[k('q')],
+                    "quit sagetop",
+                    Some("quit"),
+                ),
+                bind(
+                    S::Detail,
+                    A::Back,
+                    &[c(KeyCode::Esc), k('q')],
+                    "back to the endpoints",
+                    Some("back"),
+                ),
+                bind(
+                    S::Detail,
+                    A::CopyName,
+                    &[k('y')],
+                    "copy the endpoint name (OSC 52)",
+                    None,
+                ),
+                bind(
+                    S::Detail,
+                    A::CopyArn,
+                    &[k('Y')],
+                    "copy the endpoint ARN (OSC 52)",
+                    None,
+                ),
+                bind(
+                    S::Help,
+                    A::Help,
+                    &[k('?'), c(KeyCode::Esc), k('q')],
+                    "close help",
+                    Some("close"),
+                ),
             ],
         }
     }
@@ -297,7 +457,10 @@ impl Keymap {
         for (name, keys) in overrides {
             let Some(action) = KeyAction::from_name(name) else {
                 let known: Vec<&str> = KeyAction::ALL.iter().map(|a| a.name()).collect();
-                errors.push(format!("unknown action `{name}` in [keys]: use one of {}", known.join(", ")));
+                errors.push(format!(
+                    "unknown action `{name}` in [keys]: use one of {}",
+                    known.join(", ")
+                ));
                 continue;
             };
             if keys.is_empty() {
@@ -312,7 +475,10 @@ impl Keymap {
                 }
             }
             if action == KeyAction::ForceQuit && !specs.iter().any(|k| *k == KeySpec::ctrl('c')) {
-                errors.push("[keys] force_quit: ctrl-c must stay bound so sagetop can always be quit".into());
+                errors.push(
+                    "[keys] force_quit: ctrl-c must stay bound so sagetop can always be quit"
+                        .into(),
+                );
                 continue;
             }
             for b in km.bindings.iter_mut().filter(|b| b.action == action) {
@@ -320,7 +486,11 @@ impl Keymap {
             }
         }
         errors.extend(km.conflicts());
-        if errors.is_empty() { Ok(km) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(km)
+        } else {
+            Err(errors)
+        }
     }
 
     /// The action bound to `key` in `scope` (scope bindings win over global ones).
@@ -347,7 +517,10 @@ impl Keymap {
         let mut out = own.clone();
         if scope != Scope::Global && scope != Scope::Help {
             for b in self.bindings.iter().filter(|b| b.scope == Scope::Global) {
-                let shadowed = b.keys.iter().all(|k| own.iter().any(|o| o.keys.contains(k)));
+                let shadowed = b
+                    .keys
+                    .iter()
+                    .all(|k| own.iter().any(|o| o.keys.contains(k)));
                 if !shadowed {
                     out.push(b);
                 }
@@ -392,7 +565,11 @@ impl Keymap {
 
 impl Binding {
     pub fn keys_label(&self) -> String {
-        self.keys.iter().map(KeySpec::label).collect::<Vec<_>>().join("/")
+        self.keys
+            .iter()
+            .map(KeySpec::label)
+            .collect::<Vec<_>>()
+            .join("/")
     }
 }
 
@@ -410,7 +587,11 @@ mod tests {
         assert!(km.conflicts().is_empty(), "{:?}", km.conflicts());
         for c in RESERVED {
             for b in &km.bindings {
-                assert!(!b.keys.contains(&KeySpec::char(c)), "reserved key {c} bound to {:?}", b.action);
+                assert!(
+                    !b.keys.contains(&KeySpec::char(c)),
+                    "reserved key {c} bound to {:?}",
+                    b.action
+                );
             }
         }
     }
@@ -421,7 +602,10 @@ mod tests {
         for b in &Keymap::default().bindings {
             if b.keys.iter().any(|k| k.ctrl) {
                 assert!(
-                    matches!(b.action, KeyAction::ForceQuit | KeyAction::PageDown | KeyAction::PageUp),
+                    matches!(
+                        b.action,
+                        KeyAction::ForceQuit | KeyAction::PageDown | KeyAction::PageUp
+                    ),
                     "{:?} bound to a ctrl key",
                     b.action
                 );
@@ -432,9 +616,18 @@ mod tests {
     #[test]
     fn scope_bindings_win_and_ctrl_c_works_everywhere() {
         let km = Keymap::default();
-        assert_eq!(km.lookup(Scope::Endpoints, &key(KeyCode::Char('q'))), Some(KeyAction::Quit));
-        assert_eq!(km.lookup(Scope::Detail, &key(KeyCode::Char('q'))), Some(KeyAction::Back));
-        assert_eq!(km.lookup(Scope::Detail, &key(KeyCode::Char('j'))), Some(KeyAction::MoveDown));
+        assert_eq!(
+            km.lookup(Scope::Endpoints, &key(KeyCode::Char('q'))),
+            Some(KeyAction::Quit)
+        );
+        assert_eq!(
+            km.lookup(Scope::Detail, &key(KeyCode::Char('q'))),
+            Some(KeyAction::Back)
+        );
+        assert_eq!(
+            km.lookup(Scope::Detail, &key(KeyCode::Char('j'))),
+            Some(KeyAction::MoveDown)
+        );
         assert_eq!(km.lookup(Scope::Help, &key(KeyCode::Char('j'))), None);
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for s in [Scope::Endpoints, Scope::Detail, Scope::Help] {
@@ -448,9 +641,16 @@ mod tests {
         let keys = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let open = keys(&["l"]);
         let km = Keymap::with_overrides([("open", open.as_slice())]).unwrap();
-        assert_eq!(km.lookup(Scope::Endpoints, &key(KeyCode::Char('l'))), Some(KeyAction::Open));
+        assert_eq!(
+            km.lookup(Scope::Endpoints, &key(KeyCode::Char('l'))),
+            Some(KeyAction::Open)
+        );
         assert_eq!(km.lookup(Scope::Endpoints, &key(KeyCode::Enter)), None);
-        let help_labels: Vec<String> = km.bindings_for(Scope::Endpoints).iter().map(|b| b.keys_label()).collect();
+        let help_labels: Vec<String> = km
+            .bindings_for(Scope::Endpoints)
+            .iter()
+            .map(|b| b.keys_label())
+            .collect();
         assert!(help_labels.contains(&"l".to_string()));
 
         let cases: Vec<(&str, Vec<&str>, &str)> = vec![
@@ -463,7 +663,10 @@ mod tests {
         for (action, ks, needle) in cases {
             let ks = keys(&ks);
             let errs = Keymap::with_overrides([(action, ks.as_slice())]).unwrap_err();
-            assert!(errs.iter().any(|e| e.contains(needle)), "{action}: {errs:?}");
+            assert!(
+                errs.iter().any(|e| e.contains(needle)),
+                "{action}: {errs:?}"
+            );
         }
         for a in KeyAction::ALL {
             assert_eq!(KeyAction::from_name(a.name()), Some(a));
@@ -473,7 +676,10 @@ mod tests {
     #[test]
     fn key_specs_parse_and_label() {
         assert_eq!(KeySpec::parse("ctrl-c").unwrap(), KeySpec::ctrl('c'));
-        assert_eq!(KeySpec::parse("enter").unwrap(), KeySpec::code(KeyCode::Enter));
+        assert_eq!(
+            KeySpec::parse("enter").unwrap(),
+            KeySpec::code(KeyCode::Enter)
+        );
         assert_eq!(KeySpec::parse("G").unwrap(), KeySpec::char('G'));
         assert_eq!(KeySpec::parse("f5").unwrap(), KeySpec::code(KeyCode::F(5)));
         assert!(KeySpec::parse("ctrl-").unwrap_err().contains("ctrl-"));

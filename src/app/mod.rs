@@ -9,5 +9,8 @@ pub mod update;
 
 pub use action::{Action, Command, Panel, PanelData, Polled};
 pub use keymap::{KeyAction, Keymap, Scope};
-pub use state::{AppState, Column, InputKind, InputLine, Notice, NoticeLevel, Overlay, PanelHealth, SortSpec, View};
+pub use state::{
+    AppState, Column, InputKind, InputLine, Notice, NoticeLevel, Overlay, PanelHealth, SortSpec,
+    View,
+};
 pub use update::update;

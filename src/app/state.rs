@@ -131,7 +131,10 @@ impl Column {
         if alias.is_some() {
             return alias;
         }
-        let matches: Vec<Column> = Self::ALL.into_iter().filter(|c| c.key().starts_with(&s)).collect();
+        let matches: Vec<Column> = Self::ALL
+            .into_iter()
+            .filter(|c| c.key().starts_with(&s))
+            .collect();
         (matches.len() == 1).then(|| matches[0])
     }
 
@@ -200,12 +203,18 @@ impl AppState {
             autoscaling: AutoscalingData::default(),
             quotas: Vec::new(),
             events: Vec::new(),
-            panels: Panel::ALL.into_iter().map(|p| (p, PanelHealth::default())).collect(),
+            panels: Panel::ALL
+                .into_iter()
+                .map(|p| (p, PanelHealth::default()))
+                .collect(),
             view: View::Endpoints,
             overlay: Overlay::None,
             input: None,
             filter: String::new(),
-            sort: SortSpec { column: Column::Name, descending: false },
+            sort: SortSpec {
+                column: Column::Name,
+                descending: false,
+            },
             selected: None,
             detail_selected: 0,
             size: (80, 24),
@@ -218,7 +227,9 @@ impl AppState {
 
     pub fn health(&self, panel: Panel) -> &PanelHealth {
         static EMPTY: std::sync::OnceLock<PanelHealth> = std::sync::OnceLock::new();
-        self.panels.get(&panel).unwrap_or_else(|| EMPTY.get_or_init(PanelHealth::default))
+        self.panels
+            .get(&panel)
+            .unwrap_or_else(|| EMPTY.get_or_init(PanelHealth::default))
     }
 
     pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
@@ -226,7 +237,9 @@ impl AppState {
     }
 
     pub fn variant_metrics(&self, endpoint: &str, variant: &str) -> Option<&VariantMetrics> {
-        self.metrics.latest.get(&(endpoint.to_string(), variant.to_string()))
+        self.metrics
+            .latest
+            .get(&(endpoint.to_string(), variant.to_string()))
     }
 
     /// Figures of one endpoint row (aggregated over its variants).

@@ -21,7 +21,10 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Comma
     match action {
         Action::Key(key) => return on_key(state, key, now),
         Action::Tick => {
-            let expired = state.notice.as_ref().is_some_and(|n| (now - n.at).num_seconds() >= NOTICE_SECS);
+            let expired = state
+                .notice
+                .as_ref()
+                .is_some_and(|n| (now - n.at).num_seconds() >= NOTICE_SECS);
             if expired {
                 state.notice = None;
             }
@@ -48,10 +51,16 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Comma
         Action::Open => return open_selected(state),
         Action::Back => return back(state),
         Action::StartFilter => {
-            state.input = Some(InputLine { kind: InputKind::Filter, text: state.filter.clone() });
+            state.input = Some(InputLine {
+                kind: InputKind::Filter,
+                text: state.filter.clone(),
+            });
         }
         Action::StartCommand => {
-            state.input = Some(InputLine { kind: InputKind::Command, text: String::new() });
+            state.input = Some(InputLine {
+                kind: InputKind::Command,
+                text: String::new(),
+            });
         }
         Action::ToggleHelp => {
             state.overlay = match state.overlay {
@@ -60,7 +69,10 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Comma
             };
         }
         Action::CycleSort => {
-            let i = Column::ALL.iter().position(|c| *c == state.sort.column).unwrap_or(0);
+            let i = Column::ALL
+                .iter()
+                .position(|c| *c == state.sort.column)
+                .unwrap_or(0);
             let column = Column::ALL[(i + 1) % Column::ALL.len()];
             state.sort.column = column;
             state.sort.descending = column.default_descending();
@@ -92,13 +104,25 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Comma
                 state.dirty = true;
                 return Vec::new();
             };
-            let (what, text) = if arn { ("ARN", e.arn.clone()) } else { ("name", e.name.clone()) };
-            info(state, format!("copied the {what} {text} to the clipboard (OSC 52)"), now);
+            let (what, text) = if arn {
+                ("ARN", e.arn.clone())
+            } else {
+                ("name", e.name.clone())
+            };
+            info(
+                state,
+                format!("copied the {what} {text} to the clipboard (OSC 52)"),
+                now,
+            );
             state.dirty = true;
             return vec![Command::Copy(text)];
         }
         Action::Notify(level, text) => {
-            state.notice = Some(Notice { level, text, at: now });
+            state.notice = Some(Notice {
+                level,
+                text,
+                at: now,
+            });
         }
     }
     state.dirty = true;
@@ -112,15 +136,27 @@ fn quit(state: &mut AppState) -> Vec<Command> {
 }
 
 fn info(state: &mut AppState, text: String, now: Timestamp) {
-    state.notice = Some(Notice { level: NoticeLevel::Info, text, at: now });
+    state.notice = Some(Notice {
+        level: NoticeLevel::Info,
+        text,
+        at: now,
+    });
 }
 
 fn error(state: &mut AppState, text: String, now: Timestamp) {
-    state.notice = Some(Notice { level: NoticeLevel::Error, text, at: now });
+    state.notice = Some(Notice {
+        level: NoticeLevel::Error,
+        text,
+        at: now,
+    });
 }
 
 fn sort_label(state: &AppState) -> String {
-    format!("{} {}", state.sort.column.key(), if state.sort.descending { "↓" } else { "↑" })
+    format!(
+        "{} {}",
+        state.sort.column.key(),
+        if state.sort.descending { "↓" } else { "↑" }
+    )
 }
 
 fn page(state: &AppState) -> i64 {
@@ -168,7 +204,9 @@ fn on_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Command> {
 }
 
 fn on_input_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Command> {
-    let Some(input) = state.input.as_mut() else { return Vec::new() };
+    let Some(input) = state.input.as_mut() else {
+        return Vec::new();
+    };
     state.dirty = true;
     match key.code {
         KeyCode::Esc => {
@@ -205,7 +243,10 @@ fn set_filter(state: &mut AppState, filter: String) {
     state.filter = filter;
     // Keep the selection if it is still visible; otherwise select the first visible row.
     let rows = state.visible_endpoints();
-    let keep = state.selected.as_ref().is_some_and(|s| rows.iter().any(|e| &e.name == s));
+    let keep = state
+        .selected
+        .as_ref()
+        .is_some_and(|s| rows.iter().any(|e| &e.name == s));
     if !keep {
         state.selected = rows.first().map(|e| e.name.clone());
     }
@@ -225,7 +266,9 @@ fn move_by(state: &mut AppState, delta: i64) {
         View::Detail { endpoint } => {
             let n = state.endpoint(endpoint).map_or(0, |e| e.variants.len());
             if n > 0 {
-                let next = (state.detail_selected as i64).saturating_add(delta).clamp(0, n as i64 - 1);
+                let next = (state.detail_selected as i64)
+                    .saturating_add(delta)
+                    .clamp(0, n as i64 - 1);
                 state.detail_selected = next as usize;
             }
         }
@@ -242,7 +285,9 @@ fn open_selected(state: &mut AppState) -> Vec<Command> {
 fn open_detail(state: &mut AppState, name: String) -> Vec<Command> {
     state.selected = Some(name.clone());
     state.detail_selected = 0;
-    state.view = View::Detail { endpoint: name.clone() };
+    state.view = View::Detail {
+        endpoint: name.clone(),
+    };
     state.overlay = Overlay::None;
     state.dirty = true;
     vec![Command::Watch(Some(name))]
@@ -297,23 +342,43 @@ fn run_command(state: &mut AppState, line: &str, now: Timestamp) -> Vec<Command>
             let was_detail = matches!(state.view, View::Detail { .. });
             state.view = View::Endpoints;
             state.overlay = Overlay::None;
-            if was_detail { vec![Command::Watch(None)] } else { Vec::new() }
+            if was_detail {
+                vec![Command::Watch(None)]
+            } else {
+                Vec::new()
+            }
         }
         Ok(CommandLine::Endpoints(Some(name))) => {
             if state.endpoint(&name).is_some() {
                 return open_detail(state, name);
             }
             // Accept a unique prefix or substring, as people type at 3 a.m.
-            let candidates: Vec<String> =
-                state.endpoints.iter().filter(|e| e.name.contains(&name)).map(|e| e.name.clone()).collect();
+            let candidates: Vec<String> = state
+                .endpoints
+                .iter()
+                .filter(|e| e.name.contains(&name))
+                .map(|e| e.name.clone())
+                .collect();
             match candidates.as_slice() {
                 [one] => open_detail(state, one.clone()),
                 [] => {
-                    error(state, format!("no endpoint named `{name}` (press r to refresh the list)"), now);
+                    error(
+                        state,
+                        format!("no endpoint named `{name}` (press r to refresh the list)"),
+                        now,
+                    );
                     Vec::new()
                 }
                 many => {
-                    error(state, format!("`{name}` matches {} endpoints: {}", many.len(), many.join(", ")), now);
+                    error(
+                        state,
+                        format!(
+                            "`{name}` matches {} endpoints: {}",
+                            many.len(),
+                            many.join(", ")
+                        ),
+                        now,
+                    );
                     Vec::new()
                 }
             }
@@ -322,14 +387,21 @@ fn run_command(state: &mut AppState, line: &str, now: Timestamp) -> Vec<Command>
 }
 
 fn apply_polled(state: &mut AppState, polled: Polled) {
-    let Polled { panel, at, result, retry_in } = polled;
+    let Polled {
+        panel,
+        at,
+        result,
+        retry_in,
+    } = polled;
     let health = state.panels.entry(panel).or_default();
     health.refreshing = false;
     match result {
         Err(err) => {
             health.error = Some(err);
             health.error_at = Some(at);
-            health.retry_at = retry_in.and_then(|d| chrono::Duration::from_std(d).ok()).map(|d| at + d);
+            health.retry_at = retry_in
+                .and_then(|d| chrono::Duration::from_std(d).ok())
+                .map(|d| at + d);
         }
         Ok(data) => {
             debug_assert_eq!(data.panel(), panel);
@@ -349,27 +421,31 @@ fn apply_data(state: &mut AppState, data: PanelData, at: Timestamp) {
             data.endpoints.sort_by(|a, b| a.name.cmp(&b.name));
             // An endpoint whose describe failed this time keeps its last known description.
             for name in data.failed.keys() {
-                if data.endpoints.iter().all(|e| &e.name != name) {
-                    if let Some(old) = state.endpoint(name).cloned() {
-                        data.endpoints.push(old);
-                    }
+                if data.endpoints.iter().all(|e| &e.name != name)
+                    && let Some(old) = state.endpoint(name).cloned()
+                {
+                    data.endpoints.push(old);
                 }
             }
             data.endpoints.sort_by(|a, b| a.name.cmp(&b.name));
             state.endpoints = data.endpoints;
             state.endpoint_errors = data.failed;
-            if let View::Detail { endpoint } = &state.view {
-                if state.endpoint(endpoint).is_none() {
-                    let gone = endpoint.clone();
-                    state.view = View::Endpoints;
-                    state.notice = Some(Notice {
-                        level: NoticeLevel::Warning,
-                        text: format!("endpoint {gone} no longer exists; back to the endpoints view"),
-                        at,
-                    });
-                }
+            if let View::Detail { endpoint } = &state.view
+                && state.endpoint(endpoint).is_none()
+            {
+                let gone = endpoint.clone();
+                state.view = View::Endpoints;
+                state.notice = Some(Notice {
+                    level: NoticeLevel::Warning,
+                    text: format!("endpoint {gone} no longer exists; back to the endpoints view"),
+                    at,
+                });
             }
-            if state.selected.as_ref().is_none_or(|s| state.endpoint(s).is_none()) {
+            if state
+                .selected
+                .as_ref()
+                .is_none_or(|s| state.endpoint(s).is_none())
+            {
                 let first = state.visible_endpoints().first().map(|e| e.name.clone());
                 state.selected = first;
             }

@@ -105,7 +105,10 @@ mod tests {
     fn resource_ids_round_trip() {
         let id = resource_id("fraud-xgb", "AllTraffic");
         assert_eq!(id, "endpoint/fraud-xgb/variant/AllTraffic");
-        assert_eq!(parse_resource_id(&id), Some(("fraud-xgb".into(), "AllTraffic".into())));
+        assert_eq!(
+            parse_resource_id(&id),
+            Some(("fraud-xgb".into(), "AllTraffic".into()))
+        );
         assert_eq!(parse_resource_id("endpoint//variant/x"), None);
         assert_eq!(parse_resource_id("table/x"), None);
     }

@@ -67,7 +67,9 @@ impl EndpointStatus {
     pub fn is_failure(self) -> bool {
         matches!(
             self,
-            EndpointStatus::Failed | EndpointStatus::UpdateRollbackFailed | EndpointStatus::OutOfService
+            EndpointStatus::Failed
+                | EndpointStatus::UpdateRollbackFailed
+                | EndpointStatus::OutOfService
         )
     }
 
@@ -143,7 +145,11 @@ pub struct Endpoint {
 impl Endpoint {
     /// Normalized traffic shares (0..=1) of each variant, in variant order.
     pub fn traffic_shares(&self) -> Vec<f64> {
-        let weights: Vec<f64> = self.variants.iter().map(Variant::effective_weight).collect();
+        let weights: Vec<f64> = self
+            .variants
+            .iter()
+            .map(Variant::effective_weight)
+            .collect();
         normalize_weights(&weights)
     }
 
@@ -177,7 +183,13 @@ pub fn normalize_weights(weights: &[f64]) -> Vec<f64> {
     let sum: f64 = weights.iter().filter(|w| w.is_finite() && **w > 0.0).sum();
     weights
         .iter()
-        .map(|w| if sum > 0.0 && w.is_finite() && *w > 0.0 { w / sum } else { 0.0 })
+        .map(|w| {
+            if sum > 0.0 && w.is_finite() && *w > 0.0 {
+                w / sum
+            } else {
+                0.0
+            }
+        })
         .collect()
 }
 
@@ -195,7 +207,9 @@ pub fn percentages(weights: &[f64]) -> Vec<u32> {
     order.sort_by(|&a, &b| {
         let ra = raw[a] - raw[a].floor();
         let rb = raw[b] - raw[b].floor();
-        rb.partial_cmp(&ra).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(&b))
+        rb.partial_cmp(&ra)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(&b))
     });
     for i in order {
         if missing == 0 {

@@ -33,7 +33,9 @@ pub struct TrailEvent {
 impl TrailEvent {
     /// Whether the event names `endpoint` among its resources.
     pub fn touches(&self, endpoint: &str) -> bool {
-        self.resources.iter().any(|r| r == endpoint || r.ends_with(&format!("/{endpoint}")))
+        self.resources
+            .iter()
+            .any(|r| r == endpoint || r.ends_with(&format!("/{endpoint}")))
     }
 }
 

@@ -106,7 +106,10 @@ impl MetricName {
 
     /// Only GPU instances publish these.
     pub fn is_gpu(self) -> bool {
-        matches!(self, MetricName::GPUUtilization | MetricName::GPUMemoryUtilization)
+        matches!(
+            self,
+            MetricName::GPUUtilization | MetricName::GPUMemoryUtilization
+        )
     }
 }
 
@@ -152,7 +155,12 @@ pub struct SeriesKey {
 
 impl SeriesKey {
     pub fn new(endpoint: &str, variant: &str, metric: MetricName, stat: Statistic) -> Self {
-        SeriesKey { endpoint: endpoint.to_string(), variant: variant.to_string(), metric, stat }
+        SeriesKey {
+            endpoint: endpoint.to_string(),
+            variant: variant.to_string(),
+            metric,
+            stat,
+        }
     }
 }
 
@@ -213,8 +221,14 @@ mod tests {
 
     #[test]
     fn names_namespaces_and_units_match_cloudwatch() {
-        assert_eq!(MetricName::ModelLatency.namespace().as_str(), "AWS/SageMaker");
-        assert_eq!(MetricName::CPUUtilization.namespace().as_str(), "/aws/sagemaker/Endpoints");
+        assert_eq!(
+            MetricName::ModelLatency.namespace().as_str(),
+            "AWS/SageMaker"
+        );
+        assert_eq!(
+            MetricName::CPUUtilization.namespace().as_str(),
+            "/aws/sagemaker/Endpoints"
+        );
         assert_eq!(MetricName::OverheadLatency.unit(), MetricUnit::Microseconds);
         assert_eq!(MetricName::GPUMemoryUtilization.unit(), MetricUnit::Percent);
         for m in MetricName::ALL {

@@ -73,7 +73,9 @@ pub mod duration_ms {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let ms = f64::deserialize(d)?;
         if !ms.is_finite() || ms < 0.0 {
-            return Err(serde::de::Error::custom("duration must be a finite, non-negative number of milliseconds"));
+            return Err(serde::de::Error::custom(
+                "duration must be a finite, non-negative number of milliseconds",
+            ));
         }
         Ok(Duration::from_secs_f64(ms / 1000.0))
     }

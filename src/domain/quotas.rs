@@ -48,7 +48,11 @@ pub enum QuotaLevel {
 /// any usage (or any request) is exceeded.
 pub fn quota_level(used: f64, limit: f64) -> QuotaLevel {
     if limit <= 0.0 {
-        return if used > 0.0 { QuotaLevel::Exceeded } else { QuotaLevel::Ok };
+        return if used > 0.0 {
+            QuotaLevel::Exceeded
+        } else {
+            QuotaLevel::Ok
+        };
     }
     let f = used / limit;
     if f >= 1.0 {
@@ -77,10 +81,22 @@ mod tests {
 
     #[test]
     fn quota_names_match_instance_types() {
-        assert_eq!(endpoint_quota_instance_type("ml.g5.xlarge for endpoint usage"), Some("ml.g5.xlarge"));
-        assert_eq!(endpoint_quota_instance_type("ml.g5.xlarge for training job usage"), None);
-        assert_eq!(endpoint_quota_instance_type("Total instances for endpoint usage"), None);
-        assert_eq!(endpoint_quota_name("ml.m5.large"), "ml.m5.large for endpoint usage");
+        assert_eq!(
+            endpoint_quota_instance_type("ml.g5.xlarge for endpoint usage"),
+            Some("ml.g5.xlarge")
+        );
+        assert_eq!(
+            endpoint_quota_instance_type("ml.g5.xlarge for training job usage"),
+            None
+        );
+        assert_eq!(
+            endpoint_quota_instance_type("Total instances for endpoint usage"),
+            None
+        );
+        assert_eq!(
+            endpoint_quota_name("ml.m5.large"),
+            "ml.m5.large for endpoint usage"
+        );
     }
 
     #[test]

@@ -1,0 +1,332 @@
+//! SVG screenshots of the real rendering code: fixture state from the simulated account,
+//! drawn into `TestBackend` buffers and written cell by cell as SVG.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+
+use crate::app::state::SessionInfo;
+use crate::app::{AppState, Overlay, View};
+use crate::clock::{ManualClock, fixture_epoch};
+use crate::sim::SimAccount;
+use crate::theme::{Theme, color_rgb};
+
+/// Seed of the simulated account used by screenshots, snapshot tests and the benchmark.
+pub const FIXTURE_SEED: u64 = 7;
+
+/// How long the simulated account runs before the fixture is taken.
+pub const FIXTURE_RUN: Duration = Duration::from_secs(10 * 60);
+
+/// The fixture state: the simulated account (`seed`, plus `extra` generated endpoints)
+/// created at [`fixture_epoch`], run for [`FIXTURE_RUN`] on a manual clock, every panel
+/// fetched once through `fleet::prime_state`, then four seconds allowed to pass (so ages on
+/// screen read "4s ago"). Deterministic.
+pub async fn fixture_state(seed: u64, extra: usize) -> AppState {
+    let clock = ManualClock::new(fixture_epoch());
+    let sim = SimAccount::with_extra_endpoints(seed, Arc::new(clock.clone()), extra);
+    clock.advance(FIXTURE_RUN);
+    let session = SessionInfo {
+        demo: true,
+        ..SessionInfo::default()
+    };
+    let mut state = crate::fleet::prime_state(&sim, &clock, session).await;
+    let later = state.now + chrono::Duration::seconds(4);
+    crate::app::update(&mut state, crate::app::Action::Tick, later);
+    state
+}
+
+/// The detail screenshot's subject: a two-variant endpoint, preferring one with autoscaling
+/// registered and recent scaling activities (then the first by name).
+pub fn two_variant_endpoint(state: &AppState) -> Option<String> {
+    let score = |name: &str| {
+        let targets = state
+            .autoscaling
+            .config
+            .get(name)
+            .map_or(0, |c| c.iter().filter(|v| v.target.is_some()).count());
+        let activities = state.autoscaling.activities.get(name).map_or(0, Vec::len);
+        (targets.min(1), activities.min(1))
+    };
+    state
+        .endpoints
+        .iter()
+        .filter(|e| e.variants.len() == 2)
+        .map(|e| e.name.as_str())
+        .max_by(|a, b| score(a).cmp(&score(b)).then_with(|| b.cmp(a)))
+        .map(str::to_string)
+}
+
+/// Draws the state with the real renderer into a `width`×`height` buffer.
+pub fn draw(state: &AppState, theme: &Theme, width: u16, height: u16) -> Buffer {
+    let mut state = state.clone();
+    state.size = (width, height);
+    let mut terminal =
+        Terminal::new(TestBackend::new(width, height)).expect("test backend never fails");
+    terminal
+        .draw(|f| crate::ui::render(f, &state, theme))
+        .expect("test backend never fails");
+    terminal.backend().buffer().clone()
+}
+
+/// Writes the screenshots as SVG files into `out_dir` and returns their paths:
+/// the endpoints view and a two-variant detail view at 160×45, help at 100×30, and the
+/// endpoints view at 80×24.
+pub async fn write_all(out_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let theme = Theme::default_theme();
+    let state = fixture_state(FIXTURE_SEED, 0).await;
+    let mut detail = state.clone();
+    if let Some(name) = two_variant_endpoint(&state) {
+        detail.selected = Some(name.clone());
+        detail.view = View::Detail { endpoint: name };
+    }
+    let mut help = state.clone();
+    help.overlay = Overlay::Help { scroll: 0 };
+    let shots: [(&str, &AppState, u16, u16, &str); 4] = [
+        (
+            "endpoints-160x45.svg",
+            &state,
+            160,
+            45,
+            "sagetop: endpoints view, 160x45",
+        ),
+        (
+            "detail-160x45.svg",
+            &detail,
+            160,
+            45,
+            "sagetop: endpoint detail, 160x45",
+        ),
+        ("help-100x30.svg", &help, 100, 30, "sagetop: help, 100x30"),
+        (
+            "endpoints-80x24.svg",
+            &state,
+            80,
+            24,
+            "sagetop: endpoints view, 80x24",
+        ),
+    ];
+    let mut paths = Vec::new();
+    for (file, s, w, h, title) in shots {
+        paths.push(write_svg(out_dir, file, &draw(s, &theme, w, h), title)?);
+    }
+    Ok(paths)
+}
+
+/// Cell size in SVG pixels (monospace at 14 px: about 0.6 em wide).
+const CELL_W: f64 = 8.4;
+const CELL_H: f64 = 17.0;
+const FONT_SIZE: f64 = 14.0;
+/// Colours for `Reset`: the dark background and light text of the default theme.
+const DEFAULT_FG: (u8, u8, u8) = (0xd0, 0xd0, 0xd0);
+const DEFAULT_BG: (u8, u8, u8) = (0x1c, 0x1c, 0x1c);
+
+fn hex((r, g, b): (u8, u8, u8)) -> String {
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
+/// Escapes text for XML character data and attribute values.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Control characters are not allowed in XML 1.0.
+            c if (c as u32) < 0x20 && c != '\t' && c != '\n' && c != '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Resolved look of one cell (after reverse video).
+#[derive(Clone, PartialEq)]
+struct Look {
+    fg: (u8, u8, u8),
+    bg: (u8, u8, u8),
+    bold: bool,
+    italic: bool,
+    underline: bool,
+    dim: bool,
+}
+
+fn look(fg: Color, bg: Color, m: Modifier) -> Look {
+    let mut f = color_rgb(fg).unwrap_or(DEFAULT_FG);
+    let mut b = color_rgb(bg).unwrap_or(DEFAULT_BG);
+    if m.contains(Modifier::REVERSED) {
+        std::mem::swap(&mut f, &mut b);
+    }
+    Look {
+        fg: f,
+        bg: b,
+        bold: m.contains(Modifier::BOLD),
+        italic: m.contains(Modifier::ITALIC),
+        underline: m.contains(Modifier::UNDERLINED),
+        dim: m.contains(Modifier::DIM),
+    }
+}
+
+/// Renders a terminal buffer as a standalone SVG document.
+pub fn buffer_to_svg(buf: &Buffer, title: &str) -> String {
+    let area = buf.area;
+    let (w, h) = (
+        f64::from(area.width) * CELL_W,
+        f64::from(area.height) * CELL_H,
+    );
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.1} {h:.1}" role="img" aria-label="{}" xml:space="preserve">"#,
+        xml_escape(title)
+    );
+    let _ = writeln!(svg, "<title>{}</title>", xml_escape(title));
+    let _ = writeln!(
+        svg,
+        r#"<style>text{{font-family:"DejaVu Sans Mono","Menlo","Consolas",monospace;font-size:{FONT_SIZE}px;white-space:pre}}</style>"#
+    );
+    let _ = writeln!(
+        svg,
+        r#"<rect width="100%" height="100%" fill="{}"/>"#,
+        hex(DEFAULT_BG)
+    );
+    for y in 0..area.height {
+        // Runs of cells that look the same.
+        let mut runs: Vec<(u16, Look, String, u16)> = Vec::new();
+        let mut x = 0;
+        while x < area.width {
+            let cell = &buf[(area.x + x, area.y + y)];
+            let l = look(cell.fg, cell.bg, cell.modifier);
+            let sym = cell.symbol();
+            match runs.last_mut() {
+                Some((_, last, text, n)) if *last == l => {
+                    text.push_str(sym);
+                    *n += 1;
+                }
+                _ => runs.push((x, l, sym.to_string(), 1)),
+            }
+            x += 1;
+        }
+        let top = f64::from(y) * CELL_H;
+        let baseline = top + CELL_H * 0.78;
+        for (x0, l, text, n) in runs {
+            let left = f64::from(x0) * CELL_W;
+            let run_w = f64::from(n) * CELL_W;
+            if l.bg != DEFAULT_BG {
+                let _ = writeln!(
+                    svg,
+                    r#"<rect x="{left:.1}" y="{top:.1}" width="{run_w:.1}" height="{CELL_H:.1}" fill="{}"/>"#,
+                    hex(l.bg)
+                );
+            }
+            if text.trim().is_empty() {
+                continue;
+            }
+            let mut attrs = format!(r#" fill="{}""#, hex(l.fg));
+            if l.bold {
+                attrs.push_str(r#" font-weight="bold""#);
+            }
+            if l.italic {
+                attrs.push_str(r#" font-style="italic""#);
+            }
+            if l.underline {
+                attrs.push_str(r#" text-decoration="underline""#);
+            }
+            if l.dim {
+                attrs.push_str(r#" fill-opacity="0.6""#);
+            }
+            let _ = writeln!(
+                svg,
+                r#"<text x="{left:.1}" y="{baseline:.1}" textLength="{run_w:.1}" lengthAdjust="spacingAndGlyphs"{attrs}>{}</text>"#,
+                xml_escape(&text)
+            );
+        }
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// Writes one SVG file, creating the directory.
+fn write_svg(out_dir: &Path, name: &str, buf: &Buffer, title: &str) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(out_dir)?;
+    let path = out_dir.join(name);
+    std::fs::write(&path, buffer_to_svg(buf, title))?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::layout::Rect;
+    use ratatui::style::Style;
+
+    #[tokio::test]
+    async fn writes_every_screenshot_with_real_endpoint_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = write_all(dir.path()).await.unwrap();
+        assert_eq!(paths.len(), 4);
+        let state = fixture_state(FIXTURE_SEED, 0).await;
+        let first = state.visible_endpoints()[0].name.clone();
+        let two = two_variant_endpoint(&state).expect("the demo fleet has a two-variant endpoint");
+        for p in &paths {
+            let svg = std::fs::read_to_string(p).unwrap();
+            assert!(
+                svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+                "{}",
+                p.display()
+            );
+            assert!(svg.contains("sagetop"), "{}", p.display());
+        }
+        let endpoints = std::fs::read_to_string(&paths[0]).unwrap();
+        assert!(
+            endpoints.contains(&first),
+            "{first} missing from the endpoints screenshot"
+        );
+        let detail = std::fs::read_to_string(&paths[1]).unwrap();
+        assert!(
+            detail.contains(&two),
+            "{two} missing from the detail screenshot"
+        );
+        assert!(
+            std::fs::read_to_string(&paths[2])
+                .unwrap()
+                .contains("Everywhere")
+        );
+    }
+
+    #[test]
+    fn svg_escapes_and_colours_cells() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 12, 2));
+        buf.set_string(
+            0,
+            0,
+            "<a & b>",
+            Style::default()
+                .fg(Color::Rgb(255, 0, 0))
+                .add_modifier(Modifier::BOLD),
+        );
+        buf.set_string(
+            0,
+            1,
+            "ok",
+            Style::default().add_modifier(Modifier::REVERSED),
+        );
+        let svg = buffer_to_svg(&buf, "t \"1\"");
+        assert!(svg.contains("&lt;a &amp; b&gt;"), "{svg}");
+        assert!(
+            svg.contains(r##"fill="#ff0000" font-weight="bold""##),
+            "{svg}"
+        );
+        assert!(svg.contains("aria-label=\"t &quot;1&quot;\""));
+        // Reverse video: light background rect behind dark text.
+        assert!(svg.contains(r##"fill="#d0d0d0"/>"##), "{svg}");
+    }
+}

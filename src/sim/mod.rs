@@ -1,0 +1,234 @@
+//! The simulated SageMaker account behind `--demo`: `SimAccount` and its `Backend` impl.
+//!
+//! Deterministic for a seed and an injected clock: every call first advances the world
+//! to `clock.now()` (deadlines exactly, traffic per whole minute, in time order), so the
+//! state at a given instant does not depend on how often it was looked at.
+
+mod autoscale;
+mod fleet;
+mod history;
+mod ids;
+mod metrics;
+mod quotas;
+mod traffic;
+mod trail;
+mod world;
+mod writes;
+
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+
+use crate::boundary::{Backend, BackendError, BackendResult, Operation};
+use crate::clock::SharedClock;
+use crate::domain::*;
+use world::World;
+
+/// A whole simulated account: endpoints, traffic, autoscaling, CloudWatch, CloudTrail,
+/// Service Quotas.
+pub struct SimAccount {
+    world: Mutex<World>,
+    clock: SharedClock,
+}
+
+impl std::fmt::Debug for SimAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimAccount").finish_non_exhaustive()
+    }
+}
+
+/// The role session the demo operator works as.
+pub const OPERATOR_ARN: &str = "arn:aws:sts::111122223333:assumed-role/OnCallEngineer/you";
+
+impl SimAccount {
+    /// The standard demo fleet, starting at `clock.now()`.
+    pub fn new(seed: u64, clock: SharedClock) -> SimAccount {
+        SimAccount::with_extra_endpoints(seed, clock, 0)
+    }
+
+    /// The standard fleet plus `extra` generated InService endpoints.
+    pub fn with_extra_endpoints(seed: u64, clock: SharedClock, extra: usize) -> SimAccount {
+        let start = ids::to_ms(clock.now());
+        SimAccount {
+            world: Mutex::new(history::build_world(seed, start, extra)),
+            clock,
+        }
+    }
+
+    /// Multiplies the endpoint's modelled traffic from now on (negative → 0; NaN ignored).
+    pub fn set_load_factor(&self, endpoint: &str, factor: f64) {
+        if factor.is_nan() {
+            return;
+        }
+        let mut w = self.world();
+        if let Some(ep) = w.endpoints.get_mut(endpoint) {
+            ep.load_factor = factor.clamp(0.0, 1_000.0);
+        }
+    }
+
+    /// Names of the endpoints that exist now, sorted.
+    pub fn endpoint_names(&self) -> Vec<String> {
+        self.world().endpoints.keys().cloned().collect()
+    }
+
+    /// The world, advanced to the clock's now.
+    fn world(&self) -> MutexGuard<'_, World> {
+        let mut w = self.world.lock().unwrap_or_else(|e| e.into_inner());
+        w.advance_to(ids::to_ms(self.clock.now()));
+        w
+    }
+}
+
+fn not_found(operation: Operation, name: &str) -> BackendError {
+    BackendError::NotFound {
+        operation,
+        resource: name.to_string(),
+        message: format!("Could not find endpoint \"{name}\"."),
+    }
+}
+
+#[async_trait]
+impl Backend for SimAccount {
+    async fn identity(&self) -> BackendResult<Identity> {
+        Ok(Identity {
+            account: ids::ACCOUNT.into(),
+            arn: OPERATOR_ARN.into(),
+            profile: None,
+            region: ids::REGION.into(),
+            demo: true,
+        })
+    }
+
+    async fn list_endpoints(&self) -> BackendResult<Vec<EndpointSummary>> {
+        Ok(self
+            .world()
+            .endpoints
+            .values()
+            .map(|e| e.summary())
+            .collect())
+    }
+
+    async fn describe_endpoint(&self, name: &str) -> BackendResult<Endpoint> {
+        let w = self.world();
+        w.endpoints
+            .get(name)
+            .map(|e| e.describe())
+            .ok_or_else(|| not_found(Operation::DescribeEndpoint, name))
+    }
+
+    async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {
+        let w = self.world();
+        let ep = w
+            .endpoints
+            .get(endpoint)
+            .ok_or_else(|| not_found(Operation::DescribeScalableTargets, endpoint))?;
+        Ok(ep
+            .variants
+            .iter()
+            .map(|v| VariantAutoscaling {
+                variant: v.name.clone(),
+                target: v.scaling.as_ref().map(|s| ScalableTarget {
+                    endpoint: endpoint.to_string(),
+                    variant: v.name.clone(),
+                    min_capacity: s.min,
+                    max_capacity: s.max,
+                }),
+                policies: v
+                    .scaling
+                    .as_ref()
+                    .and_then(|s| s.policy.clone())
+                    .into_iter()
+                    .collect(),
+            })
+            .collect())
+    }
+
+    async fn scaling_activities(
+        &self,
+        endpoint: &str,
+        max: usize,
+    ) -> BackendResult<Vec<ScalingActivity>> {
+        let w = self.world();
+        Ok(w.activities
+            .iter()
+            .rev()
+            .filter(|a| a.endpoint == endpoint)
+            .take(max)
+            .cloned()
+            .collect())
+    }
+
+    async fn get_metrics(&self, query: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
+        metrics::get_metrics(&self.world(), query)
+    }
+
+    async fn lookup_events(&self, query: &EventQuery) -> BackendResult<EventPage> {
+        self.world().trail.lookup(query)
+    }
+
+    async fn list_quotas(&self) -> BackendResult<Vec<ServiceQuota>> {
+        Ok(self.world().quotas.iter().map(|q| q.to_domain()).collect())
+    }
+
+    async fn update_weights_and_capacities(
+        &self,
+        endpoint: &str,
+        changes: &[VariantChange],
+    ) -> BackendResult<WriteReceipt> {
+        writes::update(&mut self.world(), endpoint, changes)
+    }
+
+    async fn register_scalable_target(
+        &self,
+        endpoint: &str,
+        variant: &str,
+        min_capacity: u32,
+        max_capacity: u32,
+    ) -> BackendResult<WriteReceipt> {
+        writes::register_target(
+            &mut self.world(),
+            endpoint,
+            variant,
+            min_capacity,
+            max_capacity,
+        )
+    }
+
+    async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
+        writes::invoke(&mut self.world(), request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{ManualClock, fixture_epoch};
+    use std::sync::Arc;
+
+    #[test]
+    fn event_store_stays_bounded_and_keeps_writes_longest() {
+        let clock = ManualClock::new(fixture_epoch());
+        let sim = SimAccount::new(1, Arc::new(clock.clone()));
+        let writes = |w: &World| {
+            let q = crate::domain::EventQuery {
+                max_results: 50,
+                ..Default::default()
+            };
+            let mut n = 0;
+            let mut q = q;
+            loop {
+                let page = w.trail.lookup(&q).expect("lookup");
+                n += page.events.iter().filter(|e| !e.read_only).count();
+                match page.next_token {
+                    Some(t) => q.next_token = Some(t),
+                    None => return n,
+                }
+            }
+        };
+        let before = writes(&sim.world());
+        clock.advance(std::time::Duration::from_secs(20 * 86_400));
+        let w = sim.world();
+        assert_eq!(w.trail.len(), 6_000);
+        assert!(writes(&w) >= before, "deploy history survives the noise");
+    }
+}

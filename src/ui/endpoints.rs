@@ -1,0 +1,430 @@
+//! The endpoints view: one row per visible endpoint, columns degrading by priority with width,
+//! only the rows on screen formatted, the selection kept in view.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
+
+use super::columns::{self, ColumnSpec, Fitted};
+use super::format::{self, MISSING, opt};
+use crate::app::figures::EndpointFigures;
+use crate::app::{AppState, Column, Panel};
+use crate::domain::{Endpoint, EndpointStatus, percentages};
+use crate::theme::Theme;
+
+/// Metrics whose newest datapoint is older than this are shown as stale.
+pub const STALE_METRICS_SECS: i64 = 5 * 60;
+
+/// The theme role of an endpoint status.
+pub fn status_style(status: EndpointStatus, theme: &Theme) -> Style {
+    match status {
+        EndpointStatus::InService => theme.ok,
+        EndpointStatus::Creating | EndpointStatus::Updating | EndpointStatus::SystemUpdating => {
+            theme.info
+        }
+        EndpointStatus::RollingBack | EndpointStatus::Deleting => theme.warning,
+        EndpointStatus::Failed
+        | EndpointStatus::UpdateRollbackFailed
+        | EndpointStatus::OutOfService => theme.danger,
+    }
+}
+
+/// Role of a 5XX share: ≥ 5% danger, ≥ 1% warning.
+pub fn error_rate_style(rate: Option<f64>, theme: &Theme) -> Style {
+    match rate {
+        Some(r) if r >= 0.05 => theme.danger,
+        Some(r) if r >= 0.01 => theme.warning,
+        _ => Style::default(),
+    }
+}
+
+/// "2/3" instances current/desired, "srvless" when every variant is serverless.
+pub fn instances_text(e: &Endpoint) -> String {
+    if e.is_serverless() {
+        return "srvless".into();
+    }
+    match (e.current_instances(), e.desired_instances()) {
+        (Some(c), Some(d)) => format!("{c}/{d}"),
+        (Some(c), None) => c.to_string(),
+        (None, Some(d)) => format!("-/{d}"),
+        (None, None) => MISSING.into(),
+    }
+}
+
+/// Normalized traffic shares: "100", "50/50", "90/10", "67/33".
+pub fn weights_text(e: &Endpoint) -> String {
+    if e.variants.is_empty() {
+        return MISSING.into();
+    }
+    let w: Vec<f64> = e.variants.iter().map(|v| v.effective_weight()).collect();
+    percentages(&w)
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Whether this endpoint's metrics on screen are older than they should be.
+fn metrics_stale(state: &AppState, e: &Endpoint) -> bool {
+    if state.health(Panel::Metrics).error.is_some() {
+        return true;
+    }
+    let newest = e
+        .variants
+        .iter()
+        .filter_map(|v| state.variant_metrics(&e.name, &v.name)?.at)
+        .max();
+    newest.is_some_and(|at| (state.now - at).num_seconds() > STALE_METRICS_SECS)
+}
+
+/// Columns of the endpoints view (the sortable ones map to [`Column`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum C {
+    Name,
+    Status,
+    Variants,
+    Type,
+    Instances,
+    Weights,
+    Invocations,
+    Latency,
+    P99,
+    Errors,
+    Cpu,
+    Changed,
+}
+
+impl C {
+    fn sort_column(self) -> Option<Column> {
+        Some(match self {
+            C::Name => Column::Name,
+            C::Status => Column::Status,
+            C::Variants => Column::Variants,
+            C::Instances => Column::Instances,
+            C::Weights => Column::Weights,
+            C::Invocations => Column::Invocations,
+            C::Latency => Column::Latency,
+            C::Errors => Column::Errors,
+            C::Cpu => Column::Cpu,
+            C::Changed => Column::Changed,
+            C::Type | C::P99 => return None,
+        })
+    }
+}
+
+/// Distinct instance types of the variants ("ml.c5.xlarge", "ml.g5.xlarge+ml.m5.large"),
+/// "srvless" for serverless variants.
+pub fn types_text(e: &Endpoint) -> String {
+    let mut types: Vec<&str> = Vec::new();
+    for v in &e.variants {
+        let t = if v.serverless.is_some() {
+            "srvless"
+        } else {
+            v.instance_type.as_deref().unwrap_or(MISSING)
+        };
+        if !types.contains(&t) {
+            types.push(t);
+        }
+    }
+    if types.is_empty() {
+        MISSING.into()
+    } else {
+        types.join("+")
+    }
+}
+
+fn types_width(e: &Endpoint) -> usize {
+    // types_text(e) width without allocating (instance types are ASCII).
+    fn label(v: &crate::domain::Variant) -> &str {
+        if v.serverless.is_some() {
+            "srvless"
+        } else {
+            v.instance_type.as_deref().unwrap_or(MISSING)
+        }
+    }
+    let mut n = 0;
+    for (i, v) in e.variants.iter().enumerate() {
+        let t = label(v);
+        if e.variants[..i].iter().all(|p| label(p) != t) {
+            n += t.len() + usize::from(n > 0);
+        }
+    }
+    n.max(1)
+}
+
+fn specs(state: &AppState, rows: &[&Endpoint]) -> Vec<ColumnSpec<C>> {
+    let name_want = rows
+        .iter()
+        .map(|e| format::width(&e.name))
+        .max()
+        .unwrap_or(0)
+        .clamp(4, 64);
+    let status_want = rows
+        .iter()
+        .map(|e| e.status.as_str().len())
+        .max()
+        .unwrap_or(6);
+    let type_want = rows
+        .iter()
+        .map(|e| types_width(e))
+        .max()
+        .unwrap_or(1)
+        .min(32);
+    let max_variants = rows
+        .iter()
+        .map(|e| e.variants.len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let weights_want = if max_variants == 1 {
+        3
+    } else {
+        3 * max_variants - 1
+    };
+    let title = |c: C, t: &str| {
+        let marker = match c.sort_column() {
+            Some(col) if col == state.sort.column => {
+                if state.sort.descending {
+                    "↓"
+                } else {
+                    "↑"
+                }
+            }
+            _ => "",
+        };
+        format!("{t}{marker}")
+    };
+    let r = Alignment::Right;
+    let mut status = ColumnSpec::flexible(
+        C::Status,
+        title(C::Status, "STATUS"),
+        status_want,
+        status_want,
+        0,
+    );
+    status.min = status.want;
+    vec![
+        ColumnSpec::flexible(C::Name, title(C::Name, "NAME"), name_want, 20, 0),
+        status,
+        ColumnSpec::fixed(C::Variants, title(C::Variants, "VAR"), 3, 6, r),
+        ColumnSpec::flexible(C::Type, "TYPE", type_want, 12.min(type_want), 9),
+        ColumnSpec::fixed(C::Instances, title(C::Instances, "INST"), 7, 3, r),
+        ColumnSpec::fixed(
+            C::Weights,
+            title(C::Weights, "WEIGHTS"),
+            weights_want.min(11),
+            5,
+            r,
+        ),
+        ColumnSpec::fixed(C::Invocations, title(C::Invocations, "INV/MIN"), 6, 2, r),
+        ColumnSpec::fixed(C::Latency, title(C::Latency, "LAT MS"), 6, 4, r),
+        ColumnSpec::fixed(C::P99, "P99 MS", 6, 10, r),
+        ColumnSpec::fixed(C::Errors, title(C::Errors, "5XX%"), 5, 1, r),
+        ColumnSpec::fixed(C::Cpu, title(C::Cpu, "CPU%"), 4, 7, r),
+        ColumnSpec::fixed(C::Changed, title(C::Changed, "CHANGED"), 7, 8, r),
+    ]
+}
+
+/// Worst (highest) p99 model latency over the variants.
+fn worst_p99(state: &AppState, e: &Endpoint) -> Option<f64> {
+    e.variants
+        .iter()
+        .filter_map(|v| {
+            state
+                .variant_metrics(&e.name, &v.name)?
+                .model_latency_p99_ms
+        })
+        .fold(None, |acc: Option<f64>, x| {
+            Some(acc.map_or(x, |a| a.max(x)))
+        })
+}
+
+fn row<'a>(
+    state: &AppState,
+    theme: &Theme,
+    fitted: &Fitted<C>,
+    e: &Endpoint,
+    f: &EndpointFigures,
+) -> Row<'a> {
+    let describe_failed = state.endpoint_errors.contains_key(&e.name);
+    let stale = metrics_stale(state, e);
+    let metric_style = if stale { theme.stale } else { Style::default() };
+    let cells = fitted.columns.iter().enumerate().map(|(i, c)| {
+        let (text, style) = match c.key {
+            C::Name => (e.name.clone(), Style::default()),
+            C::Status => (e.status.as_str().to_string(), status_style(e.status, theme)),
+            C::Variants => (e.variants.len().to_string(), Style::default()),
+            C::Type => (types_text(e), Style::default()),
+            C::Instances => {
+                let converging = e.current_instances() != e.desired_instances();
+                (
+                    instances_text(e),
+                    if converging {
+                        theme.warning
+                    } else {
+                        Style::default()
+                    },
+                )
+            }
+            C::Weights => (weights_text(e), Style::default()),
+            C::Invocations => (opt(f.invocations_per_min, format::rate), metric_style),
+            C::Latency => (opt(f.model_latency_ms, format::ms), metric_style),
+            C::P99 => (opt(worst_p99(state, e), format::ms), metric_style),
+            C::Errors => {
+                let style = if stale {
+                    theme.stale
+                } else {
+                    error_rate_style(f.error_5xx_rate, theme)
+                };
+                (opt(f.error_5xx_rate, format::share_pct), style)
+            }
+            C::Cpu => (opt(f.cpu, format::util), metric_style),
+            C::Changed => (
+                format::age(state.now, e.last_modified_time),
+                Style::default(),
+            ),
+        };
+        fitted.cell(i, &text, style)
+    });
+    let row = Row::new(cells);
+    if describe_failed {
+        row.style(theme.stale)
+    } else {
+        row
+    }
+}
+
+/// First row on screen so the selection stays visible (centred once past half a screen).
+pub fn scroll_offset(selected: usize, total: usize, height: usize) -> usize {
+    if height == 0 || total <= height {
+        return 0;
+    }
+    selected.saturating_sub(height / 2).min(total - height)
+}
+
+fn title<'a>(state: &AppState, theme: &Theme, shown: usize) -> Line<'a> {
+    let total = state.endpoints.len();
+    let count = if state.filter.is_empty() {
+        format!("{total}")
+    } else {
+        format!("{shown} of {total}")
+    };
+    let mut spans = vec![Span::styled(format!(" Endpoints ({count}) "), theme.title)];
+    if !state.filter.is_empty() {
+        spans.push(Span::styled(" filter: ", theme.muted));
+        spans.push(Span::styled(format!("{} ", state.filter), theme.accent));
+    }
+    spans.push(Span::styled(" sort: ", theme.muted));
+    // Titles sit on the border: every span needs its own style or it takes the border's.
+    spans.push(Span::styled(
+        format!(
+            "{} {} ",
+            state.sort.column.key(),
+            if state.sort.descending { "↓" } else { "↑" }
+        ),
+        theme.base,
+    ));
+    if !state.endpoint_errors.is_empty() {
+        spans.push(Span::styled(
+            format!(" {} describe failed ", state.endpoint_errors.len()),
+            theme.stale,
+        ));
+    }
+    let metrics = state.health(Panel::Metrics);
+    if metrics.error.is_some() {
+        let (text, _) = format::panel_freshness(state, Panel::Metrics);
+        spans.push(Span::styled(format!(" {text} "), theme.stale));
+    }
+    Line::from(spans)
+}
+
+fn empty_message(state: &AppState, theme: &Theme) -> Vec<Line<'static>> {
+    let h = state.health(Panel::Endpoints);
+    let region = state
+        .session
+        .region
+        .clone()
+        .or_else(|| state.identity.as_ref().map(|i| i.region.clone()))
+        .unwrap_or_else(|| "this region".into());
+    if h.last_ok.is_none() {
+        return match &h.error {
+            Some(err) => vec![
+                Line::styled(format!("Could not list endpoints: {err}"), theme.danger),
+                Line::styled(err.hint(), theme.muted),
+            ],
+            None => vec![Line::styled("loading…", theme.muted)],
+        };
+    }
+    if state.endpoints.is_empty() {
+        vec![Line::styled(
+            format!("No endpoints in {region}"),
+            theme.muted,
+        )]
+    } else {
+        vec![Line::styled(
+            format!(
+                "No endpoints match `{}` (esc clears the filter)",
+                state.filter
+            ),
+            theme.muted,
+        )]
+    }
+}
+
+/// Draws the view; returns "selected/total" for the footer.
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) -> Option<String> {
+    let rows = state.visible_endpoints();
+    let block = Block::bordered()
+        .border_style(theme.border)
+        .title(title(state, theme, rows.len()));
+    let inner = block.inner(area);
+    if rows.is_empty() {
+        let text = empty_message(state, theme);
+        frame.render_widget(
+            Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
+            area,
+        );
+        return None;
+    }
+    let selected = state
+        .selected
+        .as_ref()
+        .and_then(|name| rows.iter().position(|e| &e.name == name))
+        .unwrap_or(0);
+    let fitted = columns::fit(specs(state, &rows), inner.width);
+    let body_height = inner.height.saturating_sub(1) as usize;
+    let offset = scroll_offset(selected, rows.len(), body_height);
+    let end = (offset + body_height).min(rows.len());
+    let body: Vec<Row> = rows[offset..end]
+        .iter()
+        .map(|e| row(state, theme, &fitted, e, &state.figures(e)))
+        .collect();
+    let table = Table::new(body, fitted.constraints())
+        .header(Row::new(fitted.header_cells()).style(theme.table_header))
+        .column_spacing(fitted.spacing)
+        .row_highlight_style(theme.selection)
+        .block(block);
+    let mut table_state = TableState::default().with_selected(Some(selected - offset));
+    frame.render_stateful_widget(table, area, &mut table_state);
+    Some(format!("{}/{}", selected + 1, rows.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrolling_keeps_the_selection_visible() {
+        assert_eq!(scroll_offset(0, 1000, 18), 0);
+        assert_eq!(scroll_offset(8, 1000, 18), 0);
+        assert_eq!(scroll_offset(500, 1000, 18), 491);
+        assert_eq!(scroll_offset(999, 1000, 18), 982);
+        assert_eq!(scroll_offset(3, 5, 18), 0);
+        for sel in 0..1000 {
+            let off = scroll_offset(sel, 1000, 18);
+            assert!(off <= sel && sel < off + 18);
+        }
+    }
+}
