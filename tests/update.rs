@@ -489,7 +489,7 @@ fn resize_records_size_and_redraws() {
     assert!(s.dirty);
     // Page size follows the height.
     let mut s = loaded();
-    run(&mut s, vec![Action::Resize(80, 8), code(KeyCode::PageDown)]);
+    run(&mut s, vec![Action::Resize(80, 7), code(KeyCode::PageDown)]);
     assert_eq!(s.selected_endpoint().unwrap().name, "charlie-gpu");
 }
 

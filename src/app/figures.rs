@@ -116,22 +116,21 @@ pub fn sort_endpoints(
     sort: SortSpec,
     latest: &BTreeMap<(String, String), VariantMetrics>,
 ) {
-    let figs: BTreeMap<&str, EndpointFigures> = rows
+    // Figures are computed once per row, not once per comparison (1,000 rows re-sort every frame).
+    let mut keyed: Vec<(&Endpoint, EndpointFigures, f64)> = rows
         .iter()
-        .map(|e| (e.name.as_str(), endpoint_figures(e, latest)))
+        .map(|e| {
+            let top_share = e.traffic_shares().into_iter().fold(0.0, f64::max);
+            (*e, endpoint_figures(e, latest), top_share)
+        })
         .collect();
-    rows.sort_by(|a, b| {
-        let fa = &figs[a.name.as_str()];
-        let fb = &figs[b.name.as_str()];
+    keyed.sort_by(|(a, fa, ta), (b, fb, tb)| {
         let primary = match sort.column {
             Column::Name => a.name.cmp(&b.name),
             Column::Status => status_rank(a.status).cmp(&status_rank(b.status)),
             Column::Variants => a.variants.len().cmp(&b.variants.len()),
             Column::Instances => a.current_instances().cmp(&b.current_instances()),
-            Column::Weights => {
-                let top = |e: &Endpoint| e.traffic_shares().into_iter().fold(0.0, f64::max);
-                cmp_opt(Some(top(a)), Some(top(b)))
-            }
+            Column::Weights => cmp_opt(Some(*ta), Some(*tb)),
             Column::Invocations => cmp_opt(fa.invocations_per_min, fb.invocations_per_min),
             Column::Latency => cmp_opt(fa.model_latency_ms, fb.model_latency_ms),
             Column::Errors => cmp_opt(fa.error_5xx_rate, fb.error_5xx_rate),
@@ -139,13 +138,12 @@ pub fn sort_endpoints(
             // Most recently changed first when ascending ("age" grows downwards).
             Column::Changed => b.last_modified_time.cmp(&a.last_modified_time),
         };
-        let primary = if sort.descending {
-            primary.reverse()
-        } else {
-            primary
-        };
+        let primary = if sort.descending { primary.reverse() } else { primary };
         primary.then_with(|| a.name.cmp(&b.name))
     });
+    for (slot, (e, _, _)) in rows.iter_mut().zip(keyed) {
+        *slot = e;
+    }
 }
 
 /// Current instances per instance type across all endpoints (quota usage).

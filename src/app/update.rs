@@ -11,8 +11,8 @@ use crate::domain::Timestamp;
 /// How long a footer notice stays up.
 const NOTICE_SECS: i64 = 6;
 
-/// Rows of chrome around the endpoints table (header, table header, borders, footer).
-const CHROME_ROWS: u16 = 6;
+/// Rows of chrome around the endpoints table (header, two borders, column header, footer).
+const CHROME_ROWS: u16 = 5;
 
 /// Applies one action to the state and returns what the runtime should do.
 pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Command> {
