@@ -28,6 +28,15 @@ pub const DEFAULT_THEME_TOML: &str = include_str!("../themes/default.toml");
 /// The embedded colourless theme for `NO_COLOR` and monochrome terminals.
 pub const MONO_THEME_TOML: &str = include_str!("../themes/mono.toml");
 
+/// Every theme shipped in `themes/`, embedded so an installed binary has them: (name, file, text).
+pub const BUILTIN_THEMES: [(&str, &str, &str); 5] = [
+    ("default", "themes/default.toml", DEFAULT_THEME_TOML),
+    ("light", "themes/light.toml", include_str!("../themes/light.toml")),
+    ("high-contrast", "themes/high-contrast.toml", include_str!("../themes/high-contrast.toml")),
+    ("solarized-dark", "themes/solarized-dark.toml", include_str!("../themes/solarized-dark.toml")),
+    ("mono", "themes/mono.toml", MONO_THEME_TOML),
+];
+
 macro_rules! roles {
     ($($(#[doc = $doc:literal])* $name:ident),* $(,)?) => {
         /// Semantic style roles; views style text only through these.
@@ -290,11 +299,15 @@ impl Theme {
 
     /// A built-in theme by name (`default`, `mono`).
     pub fn builtin(name: &str) -> Option<Theme> {
-        match name {
-            "default" | "dark" => Some(Theme::default_theme()),
-            "mono" | "none" | "no-color" => Some(Theme::mono()),
-            _ => None,
-        }
+        let name = match name {
+            "dark" => "default",
+            "none" | "no-color" => "mono",
+            other => other,
+        };
+        BUILTIN_THEMES
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, file, text)| Theme::from_toml_str(text, file).unwrap_or_else(|_| Theme::default_theme()))
     }
 
     /// Parses a theme file; fields it leaves out come from the default theme.

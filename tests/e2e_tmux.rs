@@ -14,8 +14,15 @@ struct Tmux {
 
 impl Tmux {
     fn start(width: u16, height: u16, args: &str) -> Tmux {
+        Tmux::start_env(width, height, args, &[])
+    }
+
+    /// Starts sagetop with extra environment variables (`NAME=value`) in its pane.
+    fn start_env(width: u16, height: u16, args: &str, env: &[&str]) -> Tmux {
         let dir = tempfile::tempdir().expect("temp dir");
-        let socket = format!("sagetop-e2e-{}-{}", std::process::id(), width);
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("sagetop-e2e-{}-{n}", std::process::id());
         let status = dir.path().join("status");
         let log = dir.path().join("sagetop.log");
         let script = format!(
@@ -26,17 +33,13 @@ impl Tmux {
             status = status.display()
         );
         let t = Tmux { socket, dir };
-        let out = t.tmux(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            &width.to_string(),
-            "-y",
-            &height.to_string(),
-            &script,
-        ]);
+        let (w, h) = (width.to_string(), height.to_string());
+        let mut args: Vec<&str> = vec!["-f", "/dev/null", "new-session", "-d", "-x", &w, "-y", &h];
+        for e in env {
+            args.extend(["-e", e]);
+        }
+        args.push(&script);
+        let out = t.tmux(&args);
         assert!(
             out.status.success(),
             "tmux failed to start: {}",
@@ -232,4 +235,50 @@ fn sigterm_restores_the_terminal() {
     );
     assert_eq!(tmux.display("#{alternate_on}"), "0");
     assert_eq!(tmux.display("#{cursor_flag}"), "1");
+}
+
+/// SGR parameters of every `ESC [ … m` sequence in `text` that set a colour
+/// (30–38, 40–48, 90–97, 100–107, including 38/48 extended colours; 39/49 are resets).
+fn colour_sgr(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("\x1b[") {
+        rest = &rest[i + 2..];
+        let Some(end) = rest.find(|c: char| c.is_ascii_alphabetic()) else { break };
+        if rest.as_bytes()[end] == b'm' {
+            let params = &rest[..end];
+            let colour = params.split(';').any(|p| {
+                p.parse::<u16>()
+                    .is_ok_and(|n| matches!(n, 30..=38 | 40..=48 | 90..=97 | 100..=107))
+            });
+            if colour {
+                found.push(params.to_string());
+            }
+        }
+        rest = &rest[end..];
+    }
+    found
+}
+
+#[test]
+fn no_color_prints_no_colour_escapes_and_the_light_theme_does() {
+    let plain = Tmux::start_env(100, 30, "--demo", &["NO_COLOR=1"]);
+    plain.wait_for("endpoint rows", Duration::from_secs(3), |s| endpoint_rows(s) >= 8);
+    let escaped = String::from_utf8_lossy(&plain.tmux(&["capture-pane", "-p", "-e"]).stdout).into_owned();
+    assert_eq!(colour_sgr(&escaped), Vec::<String>::new(), "colour escapes under NO_COLOR");
+    assert!(escaped.contains("\x1b["), "styles (bold, reverse) still mark state");
+
+    let light = Tmux::start(100, 30, "--demo --theme light");
+    light.wait_for("endpoint rows", Duration::from_secs(3), |s| endpoint_rows(s) >= 8);
+    let escaped = String::from_utf8_lossy(&light.tmux(&["capture-pane", "-p", "-e"]).stdout).into_owned();
+    assert!(!colour_sgr(&escaped).is_empty(), "the light theme draws in colour");
+}
+
+#[test]
+fn sgr_colour_detection() {
+    assert_eq!(colour_sgr("\x1b[1m\x1b[7mx\x1b[0m"), Vec::<String>::new());
+    assert_eq!(colour_sgr("a\x1b[38;5;196mred"), vec!["38;5;196".to_string()]);
+    // 39/49 only reset to the terminal's own colours: allowed under NO_COLOR.
+    assert_eq!(colour_sgr("\x1b[1;32mok\x1b[39;49m"), vec!["1;32".to_string()]);
+    assert_eq!(colour_sgr("\x1b[48;2;0;95;135mx"), vec!["48;2;0;95;135".to_string()]);
 }
