@@ -122,6 +122,12 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
                             );
                         }
                     }
+                    Command::Suspend => {
+                        suspend(mouse)?;
+                        terminal.clear()?;
+                        let size = terminal.size()?;
+                        update(&mut state, Action::Resize(size.width, size.height), clock.now());
+                    }
                     Command::SetTheme(name) => {
                         let (level, msg) = match crate::start::resolve_theme(&name) {
                             Ok(t) => {
@@ -153,6 +159,27 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
 pub fn restore_terminal() -> std::io::Result<()> {
     ratatui::try_restore()?;
     crossterm::execute!(std::io::stdout(), crossterm::cursor::Show)
+}
+
+/// Ctrl-Z: restore the terminal, stop with SIGTSTP like any shell job, and take the terminal
+/// back when the shell resumes us with `fg`.
+fn suspend(mouse: bool) -> std::io::Result<()> {
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    }
+    restore_terminal()?;
+    #[cfg(unix)]
+    // SAFETY: raise() only sends a signal to this process; SIGTSTP's default action stops
+    // it until SIGCONT, then the call returns.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    if mouse {
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
+    Ok(())
 }
 
 /// Sends `text` to the terminal's clipboard with OSC 52 (works over SSH, no clipboard tool).

@@ -19,19 +19,24 @@ impl Tmux {
 
     /// Starts sagetop with extra environment variables (`NAME=value`) in its pane.
     fn start_env(width: u16, height: u16, args: &str, env: &[&str]) -> Tmux {
+        Tmux::start_script(width, height, env, |dir| {
+            // The shell stays alive after sagetop exits so the pane's modes show what sagetop
+            // left behind (a dead pane reports no modes).
+            format!(
+                "{BIN} {args} --log-file {log}; echo \"EXIT=$?\" > {status}; exec sleep 120",
+                log = dir.join("sagetop.log").display(),
+                status = dir.join("status").display()
+            )
+        })
+    }
+
+    /// Starts a pane running the shell command `script(temp dir)`.
+    fn start_script(width: u16, height: u16, env: &[&str], script: impl FnOnce(&Path) -> String) -> Tmux {
         let dir = tempfile::tempdir().expect("temp dir");
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let socket = format!("sagetop-e2e-{}-{n}", std::process::id());
-        let status = dir.path().join("status");
-        let log = dir.path().join("sagetop.log");
-        let script = format!(
-            // The shell stays alive after sagetop exits so the pane's modes show what sagetop
-            // left behind (a dead pane reports no modes).
-            "{BIN} {args} --log-file {log}; echo \"EXIT=$?\" > {status}; exec sleep 120",
-            log = log.display(),
-            status = status.display()
-        );
+        let script = script(dir.path());
         let t = Tmux { socket, dir };
         let (w, h) = (width.to_string(), height.to_string());
         let mut args: Vec<&str> = vec!["-f", "/dev/null", "new-session", "-d", "-x", &w, "-y", &h];
@@ -40,11 +45,7 @@ impl Tmux {
         }
         args.push(&script);
         let out = t.tmux(&args);
-        assert!(
-            out.status.success(),
-            "tmux failed to start: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "tmux failed to start: {}", String::from_utf8_lossy(&out.stderr));
         t.tmux(&["set-option", "-g", "remain-on-exit", "on"]);
         t
     }
@@ -281,4 +282,48 @@ fn sgr_colour_detection() {
     // 39/49 only reset to the terminal's own colours: allowed under NO_COLOR.
     assert_eq!(colour_sgr("\x1b[1;32mok\x1b[39;49m"), vec!["1;32".to_string()]);
     assert_eq!(colour_sgr("\x1b[48;2;0;95;135mx"), vec!["48;2;0;95;135".to_string()]);
+}
+
+/// The sagetop process started from the pane's interactive shell.
+fn sagetop_pid_named(tmux: &Tmux) -> String {
+    let pane_pid = tmux.display("#{pane_pid}");
+    let children = Command::new("pgrep").args(["-P", &pane_pid, "sagetop"]).output().unwrap();
+    String::from_utf8_lossy(&children.stdout).lines().next().map(str::to_string).expect("sagetop process")
+}
+
+fn process_state(pid: &str) -> String {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The state letter follows the command name in parentheses.
+    stat.rsplit(')').next().and_then(|r| r.split_whitespace().next()).unwrap_or("").to_string()
+}
+
+#[test]
+fn ctrl_z_suspends_with_the_terminal_restored_and_fg_redraws() {
+    // An interactive shell with job control, as a person at a bastion host has.
+    let tmux = Tmux::start_script(80, 24, &[], |_| "exec bash --norc --noprofile -i".into());
+    let status = tmux.status_file();
+    let log = tmux.dir.path().join("fg.log");
+    tmux.keys(&["-l", &format!("{BIN} --demo --log-file {}", log.display())]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("endpoint rows", Duration::from_secs(5), |s| endpoint_rows(s) >= 5);
+    let pid = sagetop_pid_named(&tmux);
+    tmux.keys(&["C-z"]);
+    let start = Instant::now();
+    while process_state(&pid) != "T" {
+        assert!(start.elapsed() < Duration::from_secs(3), "not stopped: state {}", process_state(&pid));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    tmux.wait_for("the shell's job notice", Duration::from_secs(3), |s| s.contains("Stopped"));
+    assert_eq!(tmux.display("#{alternate_on}"), "0", "terminal given back while suspended");
+    assert_eq!(tmux.display("#{cursor_flag}"), "1");
+    tmux.keys(&["-l", "fg"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("redrawn after fg", Duration::from_secs(3), |s| endpoint_rows(s) >= 5);
+    assert_eq!(tmux.display("#{alternate_on}"), "1");
+    tmux.keys(&["q"]);
+    // After `fg`, $? is the job's exit status.
+    tmux.wait_for("the shell prompt", Duration::from_secs(5), |s| endpoint_rows(s) == 0);
+    tmux.keys(&["-l", &format!("echo EXIT=$? > {}", status.display())]);
+    tmux.keys(&["Enter"]);
+    assert_eq!(wait_exit(&status, Duration::from_secs(5)), "EXIT=0");
 }

@@ -146,6 +146,8 @@ pub enum Action {
     Quit,
     /// Quit from anywhere (Ctrl-C).
     ForceQuit,
+    /// Suspend to the shell (Ctrl-Z); `fg` resumes and redraws.
+    Suspend,
     /// Run a `:` command line as typed.
     RunCommand(String),
     Resize(u16, u16),
@@ -174,4 +176,6 @@ pub enum Command {
     Copy(String),
     /// Switch to a theme by name or path.
     SetTheme(String),
+    /// Give the terminal back and stop (SIGTSTP); redraw on resume.
+    Suspend,
 }

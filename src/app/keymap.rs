@@ -45,11 +45,12 @@ pub enum KeyAction {
     ForceQuit,
     CopyName,
     CopyArn,
+    Suspend,
 }
 
 impl KeyAction {
     /// Every bindable action, in help order.
-    pub const ALL: [KeyAction; 18] = [
+    pub const ALL: [KeyAction; 19] = [
         KeyAction::MoveDown,
         KeyAction::MoveUp,
         KeyAction::PageDown,
@@ -68,6 +69,7 @@ impl KeyAction {
         KeyAction::CopyArn,
         KeyAction::Quit,
         KeyAction::ForceQuit,
+        KeyAction::Suspend,
     ];
 
     /// Name used in the config file's `[keys]` table.
@@ -91,6 +93,7 @@ impl KeyAction {
             KeyAction::ForceQuit => "force_quit",
             KeyAction::CopyName => "copy_name",
             KeyAction::CopyArn => "copy_arn",
+            KeyAction::Suspend => "suspend",
         }
     }
 
@@ -118,6 +121,7 @@ impl KeyAction {
             KeyAction::ForceQuit => Action::ForceQuit,
             KeyAction::CopyName => Action::Copy { arn: false },
             KeyAction::CopyArn => Action::Copy { arn: true },
+            KeyAction::Suspend => Action::Suspend,
         }
     }
 }
@@ -354,6 +358,13 @@ impl Default for Keymap {
                     A::ForceQuit,
                     &[KeySpec::ctrl('c')],
                     "quit from anywhere",
+                    None,
+                ),
+                bind(
+                    S::Global,
+                    A::Suspend,
+                    &[KeySpec::ctrl('z')],
+                    "suspend to the shell (fg resumes)",
                     None,
                 ),
                 bind(
@@ -604,7 +615,10 @@ mod tests {
                 assert!(
                     matches!(
                         b.action,
-                        KeyAction::ForceQuit | KeyAction::PageDown | KeyAction::PageUp
+                        KeyAction::ForceQuit
+                            | KeyAction::Suspend
+                            | KeyAction::PageDown
+                            | KeyAction::PageUp
                     ),
                     "{:?} bound to a ctrl key",
                     b.action

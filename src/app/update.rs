@@ -97,6 +97,7 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Comma
             }
         }
         Action::ForceQuit => return quit(state),
+        Action::Suspend => return vec![Command::Suspend],
         Action::RunCommand(line) => return run_command(state, &line, now),
         Action::Copy { arn } => {
             let Some(e) = state.focused_endpoint() else {
