@@ -38,7 +38,9 @@ pub enum Operation {
     GetCallerIdentity,
     ListEndpoints,
     DescribeEndpoint,
+    DescribeEndpointConfig,
     DescribeScalableTargets,
+    DescribeScalingPolicies,
     DescribeScalingActivities,
     GetMetricData,
     LookupEvents,
@@ -54,7 +56,9 @@ impl Operation {
             Operation::GetCallerIdentity => "GetCallerIdentity",
             Operation::ListEndpoints => "ListEndpoints",
             Operation::DescribeEndpoint => "DescribeEndpoint",
+            Operation::DescribeEndpointConfig => "DescribeEndpointConfig",
             Operation::DescribeScalableTargets => "DescribeScalableTargets",
+            Operation::DescribeScalingPolicies => "DescribeScalingPolicies",
             Operation::DescribeScalingActivities => "DescribeScalingActivities",
             Operation::GetMetricData => "GetMetricData",
             Operation::LookupEvents => "LookupEvents",
@@ -70,8 +74,10 @@ impl Operation {
             Operation::GetCallerIdentity => Service::Sts,
             Operation::ListEndpoints
             | Operation::DescribeEndpoint
+            | Operation::DescribeEndpointConfig
             | Operation::UpdateEndpointWeightsAndCapacities => Service::SageMaker,
             Operation::DescribeScalableTargets
+            | Operation::DescribeScalingPolicies
             | Operation::DescribeScalingActivities
             | Operation::RegisterScalableTarget => Service::ApplicationAutoScaling,
             Operation::GetMetricData => Service::CloudWatch,

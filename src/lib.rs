@@ -1,6 +1,7 @@
 //! sagetop: a terminal operations console for SageMaker real-time endpoints.
 
 pub mod app;
+pub mod aws;
 pub mod boundary;
 pub mod cli;
 pub mod clock;

@@ -1,0 +1,219 @@
+//! Owns the Application Auto Scaling calls for endpoint variants: scalable targets and
+//! policies (`describe_autoscaling`), recent activities, and `RegisterScalableTarget`.
+
+use std::time::Duration;
+
+use aws_sdk_applicationautoscaling::operation::RequestId;
+use aws_sdk_applicationautoscaling::types::{ScalableDimension, ScalingActivityStatusCode, ServiceNamespace};
+
+use super::{AwsBackend, to_time};
+use crate::boundary::{BackendError, BackendResult, Operation};
+use crate::domain::*;
+
+/// Largest `MaxResults` of the Describe* calls.
+const MAX_PAGE: i32 = 50;
+
+fn namespace() -> ServiceNamespace {
+    ServiceNamespace::Sagemaker
+}
+
+fn dimension() -> ScalableDimension {
+    ScalableDimension::SageMakerVariantDesiredInstanceCount
+}
+
+fn secs(s: Option<i32>) -> Option<Duration> {
+    s.and_then(|s| u64::try_from(s).ok()).map(Duration::from_secs)
+}
+
+fn capacity(n: i32) -> u32 {
+    u32::try_from(n).unwrap_or(0)
+}
+
+fn policy(p: &aws_sdk_applicationautoscaling::types::ScalingPolicy) -> ScalingPolicy {
+    let tt = p.target_tracking_scaling_policy_configuration();
+    let metric = match tt {
+        Some(c) => c
+            .predefined_metric_specification()
+            .map(|m| m.predefined_metric_type().as_str().to_string())
+            .or_else(|| c.customized_metric_specification().and_then(|m| m.metric_name()).map(str::to_string))
+            .unwrap_or_else(|| "custom metric".into()),
+        // Step scaling is driven by CloudWatch alarms: name them.
+        None => p.alarms().iter().map(|a| a.alarm_name()).collect::<Vec<_>>().join(", "),
+    };
+    ScalingPolicy {
+        name: p.policy_name().to_string(),
+        policy_type: p.policy_type().as_str().to_string(),
+        metric,
+        target_value: tt.map(|c| c.target_value()),
+        scale_in_cooldown: tt.and_then(|c| secs(c.scale_in_cooldown())),
+        scale_out_cooldown: tt.and_then(|c| secs(c.scale_out_cooldown())),
+        disable_scale_in: tt.and_then(|c| c.disable_scale_in()).unwrap_or(false),
+    }
+}
+
+fn activity_status(s: &ScalingActivityStatusCode) -> ActivityStatus {
+    match s {
+        ScalingActivityStatusCode::Pending => ActivityStatus::Pending,
+        ScalingActivityStatusCode::InProgress => ActivityStatus::InProgress,
+        ScalingActivityStatusCode::Successful => ActivityStatus::Successful,
+        ScalingActivityStatusCode::Overridden => ActivityStatus::Overridden,
+        ScalingActivityStatusCode::Unfulfilled => ActivityStatus::Unfulfilled,
+        _ => ActivityStatus::Failed,
+    }
+}
+
+impl AwsBackend {
+    /// Variant names of an endpoint: from the last describe, or a fresh one.
+    async fn variant_names(&self, endpoint: &str) -> BackendResult<Vec<String>> {
+        if let Some(v) = self.caches().variants.get(endpoint) {
+            return Ok(v.clone());
+        }
+        Ok(self.describe_endpoint_impl(endpoint).await?.variants.into_iter().map(|v| v.name).collect())
+    }
+
+    /// One `DescribeScalableTargets` for the endpoint's variants, then one
+    /// `DescribeScalingPolicies` per variant that has a target (only those can have policies).
+    pub(crate) async fn describe_autoscaling_impl(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {
+        let variants = self.variant_names(endpoint).await?;
+        let ids: Vec<String> = variants.iter().map(|v| resource_id(endpoint, v)).collect();
+        let mut targets: Vec<ScalableTarget> = Vec::new();
+        for chunk in ids.chunks(MAX_PAGE as usize) {
+            let mut token: Option<String> = None;
+            loop {
+                let req = self
+                    .clients
+                    .autoscaling
+                    .describe_scalable_targets()
+                    .service_namespace(namespace())
+                    .scalable_dimension(dimension())
+                    .set_resource_ids(Some(chunk.to_vec()))
+                    .max_results(MAX_PAGE)
+                    .set_next_token(token.clone());
+                let out = self.call(Operation::DescribeScalableTargets, Some(endpoint), req.send()).await?;
+                for t in out.scalable_targets() {
+                    if let Some((e, v)) = parse_resource_id(t.resource_id()) {
+                        if e == endpoint {
+                            targets.push(ScalableTarget {
+                                endpoint: e,
+                                variant: v,
+                                min_capacity: capacity(t.min_capacity()),
+                                max_capacity: capacity(t.max_capacity()),
+                            });
+                        }
+                    }
+                }
+                match out.next_token() {
+                    Some(t) if !t.is_empty() && token.as_deref() != Some(t) => token = Some(t.to_string()),
+                    _ => break,
+                }
+            }
+        }
+        let mut result = Vec::with_capacity(variants.len());
+        for v in &variants {
+            let target = targets.iter().find(|t| &t.variant == v).cloned();
+            let policies = if target.is_some() { self.policies(endpoint, v).await? } else { Vec::new() };
+            result.push(VariantAutoscaling { variant: v.clone(), target, policies });
+        }
+        let scaled = result.iter().filter(|a| a.target.is_some()).map(|a| a.variant.clone()).collect();
+        self.caches().scaled.insert(endpoint.to_string(), scaled);
+        Ok(result)
+    }
+
+    async fn policies(&self, endpoint: &str, variant: &str) -> BackendResult<Vec<ScalingPolicy>> {
+        let mut out_policies = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let req = self
+                .clients
+                .autoscaling
+                .describe_scaling_policies()
+                .service_namespace(namespace())
+                .scalable_dimension(dimension())
+                .resource_id(resource_id(endpoint, variant))
+                .max_results(MAX_PAGE)
+                .set_next_token(token.clone());
+            let out = self.call(Operation::DescribeScalingPolicies, Some(endpoint), req.send()).await?;
+            out_policies.extend(out.scaling_policies().iter().map(policy));
+            match out.next_token() {
+                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Ok(out_policies)
+    }
+
+    /// Newest `max` activities over the variants (one call per variant; only variants known to
+    /// have a scalable target when the last autoscaling read says so).
+    pub(crate) async fn scaling_activities_impl(&self, endpoint: &str, max: usize) -> BackendResult<Vec<ScalingActivity>> {
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        let scaled = self.caches().scaled.get(endpoint).cloned();
+        let variants = match scaled {
+            Some(v) => v,
+            None => self.variant_names(endpoint).await?,
+        };
+        let mut all = Vec::new();
+        for v in &variants {
+            let req = self
+                .clients
+                .autoscaling
+                .describe_scaling_activities()
+                .service_namespace(namespace())
+                .scalable_dimension(dimension())
+                .resource_id(resource_id(endpoint, v))
+                .max_results(i32::try_from(max).unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE));
+            let out = self.call(Operation::DescribeScalingActivities, Some(endpoint), req.send()).await?;
+            for a in out.scaling_activities() {
+                let Some((e, variant)) = parse_resource_id(a.resource_id()) else { continue };
+                all.push(ScalingActivity {
+                    id: a.activity_id().to_string(),
+                    endpoint: e,
+                    variant,
+                    start_time: to_time(a.start_time()),
+                    end_time: a.end_time().map(to_time),
+                    description: a.description().to_string(),
+                    cause: a.cause().to_string(),
+                    status: activity_status(a.status_code()),
+                    status_message: a.status_message().map(str::to_string),
+                });
+            }
+        }
+        all.sort_by(|a, b| b.start_time.cmp(&a.start_time).then_with(|| a.id.cmp(&b.id)));
+        all.truncate(max);
+        Ok(all)
+    }
+
+    pub(crate) async fn register_target_impl(
+        &self,
+        endpoint: &str,
+        variant: &str,
+        min_capacity: u32,
+        max_capacity: u32,
+    ) -> BackendResult<WriteReceipt> {
+        let op = Operation::RegisterScalableTarget;
+        if min_capacity > max_capacity {
+            return Err(BackendError::Validation {
+                operation: op,
+                message: format!("minimum capacity {min_capacity} is above maximum capacity {max_capacity}"),
+            });
+        }
+        let to_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        let req = self
+            .clients
+            .autoscaling
+            .register_scalable_target()
+            .service_namespace(namespace())
+            .scalable_dimension(dimension())
+            .resource_id(resource_id(endpoint, variant))
+            .min_capacity(to_i32(min_capacity))
+            .max_capacity(to_i32(max_capacity));
+        let out = self.call(op, Some(endpoint), req.send()).await?;
+        if let Some(scaled) = self.caches().scaled.get_mut(endpoint) {
+            if !scaled.iter().any(|v| v == variant) {
+                scaled.push(variant.to_string());
+            }
+        }
+        Ok(WriteReceipt { request_id: out.request_id().unwrap_or_default().to_string(), at: chrono::Utc::now() })
+    }
+}

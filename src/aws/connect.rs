@@ -1,0 +1,275 @@
+//! Owns start-up against AWS: options (profile, region, endpoint URL), loading the standard
+//! credential chain through aws-config, one SDK client per service, and the credential check
+//! (STS `GetCallerIdentity`) that turns a missing region or dead credentials into a message.
+
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::ProvideCredentials;
+
+use super::errors::{ErrorContext, map_sdk_error};
+use super::{AwsBackend, SharedState};
+use crate::boundary::{BackendError, Operation};
+use crate::domain::Identity;
+
+/// Retry attempts of the SDK's standard retry mode (the pollers add their own backoff).
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+
+/// Timeout of one whole operation (all attempts) for the console's reads and writes.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Timeout of one attempt.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(12);
+
+/// A model has 60 s to answer `InvokeEndpoint`; leave room for the network.
+pub const INVOKE_TIMEOUT: Duration = Duration::from_secs(75);
+
+/// TCP connect timeout.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+
+/// Longest the start-up check may take (credential chain + `GetCallerIdentity`).
+pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Access keys given explicitly (tests, emulators) instead of the standard chain.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StaticCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for StaticCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"** redacted **")
+            .finish()
+    }
+}
+
+/// How to reach AWS: the `--profile`, `--region` and `--endpoint-url` flags and friends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsOptions {
+    /// Named profile (`--profile`); `None` lets aws-config use `AWS_PROFILE` or `default`.
+    pub profile: Option<String>,
+    /// Region (`--region`); `None` lets aws-config use `AWS_REGION` or the profile's region.
+    pub region: Option<String>,
+    /// Send every call to one URL (moto, LocalStack).
+    pub endpoint_url: Option<String>,
+    /// Explicit keys; `None` uses the standard chain (env, profile, SSO, assume-role, instance profile).
+    pub credentials: Option<StaticCredentials>,
+    /// SDK retry attempts (standard mode), at least 1.
+    pub max_attempts: u32,
+    /// Longest the start-up check may take.
+    pub startup_timeout: Duration,
+}
+
+impl Default for AwsOptions {
+    fn default() -> Self {
+        AwsOptions {
+            profile: None,
+            region: None,
+            endpoint_url: None,
+            credentials: None,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            startup_timeout: STARTUP_TIMEOUT,
+        }
+    }
+}
+
+impl AwsOptions {
+    /// Options for the command-line flags.
+    pub fn from_flags(profile: Option<String>, region: Option<String>, endpoint_url: Option<String>) -> Self {
+        AwsOptions { profile, region, endpoint_url, ..AwsOptions::default() }
+    }
+}
+
+/// Why sagetop cannot start against AWS. `Display` is the whole message, with what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StartupError {
+    #[error("{}", no_region_message(profile.as_deref()))]
+    NoRegion { profile: Option<String> },
+    #[error("{}", credentials_message(profile.as_deref(), detail))]
+    Credentials { profile: Option<String>, detail: String },
+    #[error("--endpoint-url {url:?} is not a URL: it must start with http:// or https://")]
+    BadEndpointUrl { url: String },
+    #[error(
+        "cannot reach AWS STS in {region} to check the credentials: {detail}\n  check the network, proxy (HTTPS_PROXY) and --endpoint-url, then start sagetop again"
+    )]
+    Unreachable { region: String, detail: String },
+    #[error("AWS STS refused the credential check: {detail}")]
+    Rejected { detail: String },
+}
+
+impl StartupError {
+    /// Exit status for every start-up failure: a configuration problem (2).
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
+}
+
+fn no_region_message(profile: Option<&str>) -> String {
+    let mut m = String::from("no AWS region is configured.\n  pass --region (e.g. --region us-east-1), or set AWS_REGION");
+    match profile {
+        Some(p) => m.push_str(&format!(
+            ", or add `region = us-east-1` under [profile {p}] in ~/.aws/config (check that the profile exists)"
+        )),
+        None => m.push_str(", or add `region = …` to the [default] profile in ~/.aws/config"),
+    }
+    m
+}
+
+fn credentials_message(profile: Option<&str>, detail: &str) -> String {
+    let who = match profile {
+        Some(p) => format!(" for profile {p:?}"),
+        None => String::new(),
+    };
+    let lower = detail.to_ascii_lowercase();
+    let sso_line = match profile {
+        Some(p) => format!("if the profile uses IAM Identity Center (SSO): run `aws sso login --profile {p}`"),
+        None => "for IAM Identity Center (SSO): run `aws sso login --profile NAME` and start sagetop with --profile NAME".into(),
+    };
+    let other_line = match profile {
+        Some(p) => format!(
+            "otherwise check `aws sts get-caller-identity --profile {p}`, ~/.aws/credentials and ~/.aws/config"
+        ),
+        None => "otherwise set AWS_PROFILE or --profile, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run on a host with an instance profile".into(),
+    };
+    let (first, second) =
+        if lower.contains("sso") || lower.contains("token") { (sso_line, other_line) } else { (other_line, sso_line) };
+    format!("no valid AWS credentials{who}: {detail}\n  {first}\n  {second}\n  then start sagetop again")
+}
+
+/// Builds the SDK configuration from the options and the standard chain.
+pub async fn load_sdk_config(opts: &AwsOptions) -> Result<SdkConfig, StartupError> {
+    if let Some(url) = &opts.endpoint_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(StartupError::BadEndpointUrl { url: url.clone() });
+        }
+    }
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        );
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &opts.region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    if let Some(url) = &opts.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some(c) = &opts.credentials {
+        loader = loader.credentials_provider(Credentials::new(
+            c.access_key_id.clone(),
+            c.secret_access_key.clone(),
+            c.session_token.clone(),
+            None,
+            "sagetop-static",
+        ));
+    }
+    Ok(loader.load().await)
+}
+
+/// Connects to AWS: loads the configuration, requires a region, resolves credentials and
+/// checks them with STS `GetCallerIdentity` before anything else happens.
+pub async fn connect(opts: &AwsOptions) -> Result<AwsBackend, StartupError> {
+    connect_with(opts, SharedState::default()).await
+}
+
+pub(super) async fn connect_with(opts: &AwsOptions, shared: SharedState) -> Result<AwsBackend, StartupError> {
+    let sdk = load_sdk_config(opts).await?;
+    let profile = opts.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+    let Some(region) = sdk.region().map(|r| r.to_string()) else {
+        return Err(StartupError::NoRegion { profile });
+    };
+    let Some(provider) = sdk.credentials_provider() else {
+        return Err(StartupError::Credentials { profile, detail: "no credentials provider is configured".into() });
+    };
+    let timeout = opts.startup_timeout;
+    match tokio::time::timeout(timeout, provider.provide_credentials()).await {
+        Err(_) => {
+            return Err(StartupError::Credentials {
+                profile,
+                detail: format!("the credential chain gave no answer within {} s", timeout.as_secs()),
+            });
+        }
+        Ok(Err(e)) => {
+            let detail = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
+            return Err(StartupError::Credentials { profile, detail });
+        }
+        Ok(Ok(_)) => {}
+    }
+    let clients = super::Clients::from_sdk_config(&sdk);
+    let backend = AwsBackend::with_shared(clients, profile.clone(), region.clone(), shared);
+    let identity = match tokio::time::timeout(timeout, backend.caller_identity_with_timeout(timeout)).await {
+        Err(_) => {
+            return Err(StartupError::Unreachable {
+                region,
+                detail: format!("no answer within {} s", timeout.as_secs()),
+            });
+        }
+        Ok(r) => r,
+    };
+    match identity {
+        Ok(_) => Ok(backend),
+        Err(e) => Err(startup_error(e, profile, region)),
+    }
+}
+
+fn startup_error(e: BackendError, profile: Option<String>, region: String) -> StartupError {
+    match e {
+        BackendError::Credentials { message, .. } => StartupError::Credentials { profile, detail: message },
+        BackendError::Timeout { .. } | BackendError::Network { .. } => {
+            StartupError::Unreachable { region, detail: e.to_string() }
+        }
+        other => StartupError::Rejected { detail: other.to_string() },
+    }
+}
+
+impl AwsBackend {
+    /// `:profile NAME` / `:region NAME`: a new backend for other options. The CloudTrail rate
+    /// limiter and the API accounting carry over (they are per sagetop process); caches do not.
+    pub async fn reconnect(&self, opts: &AwsOptions) -> Result<AwsBackend, StartupError> {
+        connect_with(opts, self.shared.clone()).await
+    }
+
+    /// STS `GetCallerIdentity` with a short timeout (the start-up check).
+    async fn caller_identity_with_timeout(&self, timeout: Duration) -> Result<Identity, BackendError> {
+        let ctx = ErrorContext {
+            operation: Operation::GetCallerIdentity,
+            profile: self.profile.as_deref(),
+            resource: None,
+            timeout_secs: timeout.as_secs(),
+        };
+        self.shared.stats.call(Operation::GetCallerIdentity);
+        let out = self
+            .clients
+            .sts
+            .get_caller_identity()
+            .customize()
+            .config_override(
+                aws_sdk_sts::config::Builder::default()
+                    .timeout_config(TimeoutConfig::builder().operation_timeout(timeout).build()),
+            )
+            .send()
+            .await
+            .map_err(|e| {
+                let err = map_sdk_error(ctx, e);
+                self.shared.stats.failed(&err);
+                err
+            })?;
+        Ok(self.identity_from(out.account(), out.arn()))
+    }
+}
+

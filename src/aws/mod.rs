@@ -1,0 +1,275 @@
+//! Owns the real-AWS implementation of the `Backend` trait: the only module that talks to the
+//! AWS SDK. Domain types stay ours; SDK types never leave `src/aws`.
+//!
+//! - `connect`: options, credential chain, start-up check, `reconnect`;
+//! - `sagemaker`: endpoints, endpoint configs (cached), weight/capacity updates, invocations;
+//! - `autoscaling`: scalable targets, policies, activities, `RegisterScalableTarget`;
+//! - `metrics`: `GetMetricData` batching, paging and the incremental series cache;
+//! - `events`: CloudTrail `LookupEvents` behind the shared rate limiter, event JSON parsing;
+//! - `quotas`: Service Quotas;
+//! - `errors`, `limiter`, `stats`: error mapping, the rate limiter, API accounting.
+
+mod autoscaling;
+mod connect;
+mod errors;
+mod events;
+mod limiter;
+mod metrics;
+mod quotas;
+mod sagemaker;
+mod stats;
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use aws_config::SdkConfig;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+pub use connect::{
+    AwsOptions, DEFAULT_MAX_ATTEMPTS, OPERATION_TIMEOUT, STARTUP_TIMEOUT, StartupError, StaticCredentials, connect,
+    load_sdk_config,
+};
+pub use events::parse_cloudtrail_event;
+pub use limiter::{LOOKUP_EVENTS_PER_SECOND, RateLimiter};
+pub use metrics::{MAX_DATAPOINTS_PER_CALL, MAX_QUERIES_PER_CALL, plan_batches};
+pub use stats::{ApiAccounting, ApiStats, OperationStats, USD_PER_METRIC_REQUESTED};
+
+use crate::boundary::{Backend, BackendError, BackendResult, Operation};
+use crate::domain::*;
+use errors::{ErrorContext, map_sdk_error};
+
+/// One SDK client per service sagetop calls.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub sagemaker: aws_sdk_sagemaker::Client,
+    pub runtime: aws_sdk_sagemakerruntime::Client,
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
+    pub quotas: aws_sdk_servicequotas::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+impl Clients {
+    /// Clients sharing one configuration. CloudTrail gets no SDK retries (every attempt must
+    /// pass the rate limiter) and sagemaker-runtime a timeout that fits a 60 s model.
+    pub fn from_sdk_config(sdk: &SdkConfig) -> Self {
+        let cloudtrail = aws_sdk_cloudtrail::config::Builder::from(sdk)
+            .retry_config(RetryConfig::standard().with_max_attempts(1))
+            .build();
+        let runtime = aws_sdk_sagemakerruntime::config::Builder::from(sdk)
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(connect::CONNECT_TIMEOUT)
+                    .operation_attempt_timeout(connect::INVOKE_TIMEOUT)
+                    .operation_timeout(connect::INVOKE_TIMEOUT)
+                    .build(),
+            )
+            .build();
+        Clients {
+            sagemaker: aws_sdk_sagemaker::Client::new(sdk),
+            runtime: aws_sdk_sagemakerruntime::Client::from_conf(runtime),
+            autoscaling: aws_sdk_applicationautoscaling::Client::new(sdk),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(sdk),
+            cloudtrail: aws_sdk_cloudtrail::Client::from_conf(cloudtrail),
+            quotas: aws_sdk_servicequotas::Client::new(sdk),
+            sts: aws_sdk_sts::Client::new(sdk),
+        }
+    }
+}
+
+/// State shared by every backend of one sagetop process (kept across `reconnect`).
+#[derive(Debug, Clone)]
+pub(crate) struct SharedState {
+    pub limiter: Arc<RateLimiter>,
+    pub stats: Arc<ApiAccounting>,
+}
+
+impl Default for SharedState {
+    fn default() -> Self {
+        SharedState { limiter: Arc::new(RateLimiter::lookup_events()), stats: Arc::new(ApiAccounting::default()) }
+    }
+}
+
+/// Caches of what AWS says does not change (endpoint configs) or changes slowly.
+#[derive(Debug, Default)]
+struct Caches {
+    /// Endpoint config name → its variants (configs are immutable).
+    configs: HashMap<String, Arc<sagemaker::ConfigVariants>>,
+    /// Endpoint → variant names, from the last `DescribeEndpoint`.
+    variants: HashMap<String, Vec<String>>,
+    /// Endpoint → variants with a registered scalable target, from the last autoscaling read.
+    scaled: HashMap<String, Vec<String>>,
+}
+
+/// The `Backend` on a real AWS account (or an emulator behind `--endpoint-url`).
+pub struct AwsBackend {
+    clients: Clients,
+    profile: Option<String>,
+    region: String,
+    shared: SharedState,
+    caches: Mutex<Caches>,
+    metric_cache: Mutex<metrics::MetricCache>,
+}
+
+impl std::fmt::Debug for AwsBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsBackend").field("profile", &self.profile).field("region", &self.region).finish()
+    }
+}
+
+impl AwsBackend {
+    /// A backend on ready-made clients (tests build them with mocks). No start-up check.
+    pub fn new(clients: Clients, profile: Option<String>, region: impl Into<String>) -> Self {
+        Self::with_shared(clients, profile, region.into(), SharedState::default())
+    }
+
+    fn with_shared(clients: Clients, profile: Option<String>, region: String, shared: SharedState) -> Self {
+        AwsBackend {
+            clients,
+            profile,
+            region,
+            shared,
+            caches: Mutex::new(Caches::default()),
+            metric_cache: Mutex::new(metrics::MetricCache::default()),
+        }
+    }
+
+    pub fn profile(&self) -> Option<&str> {
+        self.profile.as_deref()
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    pub fn clients(&self) -> &Clients {
+        &self.clients
+    }
+
+    /// Calls per minute per operation, throttles, and the cost of metric polling.
+    pub fn api_stats(&self) -> ApiStats {
+        self.shared.stats.snapshot()
+    }
+
+    /// The CloudTrail limiter every `LookupEvents` call of this process waits on.
+    pub fn lookup_events_limiter(&self) -> Arc<RateLimiter> {
+        self.shared.limiter.clone()
+    }
+
+    fn caches(&self) -> std::sync::MutexGuard<'_, Caches> {
+        self.caches.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn error_context<'a>(&'a self, operation: Operation, resource: Option<&'a str>) -> ErrorContext<'a> {
+        let timeout = if operation == Operation::InvokeEndpoint { connect::INVOKE_TIMEOUT } else { OPERATION_TIMEOUT };
+        ErrorContext { operation, profile: self.profile.as_deref(), resource, timeout_secs: timeout.as_secs() }
+    }
+
+    /// Runs one SDK call: counts it, maps its error, records failures.
+    async fn call<T, E, F>(&self, operation: Operation, resource: Option<&str>, fut: F) -> BackendResult<T>
+    where
+        F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        self.shared.stats.call(operation);
+        match fut.await {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let err = map_sdk_error(self.error_context(operation, resource), e);
+                self.record_failure(&err);
+                Err(err)
+            }
+        }
+    }
+
+    fn record_failure(&self, err: &BackendError) {
+        self.shared.stats.failed(err);
+        tracing::debug!(operation = %err.operation(), error = %err, "AWS call failed");
+    }
+
+    fn identity_from(&self, account: Option<&str>, arn: Option<&str>) -> Identity {
+        Identity {
+            account: account.unwrap_or_default().to_string(),
+            arn: arn.unwrap_or_default().to_string(),
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            demo: false,
+        }
+    }
+}
+
+/// SDK timestamp → ours.
+pub(crate) fn to_time(t: &aws_smithy_types::DateTime) -> Timestamp {
+    chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()).unwrap_or_default()
+}
+
+/// Ours → SDK timestamp.
+pub(crate) fn from_time(t: Timestamp) -> aws_smithy_types::DateTime {
+    aws_smithy_types::DateTime::from_secs_and_nanos(t.timestamp(), t.timestamp_subsec_nanos())
+}
+
+#[async_trait]
+impl Backend for AwsBackend {
+    async fn identity(&self) -> BackendResult<Identity> {
+        let out = self.call(Operation::GetCallerIdentity, None, self.clients.sts.get_caller_identity().send()).await?;
+        Ok(self.identity_from(out.account(), out.arn()))
+    }
+
+    async fn list_endpoints(&self) -> BackendResult<Vec<EndpointSummary>> {
+        self.list_endpoints_impl().await
+    }
+
+    async fn describe_endpoint(&self, name: &str) -> BackendResult<Endpoint> {
+        self.describe_endpoint_impl(name).await
+    }
+
+    async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {
+        self.describe_autoscaling_impl(endpoint).await
+    }
+
+    async fn scaling_activities(&self, endpoint: &str, max: usize) -> BackendResult<Vec<ScalingActivity>> {
+        self.scaling_activities_impl(endpoint, max).await
+    }
+
+    async fn get_metrics(&self, query: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
+        self.get_metrics_impl(query).await
+    }
+
+    async fn lookup_events(&self, query: &EventQuery) -> BackendResult<EventPage> {
+        self.lookup_events_impl(query).await
+    }
+
+    async fn list_quotas(&self) -> BackendResult<Vec<ServiceQuota>> {
+        self.list_quotas_impl().await
+    }
+
+    async fn update_weights_and_capacities(
+        &self,
+        endpoint: &str,
+        changes: &[VariantChange],
+    ) -> BackendResult<WriteReceipt> {
+        self.update_weights_impl(endpoint, changes).await
+    }
+
+    async fn register_scalable_target(
+        &self,
+        endpoint: &str,
+        variant: &str,
+        min_capacity: u32,
+        max_capacity: u32,
+    ) -> BackendResult<WriteReceipt> {
+        self.register_target_impl(endpoint, variant, min_capacity, max_capacity).await
+    }
+
+    async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
+        self.invoke_impl(request).await
+    }
+}

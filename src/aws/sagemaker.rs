@@ -1,0 +1,273 @@
+//! Owns the SageMaker calls: `ListEndpoints` (every page), `DescribeEndpoint` joined with a
+//! cached `DescribeEndpointConfig` (instance type, model, serverless config), weight and
+//! capacity updates that always name every variant, and `InvokeEndpoint` (sagemaker-runtime).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use aws_sdk_sagemaker::operation::RequestId;
+use aws_sdk_sagemaker::types::{DesiredWeightAndCapacity, ProductionVariantServerlessConfig};
+use aws_smithy_types::Blob;
+
+use super::{AwsBackend, to_time};
+use crate::boundary::{BackendError, BackendResult, Operation};
+use crate::domain::*;
+
+/// `ListEndpoints` page size (the API's maximum).
+const LIST_PAGE: i32 = 100;
+
+/// What an (immutable) endpoint config says about one variant.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct ConfigVariant {
+    pub model_name: Option<String>,
+    pub instance_type: Option<String>,
+    pub initial_weight: Option<f64>,
+    pub serverless: Option<ServerlessConfig>,
+}
+
+/// Variants of one endpoint config, by variant name.
+pub(crate) type ConfigVariants = HashMap<String, ConfigVariant>;
+
+/// An f32 weight from the API as the f64 a person typed (0.2, not 0.20000000298…).
+pub(crate) fn weight(w: f32) -> f64 {
+    let v = f64::from(w);
+    (v * 1e6).round() / 1e6
+}
+
+fn count(n: Option<i32>) -> Option<u32> {
+    n.and_then(|n| u32::try_from(n).ok())
+}
+
+fn serverless(c: Option<&ProductionVariantServerlessConfig>) -> Option<ServerlessConfig> {
+    let c = c?;
+    Some(ServerlessConfig {
+        memory_size_mb: count(c.memory_size_in_mb()).unwrap_or(0),
+        max_concurrency: count(c.max_concurrency()).unwrap_or(0),
+    })
+}
+
+fn status(s: Option<&aws_sdk_sagemaker::types::EndpointStatus>) -> EndpointStatus {
+    // A status this build does not know is shown as the closest safe reading: a change under way.
+    s.and_then(|s| EndpointStatus::parse(s.as_str())).unwrap_or(EndpointStatus::Updating)
+}
+
+impl AwsBackend {
+    pub(crate) async fn list_endpoints_impl(&self) -> BackendResult<Vec<EndpointSummary>> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let req = self.clients.sagemaker.list_endpoints().max_results(LIST_PAGE).set_next_token(token.clone());
+            let page = self.call(Operation::ListEndpoints, None, req.send()).await?;
+            for e in page.endpoints() {
+                let Some(name) = e.endpoint_name() else { continue };
+                out.push(EndpointSummary {
+                    name: name.to_string(),
+                    arn: e.endpoint_arn().unwrap_or_default().to_string(),
+                    status: status(e.endpoint_status()),
+                    creation_time: e.creation_time().map(to_time).unwrap_or_default(),
+                    last_modified_time: e.last_modified_time().map(to_time).unwrap_or_default(),
+                });
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn describe_endpoint_impl(&self, name: &str) -> BackendResult<Endpoint> {
+        let req = self.clients.sagemaker.describe_endpoint().endpoint_name(name);
+        let d = self.call(Operation::DescribeEndpoint, Some(name), req.send()).await?;
+        let config_name = d.endpoint_config_name().unwrap_or_default().to_string();
+        let config = if config_name.is_empty() { Arc::default() } else { self.endpoint_config(&config_name).await? };
+        let variants: Vec<Variant> = d
+            .production_variants()
+            .iter()
+            .map(|v| {
+                let vname = v.variant_name().unwrap_or_default().to_string();
+                let c = config.get(&vname).cloned().unwrap_or_default();
+                let serverless = serverless(v.current_serverless_config())
+                    .or_else(|| serverless(v.desired_serverless_config()))
+                    .or(c.serverless);
+                Variant {
+                    name: vname,
+                    model_name: c.model_name,
+                    instance_type: if serverless.is_some() { None } else { c.instance_type },
+                    current_instance_count: count(v.current_instance_count()),
+                    desired_instance_count: count(v.desired_instance_count()),
+                    current_weight: v.current_weight().map(weight),
+                    desired_weight: v.desired_weight().map(weight),
+                    serverless,
+                }
+            })
+            .collect();
+        self.caches().variants.insert(name.to_string(), variants.iter().map(|v| v.name.clone()).collect());
+        Ok(Endpoint {
+            name: d.endpoint_name().unwrap_or(name).to_string(),
+            arn: d.endpoint_arn().unwrap_or_default().to_string(),
+            status: status(d.endpoint_status()),
+            failure_reason: d.failure_reason().map(str::to_string),
+            creation_time: d.creation_time().map(to_time).unwrap_or_default(),
+            last_modified_time: d.last_modified_time().map(to_time).unwrap_or_default(),
+            config_name,
+            variants,
+        })
+    }
+
+    /// `DescribeEndpointConfig`, once per config name (configs never change). A config deleted
+    /// after the endpoint was created is not an error: the variants just lack its details.
+    async fn endpoint_config(&self, config_name: &str) -> BackendResult<Arc<ConfigVariants>> {
+        if let Some(c) = self.caches().configs.get(config_name) {
+            return Ok(c.clone());
+        }
+        let req = self.clients.sagemaker.describe_endpoint_config().endpoint_config_name(config_name);
+        let out = match self.call(Operation::DescribeEndpointConfig, Some(config_name), req.send()).await {
+            Ok(out) => out,
+            Err(BackendError::NotFound { .. }) => return Ok(Arc::default()),
+            Err(e) => return Err(e),
+        };
+        let variants: ConfigVariants = out
+            .production_variants()
+            .iter()
+            .filter_map(|v| {
+                let name = v.variant_name()?.to_string();
+                Some((
+                    name,
+                    ConfigVariant {
+                        model_name: v.model_name().map(str::to_string),
+                        instance_type: v.instance_type().map(|t| t.as_str().to_string()),
+                        initial_weight: v.initial_variant_weight().map(weight),
+                        serverless: serverless(v.serverless_config()),
+                    },
+                ))
+            })
+            .collect();
+        let variants = Arc::new(variants);
+        self.caches().configs.insert(config_name.to_string(), variants.clone());
+        Ok(variants)
+    }
+
+    /// Every variant goes into the request: the ones not being changed keep their desired
+    /// weight and count (an omitted variant may otherwise lose them).
+    pub(crate) async fn update_weights_impl(&self, endpoint: &str, changes: &[VariantChange]) -> BackendResult<WriteReceipt> {
+        let op = Operation::UpdateEndpointWeightsAndCapacities;
+        if changes.is_empty() {
+            return Err(BackendError::Validation { operation: op, message: "no variant to change".into() });
+        }
+        let current = self.describe_endpoint_impl(endpoint).await?;
+        for c in changes {
+            if current.variant(&c.variant).is_none() {
+                return Err(BackendError::Validation {
+                    operation: op,
+                    message: format!("endpoint {endpoint} has no variant {}", c.variant),
+                });
+            }
+        }
+        let desired = full_request(&current, changes);
+        let req = self
+            .clients
+            .sagemaker
+            .update_endpoint_weights_and_capacities()
+            .endpoint_name(endpoint)
+            .set_desired_weights_and_capacities(Some(desired));
+        let out = self.call(op, Some(endpoint), req.send()).await?;
+        Ok(WriteReceipt { request_id: out.request_id().unwrap_or_default().to_string(), at: chrono::Utc::now() })
+    }
+
+    pub(crate) async fn invoke_impl(&self, r: &InvokeRequest) -> BackendResult<InvokeResponse> {
+        let req = self
+            .clients
+            .runtime
+            .invoke_endpoint()
+            .endpoint_name(&r.endpoint)
+            .body(Blob::new(r.body.clone()))
+            .content_type(&r.content_type)
+            .set_accept(r.accept.clone())
+            .set_target_variant(r.target_variant.clone());
+        let started = Instant::now();
+        let out = self.call(Operation::InvokeEndpoint, Some(&r.endpoint), req.send()).await?;
+        let latency = started.elapsed();
+        Ok(InvokeResponse {
+            body: out.body().map(|b| b.as_ref().to_vec()).unwrap_or_default(),
+            content_type: out.content_type().map(str::to_string),
+            invoked_variant: out.invoked_production_variant().map(str::to_string),
+            latency,
+        })
+    }
+}
+
+/// The request body for `UpdateEndpointWeightsAndCapacities`: every variant of `current`, in
+/// order, with the requested changes applied and everything else at its desired value.
+pub(crate) fn full_request(current: &Endpoint, changes: &[VariantChange]) -> Vec<DesiredWeightAndCapacity> {
+    current
+        .variants
+        .iter()
+        .map(|v| {
+            let change = changes.iter().find(|c| c.variant == v.name);
+            let weight = change
+                .and_then(|c| c.desired_weight)
+                .or(v.desired_weight)
+                .or(v.current_weight)
+                .unwrap_or(1.0);
+            let count = change
+                .and_then(|c| c.desired_instance_count)
+                .or(v.desired_instance_count)
+                .or(v.current_instance_count);
+            let mut b = DesiredWeightAndCapacity::builder().variant_name(&v.name).desired_weight(weight as f32);
+            // Serverless variants have no instance count.
+            if v.serverless.is_none() {
+                if let Some(n) = count {
+                    b = b.desired_instance_count(i32::try_from(n).unwrap_or(i32::MAX));
+                }
+            }
+            b.build()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn variant(name: &str, w: f64, n: u32) -> Variant {
+        Variant {
+            name: name.into(),
+            model_name: None,
+            instance_type: Some("ml.m5.large".into()),
+            current_instance_count: Some(n),
+            desired_instance_count: Some(n),
+            current_weight: Some(w),
+            desired_weight: Some(w),
+            serverless: None,
+        }
+    }
+
+    #[test]
+    fn update_request_names_every_variant() {
+        let e = Endpoint {
+            name: "ep".into(),
+            arn: String::new(),
+            status: EndpointStatus::InService,
+            failure_reason: None,
+            creation_time: Timestamp::default(),
+            last_modified_time: Timestamp::default(),
+            config_name: "cfg".into(),
+            variants: vec![variant("blue", 3.0, 2), variant("green", 1.0, 1)],
+        };
+        let req = full_request(
+            &e,
+            &[VariantChange { variant: "green".into(), desired_weight: Some(2.0), desired_instance_count: None }],
+        );
+        let got: Vec<(Option<&str>, Option<f32>, Option<i32>)> =
+            req.iter().map(|d| (d.variant_name(), d.desired_weight(), d.desired_instance_count())).collect();
+        assert_eq!(got, vec![(Some("blue"), Some(3.0), Some(2)), (Some("green"), Some(2.0), Some(1))]);
+    }
+
+    #[test]
+    fn weights_read_as_typed() {
+        assert_eq!(weight(0.2), 0.2);
+        assert_eq!(weight(3.0), 3.0);
+    }
+}

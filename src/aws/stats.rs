@@ -1,0 +1,204 @@
+//! Owns the API accounting of the AWS backend: calls per minute per operation, throttles,
+//! errors, and what `GetMetricData` polling costs.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::time::Instant;
+
+use crate::boundary::{BackendError, Operation};
+
+/// CloudWatch's list price for `GetMetricData`: $0.01 per 1,000 metrics requested (us-east-1).
+pub const USD_PER_METRIC_REQUESTED: f64 = 0.01 / 1000.0;
+
+const MINUTE: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Accounting of one operation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OperationStats {
+    pub operation: Operation,
+    /// Calls (HTTP requests sagetop made, pages included) since start.
+    pub calls: u64,
+    /// Calls in the last 60 seconds.
+    pub calls_last_minute: u64,
+    pub throttles: u64,
+    /// Failed calls, throttles included.
+    pub errors: u64,
+    /// The last error, as shown in a panel.
+    pub last_error: Option<String>,
+}
+
+/// A copy of the accounting, ready for the `:api` view or a log line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiStats {
+    /// Seconds since the backend was created.
+    pub uptime_secs: u64,
+    /// One row per operation that was called, in `Operation` order.
+    pub operations: Vec<OperationStats>,
+    pub calls_last_minute: u64,
+    pub throttles: u64,
+    /// Metric queries sent in `GetMetricData` calls (what CloudWatch bills).
+    pub metrics_requested: u64,
+    pub metrics_requested_last_hour: u64,
+    /// Estimated cost per hour of `GetMetricData` polling at the recent rate
+    /// ($0.01 per 1,000 metrics); `None` until two calls show the rate.
+    pub metric_cost_usd_per_hour: Option<f64>,
+}
+
+#[derive(Debug, Default)]
+struct OpCounters {
+    calls: u64,
+    recent: VecDeque<Instant>,
+    throttles: u64,
+    errors: u64,
+    last_error: Option<String>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    started: Instant,
+    ops: BTreeMap<Operation, OpCounters>,
+    metrics_requested: u64,
+    /// (when, metrics requested) of each `GetMetricData` call in the last hour.
+    metric_calls: VecDeque<(Instant, u64)>,
+}
+
+/// Thread-safe counters; cheap to update from every call.
+#[derive(Debug)]
+pub struct ApiAccounting {
+    inner: Mutex<Inner>,
+}
+
+impl Default for ApiAccounting {
+    fn default() -> Self {
+        ApiAccounting {
+            inner: Mutex::new(Inner {
+                started: Instant::now(),
+                ops: BTreeMap::new(),
+                metrics_requested: 0,
+                metric_calls: VecDeque::new(),
+            }),
+        }
+    }
+}
+
+impl ApiAccounting {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// One HTTP call of `op` was made (before knowing its outcome).
+    pub fn call(&self, op: Operation) {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let c = inner.ops.entry(op).or_default();
+        c.calls += 1;
+        c.recent.push_back(now);
+        trim(&mut c.recent, now, MINUTE);
+    }
+
+    /// A call of `op` failed.
+    pub fn failed(&self, err: &BackendError) {
+        let mut inner = self.lock();
+        let c = inner.ops.entry(err.operation()).or_default();
+        c.errors += 1;
+        if matches!(err, BackendError::Throttled { .. }) {
+            c.throttles += 1;
+        }
+        c.last_error = Some(err.to_string());
+    }
+
+    /// A `GetMetricData` call asked for `metrics` series.
+    pub fn metrics_requested(&self, metrics: u64) {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        inner.metrics_requested += metrics;
+        inner.metric_calls.push_back((now, metrics));
+        while inner.metric_calls.front().is_some_and(|(t, _)| now.duration_since(*t) > HOUR) {
+            inner.metric_calls.pop_front();
+        }
+    }
+
+    pub fn snapshot(&self) -> ApiStats {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let uptime_secs = now.duration_since(inner.started).as_secs();
+        let mut operations = Vec::new();
+        for (op, c) in inner.ops.iter_mut() {
+            trim(&mut c.recent, now, MINUTE);
+            operations.push(OperationStats {
+                operation: *op,
+                calls: c.calls,
+                calls_last_minute: c.recent.len() as u64,
+                throttles: c.throttles,
+                errors: c.errors,
+                last_error: c.last_error.clone(),
+            });
+        }
+        while inner.metric_calls.front().is_some_and(|(t, _)| now.duration_since(*t) > HOUR) {
+            inner.metric_calls.pop_front();
+        }
+        let metrics_requested_last_hour = inner.metric_calls.iter().map(|(_, m)| m).sum();
+        ApiStats {
+            uptime_secs,
+            calls_last_minute: operations.iter().map(|o| o.calls_last_minute).sum(),
+            throttles: operations.iter().map(|o| o.throttles).sum(),
+            operations,
+            metrics_requested: inner.metrics_requested,
+            metrics_requested_last_hour,
+            metric_cost_usd_per_hour: cost_per_hour(&inner.metric_calls),
+        }
+    }
+}
+
+/// Rate of metrics requested between the first and the last call of the window, per hour,
+/// priced. The first call opens the window, so it is not counted in the rate.
+fn cost_per_hour(calls: &VecDeque<(Instant, u64)>) -> Option<f64> {
+    let (first, _) = calls.front()?;
+    let (last, _) = calls.back()?;
+    let span = last.duration_since(*first).as_secs_f64();
+    if calls.len() < 2 || span <= 0.0 {
+        return None;
+    }
+    let metrics: u64 = calls.iter().skip(1).map(|(_, m)| m).sum();
+    Some(metrics as f64 / span * 3600.0 * USD_PER_METRIC_REQUESTED)
+}
+
+fn trim(q: &mut VecDeque<Instant>, now: Instant, window: Duration) {
+    while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
+        q.pop_front();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn counts_calls_per_minute_throttles_and_metric_cost() {
+        let acc = ApiAccounting::default();
+        assert_eq!(acc.snapshot().metric_cost_usd_per_hour, None);
+        // 2 endpoints × 2 variants × 10 series = 40 metrics every minute for 10 minutes.
+        for _ in 0..11 {
+            acc.call(Operation::GetMetricData);
+            acc.metrics_requested(40);
+            tokio::time::advance(Duration::from_secs(60)).await;
+        }
+        acc.call(Operation::DescribeEndpoint);
+        acc.call(Operation::DescribeEndpoint);
+        acc.failed(&BackendError::Throttled { operation: Operation::DescribeEndpoint, message: "Rate exceeded".into() });
+        let s = acc.snapshot();
+        let de = s.operations.iter().find(|o| o.operation == Operation::DescribeEndpoint).unwrap();
+        assert_eq!((de.calls, de.calls_last_minute, de.throttles, de.errors), (2, 2, 1, 1));
+        let gmd = s.operations.iter().find(|o| o.operation == Operation::GetMetricData).unwrap();
+        assert_eq!((gmd.calls, gmd.calls_last_minute), (11, 0));
+        assert_eq!(s.metrics_requested, 440);
+        // 40 metrics a minute = 2,400 an hour = $0.024 an hour.
+        let cost = s.metric_cost_usd_per_hour.unwrap();
+        assert!((cost - 0.024).abs() < 1e-9, "{cost}");
+        assert_eq!(s.throttles, 1);
+    }
+}
