@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::app::AppState;
 use crate::app::state::SessionInfo;
+use crate::aws::AwsOptions;
 use crate::boundary::{ReadOnly, SharedBackend};
 use crate::cli::{Cli, Cmd};
 use crate::clock::{ScaledClock, SharedClock, SystemClock};
@@ -17,7 +18,7 @@ use crate::sim::SimAccount;
 use crate::snapshot::FleetSnapshot;
 use crate::theme::Theme;
 
-/// Exit status for bad usage or configuration (missing credentials, bad flags).
+/// Exit status for bad usage or configuration (missing credentials or region, bad flags).
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn main(cli: Cli) -> ExitCode {
@@ -127,14 +128,12 @@ struct Source {
     intervals: PollIntervals,
 }
 
-fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
+async fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
     let s = &cli.source;
-    let read_only = cli.read_only || config.read_only.unwrap_or(false);
     if !s.demo {
-        return Err(
-            "the AWS backend is not part of this build yet; run `sagetop --demo` for the simulated account".into(),
-        );
+        return open_aws(cli, config).await;
     }
+    let read_only = cli.read_only || config.read_only.unwrap_or(false);
     let clock: SharedClock = if (s.demo_speed - 1.0).abs() < f64::EPSILON {
         Arc::new(SystemClock)
     } else {
@@ -163,6 +162,52 @@ fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
     })
 }
 
+/// Options for the AWS backend: flags first, then the config file (`profile`, the profile's
+/// `region`, `region`), then aws-config's own chain (AWS_PROFILE, AWS_REGION, ~/.aws/config).
+pub fn aws_options(cli: &Cli, config: &Config) -> AwsOptions {
+    let s = &cli.source;
+    let profile = s.profile.clone().or_else(|| config.profile.clone());
+    let region = s
+        .region
+        .clone()
+        .or_else(|| config.profile(profile.as_deref()).region)
+        .or_else(|| config.region.clone());
+    AwsOptions::from_flags(profile, region, s.endpoint_url.clone())
+}
+
+/// Connects to AWS (credentials checked with STS before anything is drawn).
+async fn open_aws(cli: &Cli, config: &Config) -> Result<Source, String> {
+    let opts = aws_options(cli, config);
+    let aws = crate::aws::connect(&opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    let profile = aws.profile().map(str::to_string);
+    let read_only = cli.read_only
+        || config.read_only.unwrap_or(false)
+        || config.profile(profile.as_deref()).read_only;
+    let session = SessionInfo {
+        profile,
+        region: Some(aws.region().to_string()),
+        demo: false,
+        read_only,
+    };
+    tracing::info!(profile = ?session.profile, region = ?session.region, read_only, "connected to AWS");
+    let aws = Arc::new(aws);
+    let backend: SharedBackend = if read_only {
+        Arc::new(ReadOnly(aws))
+    } else {
+        aws
+    };
+    let mut intervals = PollIntervals::aws();
+    config.apply_refresh(&mut intervals);
+    Ok(Source {
+        backend,
+        clock: Arc::new(SystemClock),
+        session,
+        intervals,
+    })
+}
+
 async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBuf>) -> ExitCode {
     if let Some(Cmd::Screenshots { out }) = &cli.command {
         return match crate::screenshots::write_all(out).await {
@@ -181,7 +226,7 @@ async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBu
             }
         };
     }
-    let source = match open_source(&cli, &config) {
+    let source = match open_source(&cli, &config).await {
         Ok(s) => s,
         Err(msg) => {
             eprintln!("sagetop: {msg}");

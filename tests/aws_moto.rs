@@ -7,10 +7,14 @@ use aws_sdk_applicationautoscaling::types::{
     MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
     TargetTrackingScalingPolicyConfiguration,
 };
-use aws_sdk_sagemaker::types::{ContainerDefinition, ProductionVariant, ProductionVariantInstanceType};
+use aws_sdk_sagemaker::types::{
+    ContainerDefinition, ProductionVariant, ProductionVariantInstanceType,
+};
 use serde_json::json;
 
-use sagetop::aws::{AwsBackend, AwsOptions, StartupError, StaticCredentials, connect, load_sdk_config};
+use sagetop::aws::{
+    AwsBackend, AwsOptions, StartupError, StaticCredentials, connect, load_sdk_config,
+};
 use sagetop::boundary::{Backend, BackendError, Operation};
 use sagetop::domain::*;
 use support::moto::Moto;
@@ -24,7 +28,7 @@ fn options(moto: &Moto) -> AwsOptions {
             secret_access_key: "testing".into(),
             session_token: Some("testing".into()),
         }),
-        max_attempts: 1,
+        max_attempts: Some(1),
         ..AwsOptions::default()
     }
 }
@@ -49,7 +53,9 @@ async fn create_ab_endpoint(sm: &aws_sdk_sagemaker::Client, name: &str) {
             .model_name(format!("{name}-{v}"))
             .execution_role_arn("arn:aws:iam::123456789012:role/SageMakerExecution")
             .primary_container(
-                ContainerDefinition::builder().image("123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1").build(),
+                ContainerDefinition::builder()
+                    .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1")
+                    .build(),
             )
             .send()
             .await
@@ -66,8 +72,18 @@ async fn create_ab_endpoint(sm: &aws_sdk_sagemaker::Client, name: &str) {
     };
     sm.create_endpoint_config()
         .endpoint_config_name(format!("{name}-cfg"))
-        .production_variants(variant("blue", ProductionVariantInstanceType::MlM5Large, 2, 3.0))
-        .production_variants(variant("green", ProductionVariantInstanceType::MlG4DnXlarge, 1, 1.0))
+        .production_variants(variant(
+            "blue",
+            ProductionVariantInstanceType::MlM5Large,
+            2,
+            3.0,
+        ))
+        .production_variants(variant(
+            "green",
+            ProductionVariantInstanceType::MlG4DnXlarge,
+            1,
+            1.0,
+        ))
         .send()
         .await
         .expect("create endpoint config");
@@ -87,7 +103,13 @@ async fn endpoints_are_listed_and_described_with_config_details() {
     create_ab_endpoint(&sm, "search-bert").await;
     let b = backend(&moto).await;
 
-    let mut names: Vec<String> = b.list_endpoints().await.unwrap().into_iter().map(|e| e.name).collect();
+    let mut names: Vec<String> = b
+        .list_endpoints()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
     names.sort();
     assert_eq!(names, vec!["fraud-xgb", "search-bert"]);
 
@@ -97,16 +119,29 @@ async fn endpoints_are_listed_and_described_with_config_details() {
     assert!(e.arn.ends_with(":endpoint/fraud-xgb"), "{}", e.arn);
     let weights: Vec<f64> = e.variants.iter().map(Variant::effective_weight).collect();
     assert_eq!(percentages(&weights), vec![75, 25]);
-    let rows: Vec<(&str, Option<&str>, Option<u32>, Option<&str>)> = e
+    type Row<'a> = (&'a str, Option<&'a str>, Option<u32>, Option<&'a str>);
+    let rows: Vec<Row> = e
         .variants
         .iter()
-        .map(|v| (v.name.as_str(), v.instance_type.as_deref(), v.current_instance_count, v.model_name.as_deref()))
+        .map(|v| {
+            (
+                v.name.as_str(),
+                v.instance_type.as_deref(),
+                v.current_instance_count,
+                v.model_name.as_deref(),
+            )
+        })
         .collect();
     assert_eq!(
         rows,
         vec![
             ("blue", Some("ml.m5.large"), Some(2), Some("fraud-xgb-blue")),
-            ("green", Some("ml.g4dn.xlarge"), Some(1), Some("fraud-xgb-green")),
+            (
+                "green",
+                Some("ml.g4dn.xlarge"),
+                Some(1),
+                Some("fraud-xgb-green")
+            ),
         ]
     );
     assert_eq!(e.current_instances(), Some(3));
@@ -114,7 +149,13 @@ async fn endpoints_are_listed_and_described_with_config_details() {
     // The config is read once and cached (configs are immutable).
     b.describe_endpoint("fraud-xgb").await.unwrap();
     let stats = b.api_stats();
-    let calls = |op: Operation| stats.operations.iter().find(|o| o.operation == op).map_or(0, |o| o.calls);
+    let calls = |op: Operation| {
+        stats
+            .operations
+            .iter()
+            .find(|o| o.operation == op)
+            .map_or(0, |o| o.calls)
+    };
     assert_eq!(calls(Operation::DescribeEndpoint), 2);
     assert_eq!(calls(Operation::DescribeEndpointConfig), 1);
 }
@@ -124,8 +165,18 @@ async fn unknown_endpoints_are_not_found() {
     let moto = Moto::start();
     let b = backend(&moto).await;
     let err = b.describe_endpoint("no-such-endpoint").await.unwrap_err();
-    let BackendError::NotFound { operation, resource, message } = &err else { panic!("{err:?}") };
-    assert_eq!((*operation, resource.as_str()), (Operation::DescribeEndpoint, "no-such-endpoint"));
+    let BackendError::NotFound {
+        operation,
+        resource,
+        message,
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (*operation, resource.as_str()),
+        (Operation::DescribeEndpoint, "no-such-endpoint")
+    );
     assert!(message.contains("Could not find endpoint"), "{message}");
 }
 
@@ -137,30 +188,60 @@ async fn weight_and_capacity_updates_keep_the_untouched_variant() {
     let b = backend(&moto).await;
 
     // Only green changes: weight 1 → 3 and one more instance.
-    let change = VariantChange { variant: "green".into(), desired_weight: Some(3.0), desired_instance_count: Some(2) };
-    b.update_weights_and_capacities("fraud-xgb", &[change]).await.unwrap();
+    let change = VariantChange {
+        variant: "green".into(),
+        desired_weight: Some(3.0),
+        desired_instance_count: Some(2),
+    };
+    b.update_weights_and_capacities("fraud-xgb", &[change])
+        .await
+        .unwrap();
     let e = b.describe_endpoint("fraud-xgb").await.unwrap();
     let blue = e.variant("blue").unwrap();
     let green = e.variant("green").unwrap();
-    assert_eq!((blue.desired_weight, blue.desired_instance_count), (Some(3.0), Some(2)), "blue untouched");
-    assert_eq!((green.desired_weight, green.desired_instance_count), (Some(3.0), Some(2)));
+    assert_eq!(
+        (blue.desired_weight, blue.desired_instance_count),
+        (Some(3.0), Some(2)),
+        "blue untouched"
+    );
+    assert_eq!(
+        (green.desired_weight, green.desired_instance_count),
+        (Some(3.0), Some(2))
+    );
     let weights: Vec<f64> = e.variants.iter().map(Variant::effective_weight).collect();
     assert_eq!(percentages(&weights), vec![50, 50]);
 
     // A weight-only change keeps the count; a variant that does not exist is refused locally.
-    let weight_only = VariantChange { variant: "blue".into(), desired_weight: Some(1.0), desired_instance_count: None };
-    b.update_weights_and_capacities("fraud-xgb", &[weight_only]).await.unwrap();
+    let weight_only = VariantChange {
+        variant: "blue".into(),
+        desired_weight: Some(1.0),
+        desired_instance_count: None,
+    };
+    b.update_weights_and_capacities("fraud-xgb", &[weight_only])
+        .await
+        .unwrap();
     let e = b.describe_endpoint("fraud-xgb").await.unwrap();
     assert_eq!(e.variant("blue").unwrap().desired_instance_count, Some(2));
     assert_eq!(e.variant("blue").unwrap().desired_weight, Some(1.0));
     assert_eq!(e.variant("green").unwrap().desired_weight, Some(3.0));
-    let bogus = VariantChange { variant: "purple".into(), desired_weight: Some(1.0), desired_instance_count: None };
-    let err = b.update_weights_and_capacities("fraud-xgb", &[bogus]).await.unwrap_err();
+    let bogus = VariantChange {
+        variant: "purple".into(),
+        desired_weight: Some(1.0),
+        desired_instance_count: None,
+    };
+    let err = b
+        .update_weights_and_capacities("fraud-xgb", &[bogus])
+        .await
+        .unwrap_err();
     assert!(matches!(err, BackendError::Validation { .. }), "{err:?}");
     let err = b
         .update_weights_and_capacities(
             "gone",
-            &[VariantChange { variant: "blue".into(), desired_weight: Some(1.0), desired_instance_count: None }],
+            &[VariantChange {
+                variant: "blue".into(),
+                desired_weight: Some(1.0),
+                desired_instance_count: None,
+            }],
         )
         .await
         .unwrap_err();
@@ -204,7 +285,9 @@ async fn scalable_targets_and_policies_read_back() {
     create_ab_endpoint(&sm, "fraud-xgb").await;
     let b = backend(&moto).await;
 
-    b.register_scalable_target("fraud-xgb", "blue", 2, 8).await.unwrap();
+    b.register_scalable_target("fraud-xgb", "blue", 2, 8)
+        .await
+        .unwrap();
     let aas = autoscaling(&moto).await;
     aas.put_scaling_policy()
         .policy_name("invocations-target")
@@ -236,25 +319,67 @@ async fn scalable_targets_and_policies_read_back() {
     assert_eq!(blue.variant, "blue");
     assert_eq!(
         blue.target,
-        Some(ScalableTarget { endpoint: "fraud-xgb".into(), variant: "blue".into(), min_capacity: 2, max_capacity: 8 })
+        Some(ScalableTarget {
+            endpoint: "fraud-xgb".into(),
+            variant: "blue".into(),
+            min_capacity: 2,
+            max_capacity: 8
+        })
     );
     assert_eq!(blue.policies.len(), 1);
     let p = &blue.policies[0];
     assert_eq!(
-        (p.name.as_str(), p.policy_type.as_str(), p.metric.as_str(), p.target_value),
-        ("invocations-target", "TargetTrackingScaling", INVOCATIONS_PER_INSTANCE_METRIC, Some(5.0))
+        (
+            p.name.as_str(),
+            p.policy_type.as_str(),
+            p.metric.as_str(),
+            p.target_value
+        ),
+        (
+            "invocations-target",
+            "TargetTrackingScaling",
+            INVOCATIONS_PER_INSTANCE_METRIC,
+            Some(5.0)
+        )
     );
-    assert_eq!(p.scale_out_cooldown, Some(std::time::Duration::from_secs(60)));
-    assert_eq!(p.scale_in_cooldown, Some(std::time::Duration::from_secs(600)));
-    assert_eq!((got[1].variant.as_str(), &got[1].target, got[1].policies.len()), ("green", &None, 0));
+    assert_eq!(
+        p.scale_out_cooldown,
+        Some(std::time::Duration::from_secs(60))
+    );
+    assert_eq!(
+        p.scale_in_cooldown,
+        Some(std::time::Duration::from_secs(600))
+    );
+    assert_eq!(
+        (
+            got[1].variant.as_str(),
+            &got[1].target,
+            got[1].policies.len()
+        ),
+        ("green", &None, 0)
+    );
 
     // New limits through the trait replace the old ones.
-    b.register_scalable_target("fraud-xgb", "blue", 1, 4).await.unwrap();
+    b.register_scalable_target("fraud-xgb", "blue", 1, 4)
+        .await
+        .unwrap();
     let got = b.describe_autoscaling("fraud-xgb").await.unwrap();
     let t = got[0].target.as_ref().unwrap();
     assert_eq!((t.min_capacity, t.max_capacity), (1, 4));
-    let err = b.register_scalable_target("fraud-xgb", "blue", 5, 2).await.unwrap_err();
-    assert!(matches!(err, BackendError::Validation { operation: Operation::RegisterScalableTarget, .. }), "{err:?}");
+    let err = b
+        .register_scalable_target("fraud-xgb", "blue", 5, 2)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            BackendError::Validation {
+                operation: Operation::RegisterScalableTarget,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -264,7 +389,10 @@ async fn identity_comes_from_sts() {
     let id = b.identity().await.unwrap();
     assert_eq!(id.account, "123456789012");
     assert!(id.arn.starts_with("arn:aws:"), "{}", id.arn);
-    assert_eq!((id.region.as_str(), id.demo, id.profile.as_deref()), ("us-east-1", false, None));
+    assert_eq!(
+        (id.region.as_str(), id.demo, id.profile.as_deref()),
+        ("us-east-1", false, None)
+    );
     assert_eq!(b.region(), "us-east-1");
 }
 
@@ -276,20 +404,41 @@ async fn services_moto_does_not_serve_fail_as_errors_and_are_counted() {
     let b = backend(&moto).await;
     let now = chrono::Utc::now();
     let q = MetricQuery {
-        series: vec![SeriesKey::new("fraud-xgb", "blue", MetricName::Invocations, Statistic::Sum)],
+        series: vec![SeriesKey::new(
+            "fraud-xgb",
+            "blue",
+            MetricName::Invocations,
+            Statistic::Sum,
+        )],
         start: now - chrono::Duration::minutes(10),
         end: now,
         period: std::time::Duration::from_secs(60),
     };
     let err = b.get_metrics(&q).await.unwrap_err();
     assert_eq!(err.operation(), Operation::GetMetricData);
-    assert!(!matches!(err, BackendError::Credentials { .. } | BackendError::AccessDenied { .. }), "{err:?}");
-    let err = b.lookup_events(&EventQuery { max_results: 50, ..EventQuery::default() }).await.unwrap_err();
+    assert!(
+        !matches!(
+            err,
+            BackendError::Credentials { .. } | BackendError::AccessDenied { .. }
+        ),
+        "{err:?}"
+    );
+    let err = b
+        .lookup_events(&EventQuery {
+            max_results: 50,
+            ..EventQuery::default()
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.operation(), Operation::LookupEvents);
     let err = b.list_quotas().await.unwrap_err();
     assert_eq!(err.operation(), Operation::ListServiceQuotas);
     let stats = b.api_stats();
-    for op in [Operation::GetMetricData, Operation::LookupEvents, Operation::ListServiceQuotas] {
+    for op in [
+        Operation::GetMetricData,
+        Operation::LookupEvents,
+        Operation::ListServiceQuotas,
+    ] {
         let o = stats.operations.iter().find(|o| o.operation == op).unwrap();
         assert_eq!((o.calls, o.errors), (1, 1), "{op}");
     }
@@ -310,5 +459,34 @@ async fn connecting_to_nothing_is_a_startup_error_not_a_hang() {
 
     opts.endpoint_url = Some("localhost:4566".into());
     let err = connect(&opts).await.unwrap_err();
-    assert!(matches!(err, StartupError::BadEndpointUrl { .. }), "{err:?}");
+    assert!(
+        matches!(err, StartupError::BadEndpointUrl { .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn reconnect_switches_region_and_keeps_the_api_accounting() {
+    let moto = Moto::start();
+    let sm = sagemaker(&moto).await;
+    create_ab_endpoint(&sm, "fraud-xgb").await;
+    let b = backend(&moto).await;
+    assert_eq!(b.list_endpoints().await.unwrap().len(), 1);
+
+    let mut opts = options(&moto);
+    opts.region = Some("eu-west-1".into());
+    let other = b.reconnect(&opts).await.unwrap();
+    assert_eq!(other.region(), "eu-west-1");
+    assert_eq!(other.identity().await.unwrap().region, "eu-west-1");
+    assert!(
+        other.list_endpoints().await.unwrap().is_empty(),
+        "moto keeps endpoints per region"
+    );
+    let stats = other.api_stats();
+    let list = stats
+        .operations
+        .iter()
+        .find(|o| o.operation == Operation::ListEndpoints)
+        .unwrap();
+    assert_eq!(list.calls, 2, "one call per backend, one shared account");
 }

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use aws_sdk_applicationautoscaling::operation::RequestId;
-use aws_sdk_applicationautoscaling::types::{ScalableDimension, ScalingActivityStatusCode, ServiceNamespace};
+use aws_sdk_applicationautoscaling::types::{
+    ScalableDimension, ScalingActivityStatusCode, ServiceNamespace,
+};
 
 use super::{AwsBackend, to_time};
 use crate::boundary::{BackendError, BackendResult, Operation};
@@ -22,7 +24,8 @@ fn dimension() -> ScalableDimension {
 }
 
 fn secs(s: Option<i32>) -> Option<Duration> {
-    s.and_then(|s| u64::try_from(s).ok()).map(Duration::from_secs)
+    s.and_then(|s| u64::try_from(s).ok())
+        .map(Duration::from_secs)
 }
 
 fn capacity(n: i32) -> u32 {
@@ -35,10 +38,19 @@ fn policy(p: &aws_sdk_applicationautoscaling::types::ScalingPolicy) -> ScalingPo
         Some(c) => c
             .predefined_metric_specification()
             .map(|m| m.predefined_metric_type().as_str().to_string())
-            .or_else(|| c.customized_metric_specification().and_then(|m| m.metric_name()).map(str::to_string))
+            .or_else(|| {
+                c.customized_metric_specification()
+                    .and_then(|m| m.metric_name())
+                    .map(str::to_string)
+            })
             .unwrap_or_else(|| "custom metric".into()),
         // Step scaling is driven by CloudWatch alarms: name them.
-        None => p.alarms().iter().map(|a| a.alarm_name()).collect::<Vec<_>>().join(", "),
+        None => p
+            .alarms()
+            .iter()
+            .map(|a| a.alarm_name())
+            .collect::<Vec<_>>()
+            .join(", "),
     };
     ScalingPolicy {
         name: p.policy_name().to_string(),
@@ -68,12 +80,21 @@ impl AwsBackend {
         if let Some(v) = self.caches().variants.get(endpoint) {
             return Ok(v.clone());
         }
-        Ok(self.describe_endpoint_impl(endpoint).await?.variants.into_iter().map(|v| v.name).collect())
+        Ok(self
+            .describe_endpoint_impl(endpoint)
+            .await?
+            .variants
+            .into_iter()
+            .map(|v| v.name)
+            .collect())
     }
 
     /// One `DescribeScalableTargets` for the endpoint's variants, then one
     /// `DescribeScalingPolicies` per variant that has a target (only those can have policies).
-    pub(crate) async fn describe_autoscaling_impl(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {
+    pub(crate) async fn describe_autoscaling_impl(
+        &self,
+        endpoint: &str,
+    ) -> BackendResult<Vec<VariantAutoscaling>> {
         let variants = self.variant_names(endpoint).await?;
         let ids: Vec<String> = variants.iter().map(|v| resource_id(endpoint, v)).collect();
         let mut targets: Vec<ScalableTarget> = Vec::new();
@@ -89,21 +110,29 @@ impl AwsBackend {
                     .set_resource_ids(Some(chunk.to_vec()))
                     .max_results(MAX_PAGE)
                     .set_next_token(token.clone());
-                let out = self.call(Operation::DescribeScalableTargets, Some(endpoint), req.send()).await?;
+                let out = self
+                    .call(
+                        Operation::DescribeScalableTargets,
+                        Some(endpoint),
+                        req.send(),
+                    )
+                    .await?;
                 for t in out.scalable_targets() {
-                    if let Some((e, v)) = parse_resource_id(t.resource_id()) {
-                        if e == endpoint {
-                            targets.push(ScalableTarget {
-                                endpoint: e,
-                                variant: v,
-                                min_capacity: capacity(t.min_capacity()),
-                                max_capacity: capacity(t.max_capacity()),
-                            });
-                        }
+                    if let Some((e, v)) = parse_resource_id(t.resource_id())
+                        && e == endpoint
+                    {
+                        targets.push(ScalableTarget {
+                            endpoint: e,
+                            variant: v,
+                            min_capacity: capacity(t.min_capacity()),
+                            max_capacity: capacity(t.max_capacity()),
+                        });
                     }
                 }
                 match out.next_token() {
-                    Some(t) if !t.is_empty() && token.as_deref() != Some(t) => token = Some(t.to_string()),
+                    Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
+                        token = Some(t.to_string())
+                    }
                     _ => break,
                 }
             }
@@ -111,10 +140,22 @@ impl AwsBackend {
         let mut result = Vec::with_capacity(variants.len());
         for v in &variants {
             let target = targets.iter().find(|t| &t.variant == v).cloned();
-            let policies = if target.is_some() { self.policies(endpoint, v).await? } else { Vec::new() };
-            result.push(VariantAutoscaling { variant: v.clone(), target, policies });
+            let policies = if target.is_some() {
+                self.policies(endpoint, v).await?
+            } else {
+                Vec::new()
+            };
+            result.push(VariantAutoscaling {
+                variant: v.clone(),
+                target,
+                policies,
+            });
         }
-        let scaled = result.iter().filter(|a| a.target.is_some()).map(|a| a.variant.clone()).collect();
+        let scaled = result
+            .iter()
+            .filter(|a| a.target.is_some())
+            .map(|a| a.variant.clone())
+            .collect();
         self.caches().scaled.insert(endpoint.to_string(), scaled);
         Ok(result)
     }
@@ -132,10 +173,18 @@ impl AwsBackend {
                 .resource_id(resource_id(endpoint, variant))
                 .max_results(MAX_PAGE)
                 .set_next_token(token.clone());
-            let out = self.call(Operation::DescribeScalingPolicies, Some(endpoint), req.send()).await?;
+            let out = self
+                .call(
+                    Operation::DescribeScalingPolicies,
+                    Some(endpoint),
+                    req.send(),
+                )
+                .await?;
             out_policies.extend(out.scaling_policies().iter().map(policy));
             match out.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => token = Some(t.to_string()),
+                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
+                    token = Some(t.to_string())
+                }
                 _ => break,
             }
         }
@@ -144,7 +193,11 @@ impl AwsBackend {
 
     /// Newest `max` activities over the variants (one call per variant; only variants known to
     /// have a scalable target when the last autoscaling read says so).
-    pub(crate) async fn scaling_activities_impl(&self, endpoint: &str, max: usize) -> BackendResult<Vec<ScalingActivity>> {
+    pub(crate) async fn scaling_activities_impl(
+        &self,
+        endpoint: &str,
+        max: usize,
+    ) -> BackendResult<Vec<ScalingActivity>> {
         if max == 0 {
             return Ok(Vec::new());
         }
@@ -163,9 +216,17 @@ impl AwsBackend {
                 .scalable_dimension(dimension())
                 .resource_id(resource_id(endpoint, v))
                 .max_results(i32::try_from(max).unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE));
-            let out = self.call(Operation::DescribeScalingActivities, Some(endpoint), req.send()).await?;
+            let out = self
+                .call(
+                    Operation::DescribeScalingActivities,
+                    Some(endpoint),
+                    req.send(),
+                )
+                .await?;
             for a in out.scaling_activities() {
-                let Some((e, variant)) = parse_resource_id(a.resource_id()) else { continue };
+                let Some((e, variant)) = parse_resource_id(a.resource_id()) else {
+                    continue;
+                };
                 all.push(ScalingActivity {
                     id: a.activity_id().to_string(),
                     endpoint: e,
@@ -179,7 +240,11 @@ impl AwsBackend {
                 });
             }
         }
-        all.sort_by(|a, b| b.start_time.cmp(&a.start_time).then_with(|| a.id.cmp(&b.id)));
+        all.sort_by(|a, b| {
+            b.start_time
+                .cmp(&a.start_time)
+                .then_with(|| a.id.cmp(&b.id))
+        });
         all.truncate(max);
         Ok(all)
     }
@@ -195,7 +260,9 @@ impl AwsBackend {
         if min_capacity > max_capacity {
             return Err(BackendError::Validation {
                 operation: op,
-                message: format!("minimum capacity {min_capacity} is above maximum capacity {max_capacity}"),
+                message: format!(
+                    "minimum capacity {min_capacity} is above maximum capacity {max_capacity}"
+                ),
             });
         }
         let to_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
@@ -209,11 +276,14 @@ impl AwsBackend {
             .min_capacity(to_i32(min_capacity))
             .max_capacity(to_i32(max_capacity));
         let out = self.call(op, Some(endpoint), req.send()).await?;
-        if let Some(scaled) = self.caches().scaled.get_mut(endpoint) {
-            if !scaled.iter().any(|v| v == variant) {
-                scaled.push(variant.to_string());
-            }
+        if let Some(scaled) = self.caches().scaled.get_mut(endpoint)
+            && !scaled.iter().any(|v| v == variant)
+        {
+            scaled.push(variant.to_string());
         }
-        Ok(WriteReceipt { request_id: out.request_id().unwrap_or_default().to_string(), at: chrono::Utc::now() })
+        Ok(WriteReceipt {
+            request_id: out.request_id().unwrap_or_default().to_string(),
+            at: chrono::Utc::now(),
+        })
     }
 }

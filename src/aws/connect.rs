@@ -2,7 +2,6 @@
 //! credential chain through aws-config, one SDK client per service, and the credential check
 //! (STS `GetCallerIdentity`) that turns a missing region or dead credentials into a message.
 
-
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -16,7 +15,8 @@ use super::{AwsBackend, SharedState};
 use crate::boundary::{BackendError, Operation};
 use crate::domain::Identity;
 
-/// Retry attempts of the SDK's standard retry mode (the pollers add their own backoff).
+/// Retry attempts of the SDK's standard retry mode unless AWS_MAX_ATTEMPTS or the profile
+/// says otherwise (the pollers add their own backoff on top).
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 
 /// Timeout of one whole operation (all attempts) for the console's reads and writes.
@@ -62,8 +62,9 @@ pub struct AwsOptions {
     pub endpoint_url: Option<String>,
     /// Explicit keys; `None` uses the standard chain (env, profile, SSO, assume-role, instance profile).
     pub credentials: Option<StaticCredentials>,
-    /// SDK retry attempts (standard mode), at least 1.
-    pub max_attempts: u32,
+    /// SDK retry attempts (standard mode, at least 1); `None` keeps aws-config's choice:
+    /// `AWS_MAX_ATTEMPTS` / `max_attempts` in the profile, else 3.
+    pub max_attempts: Option<u32>,
     /// Longest the start-up check may take.
     pub startup_timeout: Duration,
 }
@@ -75,7 +76,7 @@ impl Default for AwsOptions {
             region: None,
             endpoint_url: None,
             credentials: None,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            max_attempts: None,
             startup_timeout: STARTUP_TIMEOUT,
         }
     }
@@ -83,8 +84,17 @@ impl Default for AwsOptions {
 
 impl AwsOptions {
     /// Options for the command-line flags.
-    pub fn from_flags(profile: Option<String>, region: Option<String>, endpoint_url: Option<String>) -> Self {
-        AwsOptions { profile, region, endpoint_url, ..AwsOptions::default() }
+    pub fn from_flags(
+        profile: Option<String>,
+        region: Option<String>,
+        endpoint_url: Option<String>,
+    ) -> Self {
+        AwsOptions {
+            profile,
+            region,
+            endpoint_url,
+            ..AwsOptions::default()
+        }
     }
 }
 
@@ -94,7 +104,14 @@ pub enum StartupError {
     #[error("{}", no_region_message(profile.as_deref()))]
     NoRegion { profile: Option<String> },
     #[error("{}", credentials_message(profile.as_deref(), detail))]
-    Credentials { profile: Option<String>, detail: String },
+    Credentials {
+        profile: Option<String>,
+        detail: String,
+    },
+    #[error(
+        "the AWS profile {profile:?} is not defined in ~/.aws/config or ~/.aws/credentials (or AWS_CONFIG_FILE)\n  check the name with `aws configure list-profiles`; for IAM Identity Center run `aws configure sso --profile {profile}` once"
+    )]
+    UnknownProfile { profile: String },
     #[error("--endpoint-url {url:?} is not a URL: it must start with http:// or https://")]
     BadEndpointUrl { url: String },
     #[error(
@@ -113,7 +130,9 @@ impl StartupError {
 }
 
 fn no_region_message(profile: Option<&str>) -> String {
-    let mut m = String::from("no AWS region is configured.\n  pass --region (e.g. --region us-east-1), or set AWS_REGION");
+    let mut m = String::from(
+        "no AWS region is configured.\n  pass --region (e.g. --region us-east-1), or set AWS_REGION",
+    );
     match profile {
         Some(p) => m.push_str(&format!(
             ", or add `region = us-east-1` under [profile {p}] in ~/.aws/config (check that the profile exists)"
@@ -139,27 +158,33 @@ fn credentials_message(profile: Option<&str>, detail: &str) -> String {
         ),
         None => "otherwise set AWS_PROFILE or --profile, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run on a host with an instance profile".into(),
     };
-    let (first, second) =
-        if lower.contains("sso") || lower.contains("token") { (sso_line, other_line) } else { (other_line, sso_line) };
-    format!("no valid AWS credentials{who}: {detail}\n  {first}\n  {second}\n  then start sagetop again")
+    let (first, second) = if lower.contains("sso") || lower.contains("token") {
+        (sso_line, other_line)
+    } else {
+        (other_line, sso_line)
+    };
+    format!(
+        "no valid AWS credentials{who}: {detail}\n  {first}\n  {second}\n  then start sagetop again"
+    )
 }
 
 /// Builds the SDK configuration from the options and the standard chain.
 pub async fn load_sdk_config(opts: &AwsOptions) -> Result<SdkConfig, StartupError> {
-    if let Some(url) = &opts.endpoint_url {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(StartupError::BadEndpointUrl { url: url.clone() });
-        }
+    if let Some(url) = &opts.endpoint_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(StartupError::BadEndpointUrl { url: url.clone() });
     }
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                .operation_timeout(OPERATION_TIMEOUT)
-                .build(),
-        );
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+        TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .operation_timeout(OPERATION_TIMEOUT)
+            .build(),
+    );
+    if let Some(n) = opts.max_attempts {
+        loader = loader.retry_config(RetryConfig::standard().with_max_attempts(n.max(1)));
+    }
     if let Some(p) = &opts.profile {
         loader = loader.profile_name(p);
     }
@@ -187,53 +212,87 @@ pub async fn connect(opts: &AwsOptions) -> Result<AwsBackend, StartupError> {
     connect_with(opts, SharedState::default()).await
 }
 
-pub(super) async fn connect_with(opts: &AwsOptions, shared: SharedState) -> Result<AwsBackend, StartupError> {
+pub(super) async fn connect_with(
+    opts: &AwsOptions,
+    shared: SharedState,
+) -> Result<AwsBackend, StartupError> {
     let sdk = load_sdk_config(opts).await?;
-    let profile = opts.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+    let profile = opts
+        .profile
+        .clone()
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+    // A misspelt profile is the root cause of whatever fails next: say that first.
+    if let (Some(p), None) = (&profile, &opts.credentials)
+        && profile_defined(p).await == Some(false)
+    {
+        return Err(StartupError::UnknownProfile { profile: p.clone() });
+    }
     let Some(region) = sdk.region().map(|r| r.to_string()) else {
         return Err(StartupError::NoRegion { profile });
     };
     let Some(provider) = sdk.credentials_provider() else {
-        return Err(StartupError::Credentials { profile, detail: "no credentials provider is configured".into() });
+        return Err(StartupError::Credentials {
+            profile,
+            detail: "no credentials provider is configured".into(),
+        });
     };
     let timeout = opts.startup_timeout;
     match tokio::time::timeout(timeout, provider.provide_credentials()).await {
         Err(_) => {
             return Err(StartupError::Credentials {
                 profile,
-                detail: format!("the credential chain gave no answer within {} s", timeout.as_secs()),
+                detail: format!(
+                    "the credential chain gave no answer within {} s",
+                    timeout.as_secs()
+                ),
             });
         }
         Ok(Err(e)) => {
-            let detail = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
+            let detail = super::errors::chain_message(&e);
             return Err(StartupError::Credentials { profile, detail });
         }
         Ok(Ok(_)) => {}
     }
     let clients = super::Clients::from_sdk_config(&sdk);
     let backend = AwsBackend::with_shared(clients, profile.clone(), region.clone(), shared);
-    let identity = match tokio::time::timeout(timeout, backend.caller_identity_with_timeout(timeout)).await {
-        Err(_) => {
-            return Err(StartupError::Unreachable {
-                region,
-                detail: format!("no answer within {} s", timeout.as_secs()),
-            });
-        }
-        Ok(r) => r,
-    };
+    let identity =
+        match tokio::time::timeout(timeout, backend.caller_identity_with_timeout(timeout)).await {
+            Err(_) => {
+                return Err(StartupError::Unreachable {
+                    region,
+                    detail: format!("no answer within {} s", timeout.as_secs()),
+                });
+            }
+            Ok(r) => r,
+        };
     match identity {
         Ok(_) => Ok(backend),
         Err(e) => Err(startup_error(e, profile, region)),
     }
 }
 
+/// Whether the shared config files define `name`; `None` when they cannot be read.
+async fn profile_defined(name: &str) -> Option<bool> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    let set = aws_config::profile::load(&Fs::real(), &Env::real(), &Default::default(), None)
+        .await
+        .ok()?;
+    Some(set.get_profile(name).is_some())
+}
+
 fn startup_error(e: BackendError, profile: Option<String>, region: String) -> StartupError {
     match e {
-        BackendError::Credentials { message, .. } => StartupError::Credentials { profile, detail: message },
-        BackendError::Timeout { .. } | BackendError::Network { .. } => {
-            StartupError::Unreachable { region, detail: e.to_string() }
-        }
-        other => StartupError::Rejected { detail: other.to_string() },
+        BackendError::Credentials { message, .. } => StartupError::Credentials {
+            profile,
+            detail: message,
+        },
+        BackendError::Timeout { .. } | BackendError::Network { .. } => StartupError::Unreachable {
+            region,
+            detail: e.to_string(),
+        },
+        other => StartupError::Rejected {
+            detail: other.to_string(),
+        },
     }
 }
 
@@ -245,7 +304,10 @@ impl AwsBackend {
     }
 
     /// STS `GetCallerIdentity` with a short timeout (the start-up check).
-    async fn caller_identity_with_timeout(&self, timeout: Duration) -> Result<Identity, BackendError> {
+    async fn caller_identity_with_timeout(
+        &self,
+        timeout: Duration,
+    ) -> Result<Identity, BackendError> {
         let ctx = ErrorContext {
             operation: Operation::GetCallerIdentity,
             profile: self.profile.as_deref(),
@@ -272,4 +334,3 @@ impl AwsBackend {
         Ok(self.identity_from(out.account(), out.arn()))
     }
 }
-

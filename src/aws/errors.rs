@@ -6,7 +6,6 @@ use std::error::Error as StdError;
 use aws_credential_types::provider::error::{CredentialsError, TokenError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::boundary::{BackendError, Operation};
@@ -42,12 +41,26 @@ const CREDENTIAL_CODES: &[&str] = &[
     "AuthFailure",
 ];
 
-const ACCESS_DENIED_CODES: &[&str] =
-    &["AccessDenied", "AccessDeniedException", "NotAuthorized", "UnauthorizedOperation", "AuthorizationError"];
+const ACCESS_DENIED_CODES: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "NotAuthorized",
+    "UnauthorizedOperation",
+    "AuthorizationError",
+];
 
-const NOT_FOUND_CODES: &[&str] = &["ResourceNotFound", "ResourceNotFoundException", "ObjectNotFoundException", "NoSuchResourceException"];
+const NOT_FOUND_CODES: &[&str] = &[
+    "ResourceNotFound",
+    "ResourceNotFoundException",
+    "ObjectNotFoundException",
+    "NoSuchResourceException",
+];
 
-const LIMIT_CODES: &[&str] = &["ResourceLimitExceeded", "LimitExceededException", "ServiceQuotaExceededException"];
+const LIMIT_CODES: &[&str] = &[
+    "ResourceLimitExceeded",
+    "LimitExceededException",
+    "ServiceQuotaExceededException",
+];
 
 /// What the error mapping needs to know about the call besides the error.
 #[derive(Debug, Clone, Copy)]
@@ -62,7 +75,10 @@ pub(crate) struct ErrorContext<'a> {
 }
 
 /// Maps any SDK error onto our error type.
-pub(crate) fn map_sdk_error<E>(ctx: ErrorContext<'_>, err: SdkError<E, HttpResponse>) -> BackendError
+pub(crate) fn map_sdk_error<E>(
+    ctx: ErrorContext<'_>,
+    err: SdkError<E, HttpResponse>,
+) -> BackendError
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
@@ -78,69 +94,140 @@ where
             let status = service.raw().status().as_u16();
             classify(ctx, e.code(), e.message(), status)
         }
-        SdkError::TimeoutError(_) => BackendError::Timeout { operation: op, seconds: ctx.timeout_secs },
-        SdkError::DispatchFailure(d) if d.is_timeout() => {
-            BackendError::Timeout { operation: op, seconds: ctx.timeout_secs }
-        }
-        SdkError::DispatchFailure(_) => {
-            BackendError::Network { operation: op, message: chain_message(&err) }
-        }
+        SdkError::TimeoutError(_) => BackendError::Timeout {
+            operation: op,
+            seconds: ctx.timeout_secs,
+        },
+        SdkError::DispatchFailure(d) if d.is_timeout() => BackendError::Timeout {
+            operation: op,
+            seconds: ctx.timeout_secs,
+        },
+        SdkError::DispatchFailure(_) => BackendError::Network {
+            operation: op,
+            message: chain_message(&err),
+        },
         SdkError::ResponseError(r) => {
             // A response we could not parse: an emulator's HTML error page, a proxy, …
             let status = r.raw().status().as_u16();
             let code = format!("HTTP {status}");
             if status == 429 {
-                return BackendError::Throttled { operation: op, message: code };
+                return BackendError::Throttled {
+                    operation: op,
+                    message: code,
+                };
             }
-            BackendError::Service { operation: op, code, message: "unexpected response from the service".into() }
+            BackendError::Service {
+                operation: op,
+                code,
+                message: "unexpected response from the service".into(),
+            }
         }
-        SdkError::ConstructionFailure(_) => {
-            BackendError::Validation { operation: op, message: chain_message(&err) }
-        }
-        _ => BackendError::Service { operation: op, code: "Unknown".into(), message: chain_message(&err) },
+        SdkError::ConstructionFailure(_) => BackendError::Validation {
+            operation: op,
+            message: chain_message(&err),
+        },
+        _ => BackendError::Service {
+            operation: op,
+            code: "Unknown".into(),
+            message: chain_message(&err),
+        },
     }
 }
 
 /// Classifies a service error from its code, message and HTTP status.
-pub(crate) fn classify(ctx: ErrorContext<'_>, code: Option<&str>, message: Option<&str>, status: u16) -> BackendError {
+pub(crate) fn classify(
+    ctx: ErrorContext<'_>,
+    code: Option<&str>,
+    message: Option<&str>,
+    status: u16,
+) -> BackendError {
     let op = ctx.operation;
     let message = message.unwrap_or_default().to_string();
     let code = code.unwrap_or_default();
     let lower = message.to_ascii_lowercase();
     if CREDENTIAL_CODES.contains(&code) {
-        return credentials(ctx, if message.is_empty() { code.to_string() } else { message });
+        return credentials(
+            ctx,
+            if message.is_empty() {
+                code.to_string()
+            } else {
+                message
+            },
+        );
     }
     if THROTTLING_CODES.contains(&code) || status == 429 || lower.contains("rate exceeded") {
-        return BackendError::Throttled { operation: op, message: or_code(message, code) };
+        return BackendError::Throttled {
+            operation: op,
+            message: or_code(message, code),
+        };
     }
     if ACCESS_DENIED_CODES.contains(&code) {
-        return BackendError::AccessDenied { operation: op, message: or_code(message, code) };
+        return BackendError::AccessDenied {
+            operation: op,
+            message: or_code(message, code),
+        };
     }
-    let not_found_text = lower.contains("could not find") || lower.contains("not found") || lower.contains("does not exist");
+    let not_found_text = lower.contains("could not find")
+        || lower.contains("not found")
+        || lower.contains("does not exist");
     if NOT_FOUND_CODES.contains(&code) || (code == "ValidationException" && not_found_text) {
         let resource = ctx.resource.unwrap_or("the resource").to_string();
-        return BackendError::NotFound { operation: op, resource, message: or_code(message, code) };
+        return BackendError::NotFound {
+            operation: op,
+            resource,
+            message: or_code(message, code),
+        };
     }
     if LIMIT_CODES.contains(&code) {
-        return BackendError::LimitExceeded { operation: op, message: or_code(message, code) };
+        return BackendError::LimitExceeded {
+            operation: op,
+            message: or_code(message, code),
+        };
     }
-    if code == "ValidationException" || code == "ValidationError" || code == "InvalidParameterValue" {
-        return BackendError::Validation { operation: op, message: or_code(message, code) };
+    if code == "ValidationException" || code == "ValidationError" || code == "InvalidParameterValue"
+    {
+        return BackendError::Validation {
+            operation: op,
+            message: or_code(message, code),
+        };
     }
     if status == 403 && code.is_empty() {
-        return BackendError::AccessDenied { operation: op, message: or_code(message, "HTTP 403") };
+        return BackendError::AccessDenied {
+            operation: op,
+            message: or_code(message, "HTTP 403"),
+        };
     }
-    let code = if code.is_empty() { format!("HTTP {status}") } else { code.to_string() };
-    let message = if message.is_empty() { "no message".into() } else { message };
-    BackendError::Service { operation: op, code, message }
+    let code = if code.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        code.to_string()
+    };
+    let message = if message.is_empty() {
+        "no message".into()
+    } else {
+        message
+    };
+    BackendError::Service {
+        operation: op,
+        code,
+        message,
+    }
 }
 
 fn credentials(ctx: ErrorContext<'_>, message: String) -> BackendError {
-    BackendError::Credentials { operation: ctx.operation, message, profile: ctx.profile.map(str::to_string) }
+    BackendError::Credentials {
+        operation: ctx.operation,
+        message,
+        profile: ctx.profile.map(str::to_string),
+    }
 }
 
 fn or_code(message: String, code: &str) -> String {
-    if message.is_empty() { code.to_string() } else { message }
+    if message.is_empty() {
+        code.to_string()
+    } else {
+        message
+    }
 }
 
 /// The message of a credentials or token provider failure anywhere in the source chain.
@@ -148,18 +235,19 @@ pub(crate) fn credentials_failure(err: &(dyn StdError + 'static)) -> Option<Stri
     let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = cur {
         if let Some(c) = e.downcast_ref::<CredentialsError>() {
-            return Some(DisplayErrorContext(c).to_string());
+            return Some(chain_message(c));
         }
         if let Some(t) = e.downcast_ref::<TokenError>() {
-            return Some(DisplayErrorContext(t).to_string());
+            return Some(chain_message(t));
         }
         cur = e.source();
     }
     None
 }
 
-/// The whole source chain as one line ("dispatch failure: io error: connection refused").
-fn chain_message(err: &(dyn StdError + 'static)) -> String {
+/// The whole source chain as one line ("dispatch failure: io error: connection refused"),
+/// without the Debug dumps `DisplayErrorContext` adds.
+pub(crate) fn chain_message(err: &(dyn StdError + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = cur {
@@ -177,33 +265,71 @@ mod tests {
     use super::*;
 
     fn ctx(op: Operation) -> ErrorContext<'static> {
-        ErrorContext { operation: op, profile: Some("prod"), resource: Some("fraud-xgb"), timeout_secs: 30 }
+        ErrorContext {
+            operation: op,
+            profile: Some("prod"),
+            resource: Some("fraud-xgb"),
+            timeout_secs: 30,
+        }
     }
 
     #[test]
     fn codes_map_to_kinds() {
         let c = ctx(Operation::DescribeEndpoint);
-        assert!(matches!(classify(c, Some("ThrottlingException"), Some("Rate exceeded"), 400), BackendError::Throttled { .. }));
-        assert!(matches!(classify(c, None, Some("Rate exceeded"), 400), BackendError::Throttled { .. }));
-        assert!(matches!(classify(c, Some("Whatever"), None, 429), BackendError::Throttled { .. }));
-        assert!(matches!(classify(c, Some("TooManyRequestsException"), None, 400), BackendError::Throttled { .. }));
+        assert!(matches!(
+            classify(c, Some("ThrottlingException"), Some("Rate exceeded"), 400),
+            BackendError::Throttled { .. }
+        ));
+        assert!(matches!(
+            classify(c, None, Some("Rate exceeded"), 400),
+            BackendError::Throttled { .. }
+        ));
+        assert!(matches!(
+            classify(c, Some("Whatever"), None, 429),
+            BackendError::Throttled { .. }
+        ));
+        assert!(matches!(
+            classify(c, Some("TooManyRequestsException"), None, 400),
+            BackendError::Throttled { .. }
+        ));
         assert!(matches!(
             classify(c, Some("AccessDeniedException"), Some("no"), 400),
-            BackendError::AccessDenied { operation: Operation::DescribeEndpoint, .. }
+            BackendError::AccessDenied {
+                operation: Operation::DescribeEndpoint,
+                ..
+            }
         ));
-        match classify(c, Some("ExpiredTokenException"), Some("The security token included in the request is expired"), 400) {
-            BackendError::Credentials { profile, message, .. } => {
+        match classify(
+            c,
+            Some("ExpiredTokenException"),
+            Some("The security token included in the request is expired"),
+            400,
+        ) {
+            BackendError::Credentials {
+                profile, message, ..
+            } => {
                 assert_eq!(profile.as_deref(), Some("prod"));
                 assert!(message.contains("expired"));
             }
             other => panic!("{other:?}"),
         }
-        match classify(c, Some("ValidationException"), Some("Could not find endpoint \"fraud-xgb\"."), 400) {
+        match classify(
+            c,
+            Some("ValidationException"),
+            Some("Could not find endpoint \"fraud-xgb\"."),
+            400,
+        ) {
             BackendError::NotFound { resource, .. } => assert_eq!(resource, "fraud-xgb"),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(classify(c, Some("ValidationException"), Some("bad weight"), 400), BackendError::Validation { .. }));
-        assert!(matches!(classify(c, Some("ResourceLimitExceeded"), Some("quota"), 400), BackendError::LimitExceeded { .. }));
+        assert!(matches!(
+            classify(c, Some("ValidationException"), Some("bad weight"), 400),
+            BackendError::Validation { .. }
+        ));
+        assert!(matches!(
+            classify(c, Some("ResourceLimitExceeded"), Some("quota"), 400),
+            BackendError::LimitExceeded { .. }
+        ));
         match classify(c, Some("InternalFailure"), None, 500) {
             BackendError::Service { code, message, .. } => {
                 assert_eq!(code, "InternalFailure");

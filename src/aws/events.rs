@@ -128,10 +128,10 @@ fn trail_event(e: &aws_sdk_cloudtrail::types::Event) -> TrailEvent {
     if let Some(n) = e.event_name() {
         ev.name = n.to_string();
     }
-    if ev.principal == "unknown" {
-        if let Some(u) = e.username() {
-            ev.principal = u.to_string();
-        }
+    if ev.principal == "unknown"
+        && let Some(u) = e.username()
+    {
+        ev.principal = u.to_string();
     }
     if let Some(r) = e.read_only() {
         ev.read_only = r.eq_ignore_ascii_case("true");
@@ -155,8 +155,15 @@ impl AwsBackend {
             .attribute_key(key)
             .attribute_value(value)
             .build()
-            .map_err(|e| BackendError::Validation { operation: op, message: e.to_string() })?;
-        let max = if q.max_results == 0 { MAX_EVENTS_PER_PAGE } else { q.max_results.min(MAX_EVENTS_PER_PAGE) };
+            .map_err(|e| BackendError::Validation {
+                operation: op,
+                message: e.to_string(),
+            })?;
+        let max = if q.max_results == 0 {
+            MAX_EVENTS_PER_PAGE
+        } else {
+            q.max_results.min(MAX_EVENTS_PER_PAGE)
+        };
         let req = self
             .clients
             .cloudtrail
@@ -174,8 +181,14 @@ impl AwsBackend {
             .filter(|e| e.event_source().is_none_or(|s| s == SAGEMAKER_EVENT_SOURCE))
             .map(trail_event)
             .collect();
-        events.sort_by(|a, b| b.time.cmp(&a.time));
-        Ok(EventPage { events, next_token: out.next_token().filter(|t| !t.is_empty()).map(str::to_string) })
+        events.sort_by_key(|e| std::cmp::Reverse(e.time));
+        Ok(EventPage {
+            events,
+            next_token: out
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
+        })
     }
 }
 
@@ -202,9 +215,16 @@ mod tests {
 
     #[test]
     fn users_services_and_root() {
-        let p = |ui: &str| parse_cloudtrail_event(&format!(r#"{{"userIdentity":{ui}}}"#)).unwrap().principal;
+        let p = |ui: &str| {
+            parse_cloudtrail_event(&format!(r#"{{"userIdentity":{ui}}}"#))
+                .unwrap()
+                .principal
+        };
         assert_eq!(p(r#"{"type":"IAMUser","userName":"bob"}"#), "bob");
-        assert_eq!(p(r#"{"type":"AWSService","invokedBy":"autoscaling.amazonaws.com"}"#), "autoscaling.amazonaws.com");
+        assert_eq!(
+            p(r#"{"type":"AWSService","invokedBy":"autoscaling.amazonaws.com"}"#),
+            "autoscaling.amazonaws.com"
+        );
         assert_eq!(p(r#"{"type":"Root","arn":"arn:aws:iam::1:root"}"#), "root");
         assert_eq!(p(r#"{"type":"Strange","principalId":"AIDX"}"#), "AIDX");
         assert!(parse_cloudtrail_event("not json").is_none());

@@ -20,7 +20,10 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn per_second(rate: u32) -> Self {
-        RateLimiter { spacing: Duration::from_secs(1) / rate.max(1), next: Mutex::new(None) }
+        RateLimiter {
+            spacing: Duration::from_secs(1) / rate.max(1),
+            next: Mutex::new(None),
+        }
     }
 
     /// The limiter for `LookupEvents`.
@@ -70,7 +73,9 @@ mod tests {
         times.sort();
         assert_eq!(
             times,
-            (0..5).map(|i| Duration::from_millis(500 * i)).collect::<Vec<_>>()
+            (0..5)
+                .map(|i| Duration::from_millis(500 * i))
+                .collect::<Vec<_>>()
         );
     }
 }

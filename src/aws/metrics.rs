@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy, StatusCode};
+use aws_sdk_cloudwatch::types::{
+    Dimension, Metric, MetricDataQuery, MetricStat, ScanBy, StatusCode,
+};
 
 use super::{AwsBackend, from_time, to_time};
 use crate::boundary::{BackendError, BackendResult, Operation};
@@ -26,7 +28,8 @@ const IDLE_EVICTION: chrono::Duration = chrono::Duration::hours(1);
 /// How many series go into each call: as many as fit in 500 queries and 100,800 datapoints.
 /// Returns the size of every call, in order.
 pub fn plan_batches(series: usize, points_per_series: usize) -> Vec<usize> {
-    let per_call = (MAX_DATAPOINTS_PER_CALL / points_per_series.max(1)).clamp(1, MAX_QUERIES_PER_CALL);
+    let per_call =
+        (MAX_DATAPOINTS_PER_CALL / points_per_series.max(1)).clamp(1, MAX_QUERIES_PER_CALL);
     let mut sizes = Vec::new();
     let mut left = series;
     while left > 0 {
@@ -75,13 +78,20 @@ impl MetricCache {
 
     /// Replaces what was held from `from` on with `fresh`, and trims to the query's window.
     fn merge(&mut self, key: &SeriesKey, q: &MetricQuery, from: Timestamp, fresh: Vec<Datapoint>) {
-        let entry = self.entries.entry((key.clone(), q.period.as_secs())).or_insert_with(|| CacheEntry {
-            points: Vec::new(),
-            covered_until: q.end,
-            last_used: q.end,
-        });
+        let entry = self
+            .entries
+            .entry((key.clone(), q.period.as_secs()))
+            .or_insert_with(|| CacheEntry {
+                points: Vec::new(),
+                covered_until: q.end,
+                last_used: q.end,
+            });
         entry.points.retain(|p| p.at >= q.start && p.at < from);
-        entry.points.extend(fresh.into_iter().filter(|p| p.at >= q.start && p.at < q.end));
+        entry.points.extend(
+            fresh
+                .into_iter()
+                .filter(|p| p.at >= q.start && p.at < q.end),
+        );
         entry.points.sort_by_key(|p| p.at);
         entry.points.dedup_by_key(|p| p.at);
         entry.covered_until = q.end;
@@ -91,12 +101,19 @@ impl MetricCache {
     fn points(&self, key: &SeriesKey, q: &MetricQuery) -> Vec<Datapoint> {
         self.entries
             .get(&(key.clone(), q.period.as_secs()))
-            .map(|e| e.points.iter().copied().filter(|p| p.at >= q.start && p.at < q.end).collect())
+            .map(|e| {
+                e.points
+                    .iter()
+                    .copied()
+                    .filter(|p| p.at >= q.start && p.at < q.end)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     fn evict_idle(&mut self, now: Timestamp) {
-        self.entries.retain(|_, e| now - e.last_used <= IDLE_EVICTION);
+        self.entries
+            .retain(|_, e| now - e.last_used <= IDLE_EVICTION);
     }
 
     #[cfg(test)]
@@ -109,19 +126,47 @@ fn metric_query(id: String, key: &SeriesKey, period_secs: i32) -> MetricDataQuer
     let metric = Metric::builder()
         .namespace(key.metric.namespace().as_str())
         .metric_name(key.metric.as_str())
-        .dimensions(Dimension::builder().name("EndpointName").value(&key.endpoint).build())
-        .dimensions(Dimension::builder().name("VariantName").value(&key.variant).build())
+        .dimensions(
+            Dimension::builder()
+                .name("EndpointName")
+                .value(&key.endpoint)
+                .build(),
+        )
+        .dimensions(
+            Dimension::builder()
+                .name("VariantName")
+                .value(&key.variant)
+                .build(),
+        )
         .build();
-    let stat = MetricStat::builder().metric(metric).period(period_secs).stat(key.stat.as_str()).build();
-    MetricDataQuery::builder().id(id).metric_stat(stat).return_data(true).build()
+    let stat = MetricStat::builder()
+        .metric(metric)
+        .period(period_secs)
+        .stat(key.stat.as_str())
+        .build();
+    MetricDataQuery::builder()
+        .id(id)
+        .metric_stat(stat)
+        .return_data(true)
+        .build()
 }
 
 impl AwsBackend {
-    pub(crate) async fn get_metrics_impl(&self, q: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
+    pub(crate) async fn get_metrics_impl(
+        &self,
+        q: &MetricQuery,
+    ) -> BackendResult<Vec<MetricSeries>> {
         let period_secs = i32::try_from(q.period.as_secs().max(1)).unwrap_or(i32::MAX);
         let period = chrono::Duration::seconds(i64::from(period_secs));
         if q.series.is_empty() || q.end <= q.start {
-            return Ok(q.series.iter().map(|k| MetricSeries { key: k.clone(), points: Vec::new() }).collect());
+            return Ok(q
+                .series
+                .iter()
+                .map(|k| MetricSeries {
+                    key: k.clone(),
+                    points: Vec::new(),
+                })
+                .collect());
         }
         // Each distinct series once, grouped by where its fetch starts.
         let mut unique: Vec<&SeriesKey> = Vec::new();
@@ -134,12 +179,17 @@ impl AwsBackend {
             let cache = self.metric_cache.lock().unwrap_or_else(|p| p.into_inner());
             let mut g: BTreeMap<Timestamp, Vec<&SeriesKey>> = BTreeMap::new();
             for k in unique {
-                g.entry(cache.fetch_start(k, q, period)).or_default().push(k);
+                g.entry(cache.fetch_start(k, q, period))
+                    .or_default()
+                    .push(k);
             }
             g
         };
         for (start, keys) in groups {
-            let periods = (q.end - start).num_seconds().div_euclid(i64::from(period_secs)).max(1);
+            let periods = (q.end - start)
+                .num_seconds()
+                .div_euclid(i64::from(period_secs))
+                .max(1);
             let points = usize::try_from(periods).unwrap_or(usize::MAX);
             let mut offset = 0;
             for size in plan_batches(keys.len(), points) {
@@ -154,7 +204,13 @@ impl AwsBackend {
         }
         let mut cache = self.metric_cache.lock().unwrap_or_else(|p| p.into_inner());
         cache.evict_idle(q.end);
-        Ok(q.series.iter().map(|k| MetricSeries { key: k.clone(), points: cache.points(k, q) }).collect())
+        Ok(q.series
+            .iter()
+            .map(|k| MetricSeries {
+                key: k.clone(),
+                points: cache.points(k, q),
+            })
+            .collect())
     }
 
     /// One batch (≤ 500 series) over [start, end), every page; points per series, in order.
@@ -166,8 +222,11 @@ impl AwsBackend {
         period_secs: i32,
     ) -> BackendResult<Vec<Vec<Datapoint>>> {
         let op = Operation::GetMetricData;
-        let queries: Vec<MetricDataQuery> =
-            batch.iter().enumerate().map(|(i, k)| metric_query(query_id(i), k, period_secs)).collect();
+        let queries: Vec<MetricDataQuery> = batch
+            .iter()
+            .enumerate()
+            .map(|(i, k)| metric_query(query_id(i), k, period_secs))
+            .collect();
         let mut points: Vec<Vec<Datapoint>> = vec![Vec::new(); batch.len()];
         let mut token: Option<String> = None;
         loop {
@@ -185,7 +244,10 @@ impl AwsBackend {
             for r in out.metric_data_results() {
                 match r.status_code() {
                     Some(StatusCode::Forbidden) => {
-                        let err = BackendError::AccessDenied { operation: op, message: result_message(r, "Forbidden") };
+                        let err = BackendError::AccessDenied {
+                            operation: op,
+                            message: result_message(r, "Forbidden"),
+                        };
                         self.record_failure(&err);
                         return Err(err);
                     }
@@ -205,11 +267,19 @@ impl AwsBackend {
                     continue;
                 };
                 points[i].extend(
-                    r.timestamps().iter().zip(r.values()).map(|(t, v)| Datapoint { at: to_time(t), value: *v }),
+                    r.timestamps()
+                        .iter()
+                        .zip(r.values())
+                        .map(|(t, v)| Datapoint {
+                            at: to_time(t),
+                            value: *v,
+                        }),
                 );
             }
             match out.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => token = Some(t.to_string()),
+                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
+                    token = Some(t.to_string())
+                }
                 _ => break,
             }
         }
@@ -219,7 +289,11 @@ impl AwsBackend {
 
 fn result_message(r: &aws_sdk_cloudwatch::types::MetricDataResult, default: &str) -> String {
     let m: Vec<&str> = r.messages().iter().filter_map(|m| m.value()).collect();
-    if m.is_empty() { default.to_string() } else { m.join("; ") }
+    if m.is_empty() {
+        default.to_string()
+    } else {
+        m.join("; ")
+    }
 }
 
 #[cfg(test)]
@@ -237,7 +311,10 @@ mod tests {
         for (n, p) in [(1234, 10), (999, 1440), (10, 100_800)] {
             let plan = plan_batches(n, p);
             assert_eq!(plan.iter().sum::<usize>(), n);
-            assert!(plan.iter().all(|s| *s <= MAX_QUERIES_PER_CALL && s * p <= MAX_DATAPOINTS_PER_CALL));
+            assert!(
+                plan.iter()
+                    .all(|s| *s <= MAX_QUERIES_PER_CALL && s * p <= MAX_DATAPOINTS_PER_CALL)
+            );
         }
     }
 
@@ -266,14 +343,32 @@ mod tests {
         };
         let mut cache = MetricCache::default();
         assert_eq!(cache.fetch_start(&key, &q(10), min), t0);
-        let pts: Vec<Datapoint> = (0..10).map(|i| Datapoint { at: t0 + min * i, value: f64::from(i) }).collect();
+        let pts: Vec<Datapoint> = (0..10)
+            .map(|i| Datapoint {
+                at: t0 + min * i,
+                value: f64::from(i),
+            })
+            .collect();
         cache.merge(&key, &q(10), t0, pts);
         // One minute later: re-read the last two minutes held, nothing older.
         assert_eq!(cache.fetch_start(&key, &q(11), min), t0 + min * 8);
-        let fresh = vec![Datapoint { at: t0 + min * 9, value: 90.0 }, Datapoint { at: t0 + min * 10, value: 100.0 }];
+        let fresh = vec![
+            Datapoint {
+                at: t0 + min * 9,
+                value: 90.0,
+            },
+            Datapoint {
+                at: t0 + min * 10,
+                value: 100.0,
+            },
+        ];
         cache.merge(&key, &q(11), t0 + min * 8, fresh);
         let got = cache.points(&key, &q(11));
-        assert_eq!(got.len(), 9, "minute 8 was re-asked and came back empty; minute 0 left the window");
+        assert_eq!(
+            got.len(),
+            9,
+            "minute 8 was re-asked and came back empty; minute 0 left the window"
+        );
         assert_eq!(got.first().unwrap().at, t0 + min);
         assert_eq!(got.last().unwrap().value, 100.0);
         assert_eq!(got[got.len() - 2].value, 90.0);

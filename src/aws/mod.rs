@@ -33,8 +33,8 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 pub use connect::{
-    AwsOptions, DEFAULT_MAX_ATTEMPTS, OPERATION_TIMEOUT, STARTUP_TIMEOUT, StartupError, StaticCredentials, connect,
-    load_sdk_config,
+    AwsOptions, DEFAULT_MAX_ATTEMPTS, OPERATION_TIMEOUT, STARTUP_TIMEOUT, StartupError,
+    StaticCredentials, connect, load_sdk_config,
 };
 pub use events::parse_cloudtrail_event;
 pub use limiter::{LOOKUP_EVENTS_PER_SECOND, RateLimiter};
@@ -94,7 +94,10 @@ pub(crate) struct SharedState {
 
 impl Default for SharedState {
     fn default() -> Self {
-        SharedState { limiter: Arc::new(RateLimiter::lookup_events()), stats: Arc::new(ApiAccounting::default()) }
+        SharedState {
+            limiter: Arc::new(RateLimiter::lookup_events()),
+            stats: Arc::new(ApiAccounting::default()),
+        }
     }
 }
 
@@ -121,7 +124,10 @@ pub struct AwsBackend {
 
 impl std::fmt::Debug for AwsBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AwsBackend").field("profile", &self.profile).field("region", &self.region).finish()
+        f.debug_struct("AwsBackend")
+            .field("profile", &self.profile)
+            .field("region", &self.region)
+            .finish()
     }
 }
 
@@ -131,7 +137,12 @@ impl AwsBackend {
         Self::with_shared(clients, profile, region.into(), SharedState::default())
     }
 
-    fn with_shared(clients: Clients, profile: Option<String>, region: String, shared: SharedState) -> Self {
+    fn with_shared(
+        clients: Clients,
+        profile: Option<String>,
+        region: String,
+        shared: SharedState,
+    ) -> Self {
         AwsBackend {
             clients,
             profile,
@@ -168,13 +179,31 @@ impl AwsBackend {
         self.caches.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn error_context<'a>(&'a self, operation: Operation, resource: Option<&'a str>) -> ErrorContext<'a> {
-        let timeout = if operation == Operation::InvokeEndpoint { connect::INVOKE_TIMEOUT } else { OPERATION_TIMEOUT };
-        ErrorContext { operation, profile: self.profile.as_deref(), resource, timeout_secs: timeout.as_secs() }
+    fn error_context<'a>(
+        &'a self,
+        operation: Operation,
+        resource: Option<&'a str>,
+    ) -> ErrorContext<'a> {
+        let timeout = if operation == Operation::InvokeEndpoint {
+            connect::INVOKE_TIMEOUT
+        } else {
+            OPERATION_TIMEOUT
+        };
+        ErrorContext {
+            operation,
+            profile: self.profile.as_deref(),
+            resource,
+            timeout_secs: timeout.as_secs(),
+        }
     }
 
     /// Runs one SDK call: counts it, maps its error, records failures.
-    async fn call<T, E, F>(&self, operation: Operation, resource: Option<&str>, fut: F) -> BackendResult<T>
+    async fn call<T, E, F>(
+        &self,
+        operation: Operation,
+        resource: Option<&str>,
+        fut: F,
+    ) -> BackendResult<T>
     where
         F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
@@ -219,7 +248,13 @@ pub(crate) fn from_time(t: Timestamp) -> aws_smithy_types::DateTime {
 #[async_trait]
 impl Backend for AwsBackend {
     async fn identity(&self) -> BackendResult<Identity> {
-        let out = self.call(Operation::GetCallerIdentity, None, self.clients.sts.get_caller_identity().send()).await?;
+        let out = self
+            .call(
+                Operation::GetCallerIdentity,
+                None,
+                self.clients.sts.get_caller_identity().send(),
+            )
+            .await?;
         Ok(self.identity_from(out.account(), out.arn()))
     }
 
@@ -235,7 +270,11 @@ impl Backend for AwsBackend {
         self.describe_autoscaling_impl(endpoint).await
     }
 
-    async fn scaling_activities(&self, endpoint: &str, max: usize) -> BackendResult<Vec<ScalingActivity>> {
+    async fn scaling_activities(
+        &self,
+        endpoint: &str,
+        max: usize,
+    ) -> BackendResult<Vec<ScalingActivity>> {
         self.scaling_activities_impl(endpoint, max).await
     }
 
@@ -266,7 +305,8 @@ impl Backend for AwsBackend {
         min_capacity: u32,
         max_capacity: u32,
     ) -> BackendResult<WriteReceipt> {
-        self.register_target_impl(endpoint, variant, min_capacity, max_capacity).await
+        self.register_target_impl(endpoint, variant, min_capacity, max_capacity)
+            .await
     }
 
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {

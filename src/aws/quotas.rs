@@ -22,10 +22,14 @@ impl AwsBackend {
                 .service_code(SAGEMAKER_SERVICE_CODE)
                 .max_results(PAGE)
                 .set_next_token(token.clone());
-            let page = self.call(Operation::ListServiceQuotas, None, req.send()).await?;
+            let page = self
+                .call(Operation::ListServiceQuotas, None, req.send())
+                .await?;
             for q in page.quotas() {
                 // A quota without a value (ErrorReason set) says nothing useful.
-                let (Some(name), Some(value)) = (q.quota_name(), q.value()) else { continue };
+                let (Some(name), Some(value)) = (q.quota_name(), q.value()) else {
+                    continue;
+                };
                 out.push(ServiceQuota {
                     name: name.to_string(),
                     code: q.quota_code().unwrap_or_default().to_string(),
@@ -35,7 +39,9 @@ impl AwsBackend {
                 });
             }
             match page.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => token = Some(t.to_string()),
+                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
+                    token = Some(t.to_string())
+                }
                 _ => break,
             }
         }

@@ -49,7 +49,8 @@ fn serverless(c: Option<&ProductionVariantServerlessConfig>) -> Option<Serverles
 
 fn status(s: Option<&aws_sdk_sagemaker::types::EndpointStatus>) -> EndpointStatus {
     // A status this build does not know is shown as the closest safe reading: a change under way.
-    s.and_then(|s| EndpointStatus::parse(s.as_str())).unwrap_or(EndpointStatus::Updating)
+    s.and_then(|s| EndpointStatus::parse(s.as_str()))
+        .unwrap_or(EndpointStatus::Updating)
 }
 
 impl AwsBackend {
@@ -57,10 +58,19 @@ impl AwsBackend {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let req = self.clients.sagemaker.list_endpoints().max_results(LIST_PAGE).set_next_token(token.clone());
-            let page = self.call(Operation::ListEndpoints, None, req.send()).await?;
+            let req = self
+                .clients
+                .sagemaker
+                .list_endpoints()
+                .max_results(LIST_PAGE)
+                .set_next_token(token.clone());
+            let page = self
+                .call(Operation::ListEndpoints, None, req.send())
+                .await?;
             for e in page.endpoints() {
-                let Some(name) = e.endpoint_name() else { continue };
+                let Some(name) = e.endpoint_name() else {
+                    continue;
+                };
                 out.push(EndpointSummary {
                     name: name.to_string(),
                     arn: e.endpoint_arn().unwrap_or_default().to_string(),
@@ -70,7 +80,9 @@ impl AwsBackend {
                 });
             }
             match page.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => token = Some(t.to_string()),
+                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
+                    token = Some(t.to_string())
+                }
                 _ => break,
             }
         }
@@ -78,10 +90,20 @@ impl AwsBackend {
     }
 
     pub(crate) async fn describe_endpoint_impl(&self, name: &str) -> BackendResult<Endpoint> {
-        let req = self.clients.sagemaker.describe_endpoint().endpoint_name(name);
-        let d = self.call(Operation::DescribeEndpoint, Some(name), req.send()).await?;
+        let req = self
+            .clients
+            .sagemaker
+            .describe_endpoint()
+            .endpoint_name(name);
+        let d = self
+            .call(Operation::DescribeEndpoint, Some(name), req.send())
+            .await?;
         let config_name = d.endpoint_config_name().unwrap_or_default().to_string();
-        let config = if config_name.is_empty() { Arc::default() } else { self.endpoint_config(&config_name).await? };
+        let config = if config_name.is_empty() {
+            Arc::default()
+        } else {
+            self.endpoint_config(&config_name).await?
+        };
         let variants: Vec<Variant> = d
             .production_variants()
             .iter()
@@ -94,7 +116,11 @@ impl AwsBackend {
                 Variant {
                     name: vname,
                     model_name: c.model_name,
-                    instance_type: if serverless.is_some() { None } else { c.instance_type },
+                    instance_type: if serverless.is_some() {
+                        None
+                    } else {
+                        c.instance_type
+                    },
                     current_instance_count: count(v.current_instance_count()),
                     desired_instance_count: count(v.desired_instance_count()),
                     current_weight: v.current_weight().map(weight),
@@ -103,7 +129,10 @@ impl AwsBackend {
                 }
             })
             .collect();
-        self.caches().variants.insert(name.to_string(), variants.iter().map(|v| v.name.clone()).collect());
+        self.caches().variants.insert(
+            name.to_string(),
+            variants.iter().map(|v| v.name.clone()).collect(),
+        );
         Ok(Endpoint {
             name: d.endpoint_name().unwrap_or(name).to_string(),
             arn: d.endpoint_arn().unwrap_or_default().to_string(),
@@ -122,8 +151,19 @@ impl AwsBackend {
         if let Some(c) = self.caches().configs.get(config_name) {
             return Ok(c.clone());
         }
-        let req = self.clients.sagemaker.describe_endpoint_config().endpoint_config_name(config_name);
-        let out = match self.call(Operation::DescribeEndpointConfig, Some(config_name), req.send()).await {
+        let req = self
+            .clients
+            .sagemaker
+            .describe_endpoint_config()
+            .endpoint_config_name(config_name);
+        let out = match self
+            .call(
+                Operation::DescribeEndpointConfig,
+                Some(config_name),
+                req.send(),
+            )
+            .await
+        {
             Ok(out) => out,
             Err(BackendError::NotFound { .. }) => return Ok(Arc::default()),
             Err(e) => return Err(e),
@@ -145,16 +185,25 @@ impl AwsBackend {
             })
             .collect();
         let variants = Arc::new(variants);
-        self.caches().configs.insert(config_name.to_string(), variants.clone());
+        self.caches()
+            .configs
+            .insert(config_name.to_string(), variants.clone());
         Ok(variants)
     }
 
     /// Every variant goes into the request: the ones not being changed keep their desired
     /// weight and count (an omitted variant may otherwise lose them).
-    pub(crate) async fn update_weights_impl(&self, endpoint: &str, changes: &[VariantChange]) -> BackendResult<WriteReceipt> {
+    pub(crate) async fn update_weights_impl(
+        &self,
+        endpoint: &str,
+        changes: &[VariantChange],
+    ) -> BackendResult<WriteReceipt> {
         let op = Operation::UpdateEndpointWeightsAndCapacities;
         if changes.is_empty() {
-            return Err(BackendError::Validation { operation: op, message: "no variant to change".into() });
+            return Err(BackendError::Validation {
+                operation: op,
+                message: "no variant to change".into(),
+            });
         }
         let current = self.describe_endpoint_impl(endpoint).await?;
         for c in changes {
@@ -173,7 +222,10 @@ impl AwsBackend {
             .endpoint_name(endpoint)
             .set_desired_weights_and_capacities(Some(desired));
         let out = self.call(op, Some(endpoint), req.send()).await?;
-        Ok(WriteReceipt { request_id: out.request_id().unwrap_or_default().to_string(), at: chrono::Utc::now() })
+        Ok(WriteReceipt {
+            request_id: out.request_id().unwrap_or_default().to_string(),
+            at: chrono::Utc::now(),
+        })
     }
 
     pub(crate) async fn invoke_impl(&self, r: &InvokeRequest) -> BackendResult<InvokeResponse> {
@@ -187,7 +239,9 @@ impl AwsBackend {
             .set_accept(r.accept.clone())
             .set_target_variant(r.target_variant.clone());
         let started = Instant::now();
-        let out = self.call(Operation::InvokeEndpoint, Some(&r.endpoint), req.send()).await?;
+        let out = self
+            .call(Operation::InvokeEndpoint, Some(&r.endpoint), req.send())
+            .await?;
         let latency = started.elapsed();
         Ok(InvokeResponse {
             body: out.body().map(|b| b.as_ref().to_vec()).unwrap_or_default(),
@@ -200,7 +254,10 @@ impl AwsBackend {
 
 /// The request body for `UpdateEndpointWeightsAndCapacities`: every variant of `current`, in
 /// order, with the requested changes applied and everything else at its desired value.
-pub(crate) fn full_request(current: &Endpoint, changes: &[VariantChange]) -> Vec<DesiredWeightAndCapacity> {
+pub(crate) fn full_request(
+    current: &Endpoint,
+    changes: &[VariantChange],
+) -> Vec<DesiredWeightAndCapacity> {
     current
         .variants
         .iter()
@@ -215,12 +272,14 @@ pub(crate) fn full_request(current: &Endpoint, changes: &[VariantChange]) -> Vec
                 .and_then(|c| c.desired_instance_count)
                 .or(v.desired_instance_count)
                 .or(v.current_instance_count);
-            let mut b = DesiredWeightAndCapacity::builder().variant_name(&v.name).desired_weight(weight as f32);
+            let mut b = DesiredWeightAndCapacity::builder()
+                .variant_name(&v.name)
+                .desired_weight(weight as f32);
             // Serverless variants have no instance count.
-            if v.serverless.is_none() {
-                if let Some(n) = count {
-                    b = b.desired_instance_count(i32::try_from(n).unwrap_or(i32::MAX));
-                }
+            if v.serverless.is_none()
+                && let Some(n) = count
+            {
+                b = b.desired_instance_count(i32::try_from(n).unwrap_or(i32::MAX));
             }
             b.build()
         })
@@ -258,11 +317,29 @@ mod tests {
         };
         let req = full_request(
             &e,
-            &[VariantChange { variant: "green".into(), desired_weight: Some(2.0), desired_instance_count: None }],
+            &[VariantChange {
+                variant: "green".into(),
+                desired_weight: Some(2.0),
+                desired_instance_count: None,
+            }],
         );
-        let got: Vec<(Option<&str>, Option<f32>, Option<i32>)> =
-            req.iter().map(|d| (d.variant_name(), d.desired_weight(), d.desired_instance_count())).collect();
-        assert_eq!(got, vec![(Some("blue"), Some(3.0), Some(2)), (Some("green"), Some(2.0), Some(1))]);
+        let got: Vec<(Option<&str>, Option<f32>, Option<i32>)> = req
+            .iter()
+            .map(|d| {
+                (
+                    d.variant_name(),
+                    d.desired_weight(),
+                    d.desired_instance_count(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("blue"), Some(3.0), Some(2)),
+                (Some("green"), Some(2.0), Some(1))
+            ]
+        );
     }
 
     #[test]

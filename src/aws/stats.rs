@@ -117,7 +117,11 @@ impl ApiAccounting {
         let mut inner = self.lock();
         inner.metrics_requested += metrics;
         inner.metric_calls.push_back((now, metrics));
-        while inner.metric_calls.front().is_some_and(|(t, _)| now.duration_since(*t) > HOUR) {
+        while inner
+            .metric_calls
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) > HOUR)
+        {
             inner.metric_calls.pop_front();
         }
     }
@@ -138,7 +142,11 @@ impl ApiAccounting {
                 last_error: c.last_error.clone(),
             });
         }
-        while inner.metric_calls.front().is_some_and(|(t, _)| now.duration_since(*t) > HOUR) {
+        while inner
+            .metric_calls
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) > HOUR)
+        {
             inner.metric_calls.pop_front();
         }
         let metrics_requested_last_hour = inner.metric_calls.iter().map(|(_, m)| m).sum();
@@ -189,11 +197,25 @@ mod tests {
         }
         acc.call(Operation::DescribeEndpoint);
         acc.call(Operation::DescribeEndpoint);
-        acc.failed(&BackendError::Throttled { operation: Operation::DescribeEndpoint, message: "Rate exceeded".into() });
+        acc.failed(&BackendError::Throttled {
+            operation: Operation::DescribeEndpoint,
+            message: "Rate exceeded".into(),
+        });
         let s = acc.snapshot();
-        let de = s.operations.iter().find(|o| o.operation == Operation::DescribeEndpoint).unwrap();
-        assert_eq!((de.calls, de.calls_last_minute, de.throttles, de.errors), (2, 2, 1, 1));
-        let gmd = s.operations.iter().find(|o| o.operation == Operation::GetMetricData).unwrap();
+        let de = s
+            .operations
+            .iter()
+            .find(|o| o.operation == Operation::DescribeEndpoint)
+            .unwrap();
+        assert_eq!(
+            (de.calls, de.calls_last_minute, de.throttles, de.errors),
+            (2, 2, 1, 1)
+        );
+        let gmd = s
+            .operations
+            .iter()
+            .find(|o| o.operation == Operation::GetMetricData)
+            .unwrap();
         assert_eq!((gmd.calls, gmd.calls_last_minute), (11, 0));
         assert_eq!(s.metrics_requested, 440);
         // 40 metrics a minute = 2,400 an hour = $0.024 an hour.

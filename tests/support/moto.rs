@@ -14,13 +14,21 @@ use std::time::{Duration, Instant};
 pub fn moto_binary() -> PathBuf {
     if let Some(p) = std::env::var_os("SAGETOP_MOTO_SERVER") {
         let p = PathBuf::from(p);
-        assert!(p.is_file(), "SAGETOP_MOTO_SERVER={} does not exist; run scripts/moto-env", p.display());
+        assert!(
+            p.is_file(),
+            "SAGETOP_MOTO_SERVER={} does not exist; run scripts/moto-env",
+            p.display()
+        );
         return p;
     }
-    let venv = std::env::var_os("SAGETOP_VENV").map(PathBuf::from).unwrap_or_else(|| {
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-        home.join(".cache/sagetop/venv")
-    });
+    let venv = std::env::var_os("SAGETOP_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_default();
+            home.join(".cache/sagetop/venv")
+        });
     let p = venv.join("bin/moto_server");
     assert!(
         p.is_file(),
@@ -84,8 +92,15 @@ impl Moto {
         )?;
         let mut out = String::new();
         s.read_to_string(&mut out)?;
-        let status = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-        let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+        let status = out
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = out
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
         Ok((status, body))
     }
 
@@ -101,7 +116,10 @@ impl Moto {
 
     /// Queues `InvokeEndpoint` answers (one per distinct request).
     pub fn seed_invocations(&self, results: serde_json::Value) {
-        self.post("/moto-api/static/sagemaker/endpoint-results", &results.to_string());
+        self.post(
+            "/moto-api/static/sagemaker/endpoint-results",
+            &results.to_string(),
+        );
     }
 }
 
@@ -113,5 +131,8 @@ impl Drop for Moto {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
