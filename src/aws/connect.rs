@@ -236,8 +236,10 @@ pub(super) async fn connect_with(
             detail: "no credentials provider is configured".into(),
         });
     };
+    // One budget for the whole check: credential chain, then STS.
     let timeout = opts.startup_timeout;
-    match tokio::time::timeout(timeout, provider.provide_credentials()).await {
+    let deadline = tokio::time::Instant::now() + timeout;
+    match tokio::time::timeout_at(deadline, provider.provide_credentials()).await {
         Err(_) => {
             return Err(StartupError::Credentials {
                 profile,
@@ -255,8 +257,11 @@ pub(super) async fn connect_with(
     }
     let clients = super::Clients::from_sdk_config(&sdk);
     let backend = AwsBackend::with_shared(clients, profile.clone(), region.clone(), shared);
+    let left = deadline
+        .saturating_duration_since(tokio::time::Instant::now())
+        .max(std::time::Duration::from_secs(1));
     let identity =
-        match tokio::time::timeout(timeout, backend.caller_identity_with_timeout(timeout)).await {
+        match tokio::time::timeout(left, backend.caller_identity_with_timeout(left)).await {
             Err(_) => {
                 return Err(StartupError::Unreachable {
                     region,
