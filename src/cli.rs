@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 /// A terminal operations console for Amazon SageMaker real-time inference endpoints.
 #[derive(Debug, Parser)]
-#[command(name = "sagetop", version, about, long_about = None)]
+#[command(name = "sagetop", version, about, long_about = None, after_help = files_help())]
 pub struct Cli {
     #[command(flatten)]
     pub source: SourceArgs,
@@ -18,6 +18,10 @@ pub struct Cli {
     /// Log file (default: $XDG_STATE_HOME/sagetop/sagetop.log). Nothing is logged to the terminal.
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+
+    /// Append every write attempt as a JSON line here (default: $XDG_STATE_HOME/sagetop/audit.log, see below).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub audit_log: Option<PathBuf>,
 
     /// Log level: error, warn, info, debug, trace.
     #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
@@ -68,6 +72,11 @@ pub struct SourceArgs {
     )]
     pub demo_endpoints: usize,
 
+    /// Inject faults into the simulated account, e.g. `throttle=0.3,deny=cloudtrail,latency=2s`
+    /// (grammar and behaviour: the README's fault table).
+    #[arg(long, global = true, value_name = "SPEC", requires = "demo", value_parser = crate::faults::FaultSpec::parse_arg)]
+    pub demo_faults: Option<crate::faults::FaultSpec>,
+
     /// AWS named profile.
     #[arg(long, global = true, value_name = "P")]
     pub profile: Option<String>,
@@ -110,6 +119,17 @@ pub enum Cmd {
     },
     /// Print the man page (roff), generated from this command line's definition.
     Man,
+    /// Load run without the console: an endpoint (--endpoint) or a container (--url).
+    Bench(Box<crate::bench_cli::BenchArgs>),
+}
+
+/// The files sagetop writes, with their paths on this machine (shown by `--help`).
+pub fn files_help() -> String {
+    format!(
+        "Files:\n  audit log  {}  (every write attempt; --audit-log or config audit_log)\n  log        {}  (--log-file)",
+        crate::write::audit::default_path().display(),
+        crate::logging::default_log_path().display()
+    )
 }
 
 /// Writes the completion script for `shell` to `out`.

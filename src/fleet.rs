@@ -77,37 +77,57 @@ pub async fn fetch_identity(backend: &dyn Backend) -> BackendResult<Identity> {
 }
 
 /// Lists every endpoint and describes each. An endpoint deleted between list and describe is
-/// dropped; any other describe failure is reported per endpoint while the rest are kept.
+/// dropped; any other describe failure is reported per endpoint while the rest are kept, and
+/// the endpoint is still listed with what `ListEndpoints` says (status, times; no variants).
 pub async fn fetch_endpoints(backend: &dyn Backend) -> BackendResult<EndpointsData> {
     let summaries = backend.list_endpoints().await?;
-    let results: Vec<(String, BackendResult<Endpoint>)> = futures::stream::iter(summaries)
+    let results: Vec<(EndpointSummary, BackendResult<Endpoint>)> = futures::stream::iter(summaries)
         .map(|s| async move {
             let r = backend.describe_endpoint(&s.name).await;
-            (s.name, r)
+            (s, r)
         })
         .buffer_unordered(DESCRIBE_CONCURRENCY)
         .collect()
         .await;
     let mut data = EndpointsData::default();
     let mut first_error = None;
-    for (name, r) in results {
+    let mut described = 0;
+    for (summary, r) in results {
         match r {
-            Ok(e) => data.endpoints.push(e),
+            Ok(e) => {
+                described += 1;
+                data.endpoints.push(e);
+            }
             Err(BackendError::NotFound { .. }) => {}
             Err(e) => {
                 first_error.get_or_insert_with(|| e.clone());
-                data.failed.insert(name, e);
+                data.failed.insert(summary.name.clone(), e);
+                data.endpoints.push(listed_only(summary));
             }
         }
     }
     // Nothing described at all: the panel failed (e.g. DescribeEndpoint denied).
-    if data.endpoints.is_empty()
+    if described == 0
         && let Some(e) = first_error
     {
         return Err(e);
     }
     data.endpoints.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(data)
+}
+
+/// An endpoint known only from `ListEndpoints` (its describe failed): no variants yet.
+fn listed_only(s: EndpointSummary) -> Endpoint {
+    Endpoint {
+        name: s.name,
+        arn: s.arn,
+        status: s.status,
+        failure_reason: None,
+        creation_time: s.creation_time,
+        last_modified_time: s.last_modified_time,
+        config_name: String::new(),
+        variants: Vec::new(),
+    }
 }
 
 /// Start of the minute containing `t`.
@@ -174,8 +194,8 @@ pub fn latest_figures(series: &[MetricSeries]) -> BTreeMap<(String, String), Var
     out
 }
 
-/// Autoscaling configuration and recent activities of one endpoint.
-type EndpointAutoscaling = (Vec<VariantAutoscaling>, Vec<ScalingActivity>);
+/// Autoscaling configuration of one endpoint and its recent activities (which may fail alone).
+type EndpointAutoscaling = (Vec<VariantAutoscaling>, BackendResult<Vec<ScalingActivity>>);
 
 /// Autoscaling configuration and recent activities of the named endpoints.
 pub async fn fetch_autoscaling(
@@ -189,7 +209,7 @@ pub async fn fetch_autoscaling(
                     let config = backend.describe_autoscaling(&name).await?;
                     let activities = backend
                         .scaling_activities(&name, ACTIVITIES_PER_ENDPOINT)
-                        .await?;
+                        .await;
                     Ok((config, activities))
                 }
                 .await;
@@ -203,7 +223,15 @@ pub async fn fetch_autoscaling(
         match r {
             Ok((config, activities)) => {
                 data.config.insert(name.clone(), config);
-                data.activities.insert(name, activities);
+                match activities {
+                    Ok(a) => {
+                        data.activities.insert(name, a);
+                    }
+                    Err(BackendError::NotFound { .. }) => {}
+                    Err(e) => {
+                        data.activity_errors.insert(name, e);
+                    }
+                }
             }
             Err(BackendError::NotFound { .. }) => {}
             // Access denied, throttling…: the whole panel reports it.
@@ -240,6 +268,18 @@ pub async fn poll_panel(
     only: Option<&str>,
     now: Timestamp,
 ) -> BackendResult<PanelData> {
+    poll_panel_in(backend, panel, endpoints, only, Default::default(), now).await
+}
+
+/// [`poll_panel`] with the chart window the charts panel covers (charts need `only`).
+pub async fn poll_panel_in(
+    backend: &dyn Backend,
+    panel: Panel,
+    endpoints: &[Endpoint],
+    only: Option<&str>,
+    window: crate::app::charts::ChartWindow,
+    now: Timestamp,
+) -> BackendResult<PanelData> {
     Ok(match panel {
         Panel::Identity => PanelData::Identity(fetch_identity(backend).await?),
         Panel::Endpoints => PanelData::Endpoints(fetch_endpoints(backend).await?),
@@ -253,6 +293,18 @@ pub async fn poll_panel(
         }
         Panel::Quotas => PanelData::Quotas(fetch_quotas(backend).await?),
         Panel::Events => PanelData::Events(fetch_events(backend).await?),
+        Panel::Charts => {
+            let name = only.unwrap_or_default();
+            let Some(e) = endpoints.iter().find(|e| e.name == name) else {
+                return Err(BackendError::NotFound {
+                    operation: crate::boundary::Operation::GetMetricData,
+                    resource: name.to_string(),
+                    message: format!("endpoint `{name}` is not in the endpoint list"),
+                });
+            };
+            let data = crate::detail_fetch::fetch_charts(backend, e, window, now).await?;
+            PanelData::Charts(data)
+        }
     })
 }
 

@@ -11,6 +11,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::app::charts::ChartWindow;
 use crate::app::{Action, Panel, PanelData, Polled};
 use crate::boundary::{BackendError, SharedBackend};
 use crate::clock::SharedClock;
@@ -82,6 +83,8 @@ impl PollIntervals {
             Panel::Autoscaling => self.autoscaling_fleet,
             Panel::Quotas => self.quotas,
             Panel::Events => self.events,
+            // The chart window decides (see `ChartWindow::poll_interval`).
+            Panel::Charts => self.metrics,
         }
     }
 }
@@ -99,6 +102,7 @@ pub fn backoff(failures: u32, base: Duration, max: Duration, rng: &mut impl Rng)
 pub struct Pollers {
     refresh: HashMap<Panel, Arc<Notify>>,
     watch_tx: watch::Sender<Option<String>>,
+    window_tx: watch::Sender<ChartWindow>,
     cancel: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -115,6 +119,7 @@ impl Pollers {
         let cancel = CancellationToken::new();
         let (fleet_tx, fleet_rx) = watch::channel::<Arc<Vec<Endpoint>>>(Arc::new(Vec::new()));
         let (watch_tx, watch_rx) = watch::channel::<Option<String>>(None);
+        let (window_tx, window_rx) = watch::channel(ChartWindow::default());
         let fleet_tx = Arc::new(fleet_tx);
         let mut refresh = HashMap::new();
         let mut tasks = Vec::new();
@@ -130,6 +135,7 @@ impl Pollers {
                 fleet_tx: fleet_tx.clone(),
                 fleet_rx: fleet_rx.clone(),
                 watch_rx: watch_rx.clone(),
+                window_rx: window_rx.clone(),
                 refresh: notify,
                 cancel: cancel.clone(),
                 rng: ChaCha8Rng::seed_from_u64(
@@ -141,6 +147,7 @@ impl Pollers {
         Pollers {
             refresh,
             watch_tx,
+            window_tx,
             cancel,
             tasks,
         }
@@ -163,6 +170,11 @@ impl Pollers {
         }
     }
 
+    /// The detail charts' time window: the charts poller polls for it at once.
+    pub fn set_chart_window(&self, window: ChartWindow) {
+        self.window_tx.send_replace(window);
+    }
+
     /// Stops every poller and waits for them (no task outlives the console).
     pub async fn shutdown(self) {
         self.cancel.cancel();
@@ -181,6 +193,7 @@ struct PollTask {
     fleet_tx: Arc<watch::Sender<Arc<Vec<Endpoint>>>>,
     fleet_rx: watch::Receiver<Arc<Vec<Endpoint>>>,
     watch_rx: watch::Receiver<Option<String>>,
+    window_rx: watch::Receiver<ChartWindow>,
     refresh: Arc<Notify>,
     cancel: CancellationToken,
     rng: ChaCha8Rng,
@@ -190,22 +203,34 @@ impl PollTask {
     async fn run(mut self) {
         let mut failures: u32 = 0;
         // Panels that need the fleet wait for the first endpoints poll.
-        if matches!(self.panel, Panel::Metrics | Panel::Autoscaling) {
+        if matches!(
+            self.panel,
+            Panel::Metrics | Panel::Autoscaling | Panel::Charts
+        ) {
             tokio::select! {
                 _ = self.cancel.cancelled() => return,
                 _ = self.fleet_rx.changed() => {}
             }
         }
         loop {
+            // Charts are polled only for the endpoint on screen.
+            if self.panel == Panel::Charts && self.watch_rx.borrow_and_update().is_none() {
+                tokio::select! {
+                    _ = self.cancel.cancelled() => return,
+                    _ = self.watch_rx.changed() => {}
+                }
+                continue;
+            }
             if self.tx.send(Action::PollStarted(self.panel)).await.is_err() {
                 return;
             }
             let fleet = self.fleet_rx.borrow().clone();
             let watched = self.watch_rx.borrow().clone();
+            let window = *self.window_rx.borrow_and_update();
             let now = self.clock.now();
             let result = tokio::select! {
                 _ = self.cancel.cancelled() => return,
-                r = fleet::poll_panel(self.backend.as_ref(), self.panel, &fleet, watched.as_deref(), now) => r,
+                r = fleet::poll_panel_in(self.backend.as_ref(), self.panel, &fleet, watched.as_deref(), window, now) => r,
             };
             let busy = match &result {
                 Ok(PanelData::Endpoints(data)) => {
@@ -217,7 +242,12 @@ impl PollTask {
             let (delay, retry_in) = match &result {
                 Ok(_) => {
                     failures = 0;
-                    let sim = self.intervals.interval(self.panel, busy, watched.is_some());
+                    let sim = match (&result, self.panel) {
+                        (Ok(PanelData::Charts(c)), Panel::Charts) => {
+                            window.poll_interval(c.series.len())
+                        }
+                        _ => self.intervals.interval(self.panel, busy, watched.is_some()),
+                    };
                     (self.clock.wall_duration(sim), None)
                 }
                 Err(e) => {
@@ -242,8 +272,10 @@ impl PollTask {
                 _ = self.cancel.cancelled() => return,
                 _ = tokio::time::sleep(delay) => {}
                 _ = self.refresh.notified() => {}
-                // Opening a detail view re-polls autoscaling for it at once.
-                _ = self.watch_rx.changed(), if self.panel == Panel::Autoscaling => {}
+                // Opening a detail view re-polls autoscaling and charts for it at once.
+                _ = self.watch_rx.changed(), if matches!(self.panel, Panel::Autoscaling | Panel::Charts) => {}
+                // So does a new chart window.
+                _ = self.window_rx.changed(), if self.panel == Panel::Charts => {}
             }
         }
     }

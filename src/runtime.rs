@@ -31,6 +31,8 @@ pub struct Console {
     pub intervals: PollIntervals,
     pub seed: u64,
     pub log_path: Option<PathBuf>,
+    /// Audit log and session facts of the write path.
+    pub writes: crate::write::WriteSetup,
 }
 
 /// How the console ended.
@@ -51,6 +53,7 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
         intervals,
         seed,
         log_path,
+        writes,
     } = console;
     let mut terminal = ratatui::try_init()?;
     if mouse {
@@ -65,6 +68,17 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
     );
 
     let (tx, mut rx) = mpsc::channel::<Action>(256);
+    // Every LookupEvents call (poller and pager) keeps to CloudTrail's 2 calls a second.
+    let backend: SharedBackend = std::sync::Arc::new(crate::detail_fetch::PacedTrail::new(backend));
+    let mut pager =
+        crate::detail_fetch::EventsPager::new(backend.clone(), clock.clone(), tx.clone());
+    let executor = writes.executor(backend.clone(), clock.clone(), tx.clone());
+    let mut loads = crate::load::console::LoadRunner::new(
+        backend.clone(),
+        clock.clone(),
+        state.session.demo,
+        tx.clone(),
+    );
     let pollers = Pollers::spawn(backend, clock.clone(), intervals, tx, seed);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK_INTERVAL);
@@ -111,6 +125,10 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
                     Command::Quit => {}
                     Command::Refresh(panel) => pollers.refresh(panel),
                     Command::Watch(endpoint) => pollers.watch(endpoint),
+                    Command::ChartWindow(window) => pollers.set_chart_window(window),
+                    Command::FetchEvents(request) => pager.fetch(request),
+                    Command::Ops(cmd) => executor.handle(cmd),
+                    Command::Runs(cmd) => loads.handle(cmd).await,
                     Command::Copy(text) => {
                         let outcome = copy_osc52(&text);
                         if let Err(e) = outcome {
@@ -126,7 +144,11 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
                         suspend(mouse)?;
                         terminal.clear()?;
                         let size = terminal.size()?;
-                        update(&mut state, Action::Resize(size.width, size.height), clock.now());
+                        update(
+                            &mut state,
+                            Action::Resize(size.width, size.height),
+                            clock.now(),
+                        );
                     }
                     Command::SetTheme(name) => {
                         let (level, msg) = match crate::start::resolve_theme(&name) {
@@ -146,6 +168,12 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
         }
     }
     pollers.shutdown().await;
+    pager.shutdown().await;
+    // Writes already sent finish (and are audited); their reports have nowhere to go.
+    drop(rx);
+    executor.shutdown().await;
+    // A load run still going stops here (Ctrl-C and quit always stop it).
+    loads.shutdown().await;
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
@@ -192,17 +220,30 @@ fn copy_osc52(text: &str) -> std::io::Result<()> {
     out.flush()
 }
 
-/// After ratatui's hook restores the terminal and prints the panic, say where the log is.
+/// After ratatui's hook restores the terminal and prints the panic, say where the log is,
+/// and end the process: a panic on any thread (a poller, a write task) must not leave the
+/// console drawing on a terminal that was just given back.
 fn install_panic_note(log_path: Option<PathBuf>) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         previous(info);
-        let _ = restore_terminal();
+        // ratatui's hook has left the alternate screen; leaving it again would move the
+        // cursor back over the panic message. Only make sure of raw mode and the cursor.
+        let _ = crossterm::terminal::disable_raw_mode();
+        let _ = crossterm::execute!(std::io::stderr(), crossterm::cursor::Show);
         tracing::error!(panic = %info, "sagetop panicked");
         match &log_path {
-            Some(p) => eprintln!("sagetop crashed; the log is at {}", p.display()),
+            Some(p) => {
+                // The log writer runs on its own thread: write this line synchronously too.
+                use std::io::Write;
+                if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(p) {
+                    let _ = writeln!(f, "sagetop panicked: {info}");
+                }
+                eprintln!("sagetop crashed; the log is at {}", p.display());
+            }
             None => eprintln!("sagetop crashed (logging was off)"),
         }
+        std::process::exit(101);
     }));
 }
 

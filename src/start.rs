@@ -126,6 +126,9 @@ struct Source {
     clock: SharedClock,
     session: SessionInfo,
     intervals: PollIntervals,
+    ops: crate::write::OpsSetup,
+    /// Caps of console load runs (`[load]`).
+    load_caps: crate::load::Caps,
 }
 
 async fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
@@ -133,7 +136,10 @@ async fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
     if !s.demo {
         return open_aws(cli, config).await;
     }
-    let read_only = cli.read_only || config.read_only.unwrap_or(false);
+    let profile = s.profile.clone().or_else(|| config.profile.clone());
+    let read_only = cli.read_only
+        || config.read_only.unwrap_or(false)
+        || config.profile(profile.as_deref()).read_only;
     let clock: SharedClock = if (s.demo_speed - 1.0).abs() < f64::EPSILON {
         Arc::new(SystemClock)
     } else {
@@ -144,16 +150,24 @@ async fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
         clock.clone(),
         s.demo_endpoints,
     ));
+    let backend: SharedBackend = match &s.demo_faults {
+        Some(spec) => {
+            crate::faults::demo_backend(sim, spec, clock.clone(), s.seed, profile.clone())?
+        }
+        None => sim,
+    };
     let backend: SharedBackend = if read_only {
-        Arc::new(ReadOnly(sim))
+        Arc::new(ReadOnly(backend))
     } else {
-        sim
+        backend
     };
     Ok(Source {
         backend,
         clock,
+        ops: crate::write::OpsSetup::new(cli, config, profile.as_deref(), Some("us-east-1")),
+        load_caps: crate::load::Caps::from_config(&config.load, false),
         session: SessionInfo {
-            profile: None,
+            profile,
             region: Some("us-east-1".into()),
             demo: true,
             read_only,
@@ -200,11 +214,19 @@ async fn open_aws(cli: &Cli, config: &Config) -> Result<Source, String> {
     };
     let mut intervals = PollIntervals::aws();
     config.apply_refresh(&mut intervals);
+    let ops = crate::write::OpsSetup::new(
+        cli,
+        config,
+        session.profile.as_deref(),
+        session.region.as_deref(),
+    );
     Ok(Source {
         backend,
         clock: Arc::new(SystemClock),
         session,
         intervals,
+        ops,
+        load_caps: crate::load::Caps::from_config(&config.load, false),
     })
 }
 
@@ -226,6 +248,9 @@ async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBu
             }
         };
     }
+    if let Some(Cmd::Bench(args)) = &cli.command {
+        return crate::bench_cli::run(&cli, args, &config).await;
+    }
     let source = match open_source(&cli, &config).await {
         Ok(s) => s,
         Err(msg) => {
@@ -235,7 +260,13 @@ async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBu
     };
     match &cli.command {
         Some(Cmd::Snapshot { json: _ }) => snapshot(source).await,
-        Some(Cmd::Screenshots { .. } | Cmd::Completions { .. } | Cmd::Man | Cmd::Config { .. }) => {
+        Some(
+            Cmd::Screenshots { .. }
+            | Cmd::Completions { .. }
+            | Cmd::Man
+            | Cmd::Config { .. }
+            | Cmd::Bench(_),
+        ) => {
             unreachable!("handled before start-up")
         }
         None => {
@@ -263,6 +294,7 @@ async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBu
                 theme,
                 keymap,
                 cli.mouse || config.mouse.unwrap_or(false),
+                !cli.no_braille && config.braille.unwrap_or(true),
                 log_path,
             )
             .await
@@ -301,10 +333,19 @@ async fn console(
     theme: Theme,
     keymap: crate::app::Keymap,
     mouse: bool,
+    braille: bool,
     log_path: Option<std::path::PathBuf>,
 ) -> ExitCode {
     let mut state = AppState::new(source.session, source.clock.now());
-    state.keymap = keymap;
+    state.keymap = if state.session.read_only {
+        crate::app::ops::without_writes(keymap)
+    } else {
+        keymap
+    };
+    state.ops.production = source.ops.production;
+    state.ops.guard = source.ops.guard;
+    state.braille = braille;
+    state.runs.caps = source.load_caps;
     let console = Console {
         backend: source.backend,
         clock: source.clock,
@@ -314,6 +355,7 @@ async fn console(
         intervals: source.intervals,
         seed: 0x5a6e_7a09,
         log_path,
+        writes: source.ops.writes,
     };
     match run(console).await {
         Ok(summary) => {

@@ -31,9 +31,21 @@ pub const MONO_THEME_TOML: &str = include_str!("../themes/mono.toml");
 /// Every theme shipped in `themes/`, embedded so an installed binary has them: (name, file, text).
 pub const BUILTIN_THEMES: [(&str, &str, &str); 5] = [
     ("default", "themes/default.toml", DEFAULT_THEME_TOML),
-    ("light", "themes/light.toml", include_str!("../themes/light.toml")),
-    ("high-contrast", "themes/high-contrast.toml", include_str!("../themes/high-contrast.toml")),
-    ("solarized-dark", "themes/solarized-dark.toml", include_str!("../themes/solarized-dark.toml")),
+    (
+        "light",
+        "themes/light.toml",
+        include_str!("../themes/light.toml"),
+    ),
+    (
+        "high-contrast",
+        "themes/high-contrast.toml",
+        include_str!("../themes/high-contrast.toml"),
+    ),
+    (
+        "solarized-dark",
+        "themes/solarized-dark.toml",
+        include_str!("../themes/solarized-dark.toml"),
+    ),
     ("mono", "themes/mono.toml", MONO_THEME_TOML),
 ];
 
@@ -115,6 +127,8 @@ roles! {
     input,
     /// Data older than expected, or whose poll is failing.
     stale,
+    /// Event markers on charts (changes to the endpoint on the time axis).
+    marker,
 }
 
 /// A theme file that could not be read or understood.
@@ -307,7 +321,9 @@ impl Theme {
         BUILTIN_THEMES
             .iter()
             .find(|(n, _, _)| *n == name)
-            .map(|(_, file, text)| Theme::from_toml_str(text, file).unwrap_or_else(|_| Theme::default_theme()))
+            .map(|(_, file, text)| {
+                Theme::from_toml_str(text, file).unwrap_or_else(|_| Theme::default_theme())
+            })
     }
 
     /// Parses a theme file; fields it leaves out come from the default theme.
@@ -354,6 +370,7 @@ impl Theme {
             footer_text: Style::default(),
             input: b,
             stale: Style::default().add_modifier(Modifier::UNDERLINED),
+            marker: Style::default().add_modifier(Modifier::BOLD),
             chart_series: vec![Color::Reset],
         }
     }

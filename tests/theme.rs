@@ -132,15 +132,28 @@ fn every_theme_file_is_built_in_under_its_name_and_tells_states_apart() {
         .unwrap()
         .filter_map(|e| {
             let p = e.unwrap().path();
-            (p.extension()? == "toml").then(|| p.file_stem().unwrap().to_string_lossy().into_owned())
+            (p.extension()? == "toml")
+                .then(|| p.file_stem().unwrap().to_string_lossy().into_owned())
         })
         .collect();
     names.sort();
-    let mut builtin: Vec<String> = sagetop::theme::BUILTIN_THEMES.iter().map(|(n, _, _)| n.to_string()).collect();
+    let mut builtin: Vec<String> = sagetop::theme::BUILTIN_THEMES
+        .iter()
+        .map(|(n, _, _)| n.to_string())
+        .collect();
     builtin.sort();
     assert_eq!(names, builtin, "themes/ and the embedded list differ");
-    for required in ["default", "light", "high-contrast", "solarized-dark", "mono"] {
-        assert!(names.contains(&required.to_string()), "missing theme {required}");
+    for required in [
+        "default",
+        "light",
+        "high-contrast",
+        "solarized-dark",
+        "mono",
+    ] {
+        assert!(
+            names.contains(&required.to_string()),
+            "missing theme {required}"
+        );
     }
     for name in &names {
         let t = Theme::builtin(name).unwrap_or_else(|| panic!("{name} not built in"));
@@ -148,7 +161,10 @@ fn every_theme_file_is_built_in_under_its_name_and_tells_states_apart() {
         assert_eq!(t, file, "{name}: embedded copy differs from the file");
         if name != "mono" {
             assert_ne!(t.ok.fg, t.danger.fg, "{name}: ok and danger look the same");
-            assert_ne!(t.base.fg, t.base.bg, "{name}: text invisible on its background");
+            assert_ne!(
+                t.base.fg, t.base.bg,
+                "{name}: text invisible on its background"
+            );
         }
     }
     assert!(Theme::builtin("nosuch").is_none());

@@ -232,7 +232,12 @@ fn enter_opens_detail_and_esc_goes_back() {
             endpoint: "bravo-churn".into()
         }
     );
-    assert_eq!(cmds, vec![Command::Watch(Some("bravo-churn".into()))]);
+    assert_eq!(cmds[0], Command::Watch(Some("bravo-churn".into())));
+    // …and its CloudTrail events are paged in for the chart markers.
+    assert!(
+        matches!(&cmds[1..], [Command::FetchEvents(r)] if r.resource.as_deref() == Some("bravo-churn")),
+        "{cmds:?}"
+    );
     // j/k move across variants in the detail view.
     run(&mut s, vec![key('j'), key('j')]);
     assert_eq!(s.detail_selected, 1);
@@ -502,6 +507,14 @@ fn ticks_redraw_only_when_the_shown_second_changes() {
     assert!(!s.dirty, "still the same second");
     update(&mut s, Action::Tick, t(1));
     assert!(s.dirty, "ages shown on screen moved on");
+    // A poll starting for a panel that already has data shows nothing new.
+    s.dirty = false;
+    update(&mut s, Action::PollStarted(Panel::Metrics), t(1));
+    assert!(!s.dirty, "background poll caused a redraw");
+    let mut fresh = AppState::new(SessionInfo::default(), t(0));
+    fresh.dirty = false;
+    update(&mut fresh, Action::PollStarted(Panel::Endpoints), t(0));
+    assert!(fresh.dirty, "first load shows loading…");
     // Unbound keys change nothing and cause no redraw.
     s.dirty = false;
     update(&mut s, key('z'), t(1));

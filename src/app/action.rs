@@ -18,16 +18,19 @@ pub enum Panel {
     Autoscaling,
     Quotas,
     Events,
+    /// Series of the endpoint on screen over the chart window.
+    Charts,
 }
 
 impl Panel {
-    pub const ALL: [Panel; 6] = [
+    pub const ALL: [Panel; 7] = [
         Panel::Identity,
         Panel::Endpoints,
         Panel::Metrics,
         Panel::Autoscaling,
         Panel::Quotas,
         Panel::Events,
+        Panel::Charts,
     ];
 
     pub fn label(self) -> &'static str {
@@ -38,6 +41,7 @@ impl Panel {
             Panel::Autoscaling => "autoscaling",
             Panel::Quotas => "quotas",
             Panel::Events => "events",
+            Panel::Charts => "charts",
         }
     }
 }
@@ -84,6 +88,10 @@ pub struct MetricsData {
 pub struct AutoscalingData {
     pub config: BTreeMap<String, Vec<VariantAutoscaling>>,
     pub activities: BTreeMap<String, Vec<ScalingActivity>>,
+    /// Activities that could not be read while the configuration could (shown as the
+    /// panel's error next to the configuration that did load).
+    #[serde(default)]
+    pub activity_errors: BTreeMap<String, BackendError>,
 }
 
 /// What a successful poll carries.
@@ -95,6 +103,7 @@ pub enum PanelData {
     Autoscaling(AutoscalingData),
     Quotas(Vec<ServiceQuota>),
     Events(Vec<TrailEvent>),
+    Charts(crate::app::charts::ChartsData),
 }
 
 impl PanelData {
@@ -106,6 +115,7 @@ impl PanelData {
             PanelData::Autoscaling(_) => Panel::Autoscaling,
             PanelData::Quotas(_) => Panel::Quotas,
             PanelData::Events(_) => Panel::Events,
+            PanelData::Charts(_) => Panel::Charts,
         }
     }
 }
@@ -162,6 +172,22 @@ pub enum Action {
     },
     /// The runtime reports the outcome of a command (theme switched, copy sent, …).
     Notify(crate::app::state::NoticeLevel, String),
+    /// Next chart time window (`t`).
+    CycleWindow,
+    /// The events view (`e`; from the detail: that endpoint's events).
+    OpenEvents,
+    /// The quotas view (`Q`).
+    OpenQuotas,
+    /// Show or hide read-only Describe/List events.
+    ToggleReadEvents,
+    /// Fetch the next older page of events.
+    OlderEvents,
+    /// A page of CloudTrail events fetched on demand arrived.
+    EventsPage(crate::app::trail_log::EventsPageResult),
+    /// Writes: dialogs, write events, traffic-shift snapshots (`app::ops`).
+    Ops(crate::app::ops::OpsAction),
+    /// Load runs: the `b` dialog, live progress, results (`app::runs`).
+    Runs(crate::app::runs::RunsAction),
 }
 
 /// Side effects `update` asks the runtime to perform.
@@ -178,4 +204,12 @@ pub enum Command {
     SetTheme(String),
     /// Give the terminal back and stop (SIGTSTP); redraw on resume.
     Suspend,
+    /// The chart window changed: poll the charts for it now.
+    ChartWindow(crate::app::charts::ChartWindow),
+    /// Fetch one page of CloudTrail events (paced to 2 calls a second).
+    FetchEvents(crate::app::trail_log::EventsRequest),
+    /// Send a write, start or abort a traffic shift (`write::Executor`).
+    Ops(crate::write::OpsCommand),
+    /// Start or stop a load run, save its results (`load::console::LoadRunner`).
+    Runs(crate::app::runs::RunsCommand),
 }

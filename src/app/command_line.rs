@@ -22,10 +22,16 @@ pub enum CommandLine {
     Quit,
     /// `:theme NAME|PATH`.
     Theme(String),
+    /// `:events [ep=NAME] [user=NAME] [name=NAME] [all] [TEXT]`.
+    Events(super::events_view::EventCriteria),
+    /// `:quotas`.
+    Quotas,
+    /// `:window 15m|1h|3h|12h|24h|7d` — the detail charts' time window.
+    Window(super::charts::ChartWindow),
 }
 
 /// Commands listed in help and in the message for an unknown command.
-pub const COMMANDS: [(&str, &str); 7] = [
+pub const COMMANDS: [(&str, &str); 12] = [
     (":ep [NAME]", "endpoints view, or the detail of NAME"),
     (":sort COLUMN [asc|desc]", "sort the endpoints view"),
     (":filter TEXT", "filter endpoints (empty clears)"),
@@ -34,6 +40,17 @@ pub const COMMANDS: [(&str, &str); 7] = [
         ":theme NAME",
         "switch theme (default, light, mono, … or a file path)",
     ),
+    (
+        ":events [ep=N user=N name=N all]",
+        "CloudTrail events (all: with Describe/List)",
+    ),
+    (":quotas", "service quotas with usage"),
+    (
+        ":window 15m|1h|3h|12h|24h|7d",
+        "time window of the detail charts",
+    ),
+    (":runs", "past load runs (enter re-opens one)"),
+    (":save [PATH]", "save the shown (or last) load run as JSON"),
     (":help", "show help"),
     (":q", "quit sagetop"),
 ];
@@ -88,6 +105,16 @@ pub fn parse(input: &str) -> Result<CommandLine, String> {
         "refresh" | "r" => no_args(CommandLine::Refresh),
         "help" | "h" | "?" => no_args(CommandLine::Help),
         "q" | "quit" | "q!" | "exit" => no_args(CommandLine::Quit),
+        "events" | "event" | "ev" | "trail" => {
+            super::events_view::parse_args(&rest).map(CommandLine::Events)
+        }
+        "quotas" | "quota" => no_args(CommandLine::Quotas),
+        "window" | "win" => match rest.as_slice() {
+            [w] => super::charts::ChartWindow::parse(w)
+                .map(CommandLine::Window)
+                .ok_or_else(|| format!("unknown window `{w}`: use 15m, 1h, 3h, 12h, 24h or 7d")),
+            _ => Err(":window takes one of 15m, 1h, 3h, 12h, 24h, 7d".into()),
+        },
         "theme" => match rest.as_slice() {
             [name] => Ok(CommandLine::Theme((*name).to_string())),
             _ => Err(":theme takes one theme name or file path".into()),

@@ -138,7 +138,11 @@ pub fn sort_endpoints(
             // Most recently changed first when ascending ("age" grows downwards).
             Column::Changed => b.last_modified_time.cmp(&a.last_modified_time),
         };
-        let primary = if sort.descending { primary.reverse() } else { primary };
+        let primary = if sort.descending {
+            primary.reverse()
+        } else {
+            primary
+        };
         primary.then_with(|| a.name.cmp(&b.name))
     });
     for (slot, (e, _, _)) in rows.iter_mut().zip(keyed) {

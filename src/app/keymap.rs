@@ -10,6 +10,11 @@ pub enum Scope {
     Global,
     Endpoints,
     Detail,
+    Events,
+    EventJson,
+    Quotas,
+    /// The detail of an endpoint with a traffic shift running (falls back to Detail).
+    Shift,
     Help,
 }
 
@@ -19,6 +24,10 @@ impl Scope {
             Scope::Global => "Everywhere",
             Scope::Endpoints => "Endpoints view",
             Scope::Detail => "Endpoint detail",
+            Scope::Events => "Events view",
+            Scope::EventJson => "Event JSON",
+            Scope::Quotas => "Quotas view",
+            Scope::Shift => "Traffic shift running (endpoint detail)",
             Scope::Help => "Help",
         }
     }
@@ -46,11 +55,20 @@ pub enum KeyAction {
     CopyName,
     CopyArn,
     Suspend,
+    Window,
+    Events,
+    Quotas,
+    ToggleReads,
+    OlderEvents,
+    Weights,
+    Scale,
+    AbortShift,
+    LoadRun,
 }
 
 impl KeyAction {
     /// Every bindable action, in help order.
-    pub const ALL: [KeyAction; 19] = [
+    pub const ALL: [KeyAction; 28] = [
         KeyAction::MoveDown,
         KeyAction::MoveUp,
         KeyAction::PageDown,
@@ -67,6 +85,15 @@ impl KeyAction {
         KeyAction::Refresh,
         KeyAction::CopyName,
         KeyAction::CopyArn,
+        KeyAction::Window,
+        KeyAction::Events,
+        KeyAction::Quotas,
+        KeyAction::ToggleReads,
+        KeyAction::OlderEvents,
+        KeyAction::Weights,
+        KeyAction::Scale,
+        KeyAction::AbortShift,
+        KeyAction::LoadRun,
         KeyAction::Quit,
         KeyAction::ForceQuit,
         KeyAction::Suspend,
@@ -94,6 +121,15 @@ impl KeyAction {
             KeyAction::CopyName => "copy_name",
             KeyAction::CopyArn => "copy_arn",
             KeyAction::Suspend => "suspend",
+            KeyAction::Window => "window",
+            KeyAction::Events => "events",
+            KeyAction::Quotas => "quotas",
+            KeyAction::ToggleReads => "toggle_reads",
+            KeyAction::OlderEvents => "older_events",
+            KeyAction::Weights => "weights",
+            KeyAction::Scale => "scale",
+            KeyAction::AbortShift => "abort_shift",
+            KeyAction::LoadRun => "load_run",
         }
     }
 
@@ -122,6 +158,15 @@ impl KeyAction {
             KeyAction::CopyName => Action::Copy { arn: false },
             KeyAction::CopyArn => Action::Copy { arn: true },
             KeyAction::Suspend => Action::Suspend,
+            KeyAction::Window => Action::CycleWindow,
+            KeyAction::Events => Action::OpenEvents,
+            KeyAction::Quotas => Action::OpenQuotas,
+            KeyAction::ToggleReads => Action::ToggleReadEvents,
+            KeyAction::OlderEvents => Action::OlderEvents,
+            KeyAction::Weights => Action::Ops(super::ops::OpsAction::OpenWeights),
+            KeyAction::Scale => Action::Ops(super::ops::OpsAction::OpenScale),
+            KeyAction::AbortShift => Action::Ops(super::ops::OpsAction::AbortShift),
+            KeyAction::LoadRun => Action::Runs(super::runs::RunsAction::Open),
         }
     }
 }
@@ -256,9 +301,9 @@ pub struct Binding {
     pub footer: Option<&'static str>,
 }
 
-/// Keys reserved for features that bind them (weights, scale, load run, events, quotas,
-/// time window); nothing else may take them.
-pub const RESERVED: [char; 6] = ['w', 's', 'b', 'e', 'Q', 't'];
+/// Keys reserved for features that bind them; nothing else may take them.
+/// (`e` events, `Q` quotas, `t` time window, `w` weights, `s` scale and `b` load run are bound.)
+pub const RESERVED: [char; 0] = [];
 
 /// The keymap: an ordered table of bindings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -445,6 +490,160 @@ impl Default for Keymap {
                     None,
                 ),
                 bind(
+                    S::Endpoints,
+                    A::Events,
+                    &[k('e')],
+                    "CloudTrail events of every endpoint",
+                    Some("events"),
+                ),
+                bind(
+                    S::Endpoints,
+                    A::Quotas,
+                    &[k('Q')],
+                    "service quotas with usage",
+                    Some("quotas"),
+                ),
+                bind(
+                    S::Detail,
+                    A::Window,
+                    &[k('t')],
+                    "next chart window: 15m 1h 3h 12h 24h 7d",
+                    Some("window"),
+                ),
+                bind(
+                    S::Detail,
+                    A::Events,
+                    &[k('e')],
+                    "CloudTrail events of this endpoint",
+                    Some("events"),
+                ),
+                bind(
+                    S::Detail,
+                    A::Quotas,
+                    &[k('Q')],
+                    "service quotas with usage",
+                    Some("quotas"),
+                ),
+                bind(
+                    S::Events,
+                    A::Open,
+                    &[c(KeyCode::Enter)],
+                    "the event's whole JSON",
+                    Some("json"),
+                ),
+                bind(
+                    S::Events,
+                    A::Filter,
+                    &[k('/')],
+                    "filter events by text",
+                    Some("filter"),
+                ),
+                bind(
+                    S::Events,
+                    A::ToggleReads,
+                    &[k('a')],
+                    "show or hide read-only Describe/List calls",
+                    Some("reads"),
+                ),
+                bind(
+                    S::Events,
+                    A::OlderEvents,
+                    &[k('m')],
+                    "load older events (pages of 50)",
+                    Some("older"),
+                ),
+                bind(
+                    S::Events,
+                    A::Back,
+                    &[c(KeyCode::Esc), k('q')],
+                    "clear the filter, then back",
+                    Some("back"),
+                ),
+                bind(
+                    S::Events,
+                    A::Quotas,
+                    &[k('Q')],
+                    "service quotas with usage",
+                    None,
+                ),
+                bind(
+                    S::EventJson,
+                    A::Back,
+                    &[c(KeyCode::Esc), k('q')],
+                    "back to the events",
+                    Some("back"),
+                ),
+                bind(
+                    S::Quotas,
+                    A::Back,
+                    &[c(KeyCode::Esc), k('q')],
+                    "back",
+                    Some("back"),
+                ),
+                bind(
+                    S::Quotas,
+                    A::Events,
+                    &[k('e')],
+                    "CloudTrail events",
+                    Some("events"),
+                ),
+                bind(
+                    S::Endpoints,
+                    A::Weights,
+                    &[k('w')],
+                    "change traffic weights (confirm before sending)",
+                    Some("weights"),
+                ),
+                bind(
+                    S::Endpoints,
+                    A::Scale,
+                    &[k('s')],
+                    "change a variant's instance count (confirm before sending)",
+                    Some("scale"),
+                ),
+                bind(
+                    S::Detail,
+                    A::Weights,
+                    &[k('w')],
+                    "change traffic weights (confirm before sending)",
+                    Some("weights"),
+                ),
+                bind(
+                    S::Detail,
+                    A::Scale,
+                    &[k('s')],
+                    "scale the selected variant (confirm before sending)",
+                    Some("scale"),
+                ),
+                bind(
+                    S::Endpoints,
+                    A::LoadRun,
+                    &[k('b')],
+                    "load run on the endpoint (asks first; every invocation is billed)",
+                    Some("load"),
+                ),
+                bind(
+                    S::Detail,
+                    A::LoadRun,
+                    &[k('b')],
+                    "load run on this endpoint (asks first; every invocation is billed)",
+                    Some("load"),
+                ),
+                bind(
+                    S::Shift,
+                    A::AbortShift,
+                    &[k('x'), c(KeyCode::Esc)],
+                    "abort the traffic shift (asks: roll back or keep the step)",
+                    Some("abort shift"),
+                ),
+                bind(
+                    S::Shift,
+                    A::Back,
+                    &[k('q')],
+                    "back to the endpoints (the shift goes on)",
+                    Some("back"),
+                ),
+                bind(
                     S::Help,
                     A::Help,
                     &[k('?'), c(KeyCode::Esc), k('q')],
@@ -515,7 +714,12 @@ impl Keymap {
                 .find(|b| b.scope == s && b.keys.iter().any(|k| k.matches(key)))
                 .map(|b| b.action)
         };
-        find(scope).or_else(|| {
+        let parent = || {
+            (scope == Scope::Shift)
+                .then(|| find(Scope::Detail))
+                .flatten()
+        };
+        find(scope).or_else(parent).or_else(|| {
             // Ctrl-C always quits, even from help; other global keys are not live under help.
             let global = find(Scope::Global)?;
             (scope != Scope::Help || global == KeyAction::ForceQuit).then_some(global)
@@ -524,7 +728,19 @@ impl Keymap {
 
     /// Bindings shown for a scope: its own first, then the global ones it does not shadow.
     pub fn bindings_for(&self, scope: Scope) -> Vec<&Binding> {
-        let own: Vec<&Binding> = self.bindings.iter().filter(|b| b.scope == scope).collect();
+        let mut own: Vec<&Binding> = self.bindings.iter().filter(|b| b.scope == scope).collect();
+        if scope == Scope::Shift {
+            // The detail's own keys, except the ones a shift takes over.
+            let detail = self.bindings.iter().filter(|b| b.scope == Scope::Detail);
+            let kept: Vec<&Binding> = detail
+                .filter(|b| {
+                    !b.keys
+                        .iter()
+                        .all(|k| own.iter().any(|o| o.keys.contains(k)))
+                })
+                .collect();
+            own.extend(kept);
+        }
         let mut out = own.clone();
         if scope != Scope::Global && scope != Scope::Help {
             for b in self.bindings.iter().filter(|b| b.scope == Scope::Global) {

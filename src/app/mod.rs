@@ -1,11 +1,21 @@
 //! The Elm-style core: state, actions, commands, keymap and the pure `update` function.
 
 pub mod action;
+pub mod charts;
 pub mod command_line;
+pub mod dialogs;
+pub mod events_view;
 pub mod figures;
 pub mod keymap;
+pub mod markers;
+pub mod ops;
+pub mod quotas_view;
+pub mod runs;
+pub mod runs_dialog;
 pub mod state;
+pub mod trail_log;
 pub mod update;
+pub mod views;
 
 pub use action::{Action, Command, Panel, PanelData, Polled};
 pub use keymap::{KeyAction, Keymap, Scope};

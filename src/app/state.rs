@@ -14,7 +14,15 @@ use crate::domain::*;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum View {
     Endpoints,
-    Detail { endpoint: String },
+    Detail {
+        endpoint: String,
+    },
+    /// CloudTrail events (`e`, `:events`).
+    Events,
+    /// One event's JSON (`enter` in the events view).
+    EventJson,
+    /// Service quotas (`Q`, `:quotas`).
+    Quotas,
 }
 
 /// Something drawn over the view.
@@ -189,10 +197,33 @@ pub struct AppState {
     pub should_quit: bool,
     /// Something visible changed since the last draw.
     pub dirty: bool,
+    /// Time window of the detail charts (`t` cycles).
+    pub chart_window: super::charts::ChartWindow,
+    /// The watched endpoint's series over a chart window (the charts panel).
+    pub charts: Option<super::charts::ChartsData>,
+    /// Braille chart markers; false draws plain dots (`--no-braille`, config `braille = false`).
+    pub braille: bool,
+    /// Client-visible latency per (endpoint, variant) measured by the last load run. Load runs
+    /// fill it; the detail shows "no load run yet" while it is empty.
+    pub client_latency: BTreeMap<(String, String), super::charts::ClientLatency>,
+    /// CloudTrail events loaded so far (polled newest page plus older pages on demand).
+    pub trail: super::trail_log::TrailLog,
+    pub events_view: super::events_view::EventsView,
+    pub quotas_view: super::quotas_view::QuotasView,
+    /// Writes: the open dialog, writes in flight, traffic shifts (`app::ops`).
+    pub ops: super::ops::OpsState,
+    /// Load runs: the `b` dialog, the run panel, past runs (`app::runs`).
+    pub runs: super::runs::RunsState,
 }
 
 impl AppState {
     pub fn new(session: SessionInfo, now: Timestamp) -> Self {
+        // Read-only sessions have no write keys (and the boundary refuses writes anyway).
+        let keymap = if session.read_only {
+            super::ops::without_writes(Keymap::default())
+        } else {
+            Keymap::default()
+        };
         AppState {
             now,
             session,
@@ -219,9 +250,18 @@ impl AppState {
             detail_selected: 0,
             size: (80, 24),
             notice: None,
-            keymap: Keymap::default(),
+            keymap,
             should_quit: false,
             dirty: true,
+            chart_window: Default::default(),
+            charts: None,
+            braille: true,
+            client_latency: BTreeMap::new(),
+            trail: Default::default(),
+            events_view: Default::default(),
+            quotas_view: Default::default(),
+            ops: Default::default(),
+            runs: Default::default(),
         }
     }
 
@@ -279,6 +319,7 @@ impl AppState {
         match &self.view {
             View::Detail { endpoint } => self.endpoint(endpoint),
             View::Endpoints => self.selected_endpoint(),
+            View::Events | View::EventJson | View::Quotas => None,
         }
     }
 
@@ -286,7 +327,7 @@ impl AppState {
     pub fn detail_endpoint(&self) -> Option<&str> {
         match &self.view {
             View::Detail { endpoint } => Some(endpoint),
-            View::Endpoints => None,
+            _ => None,
         }
     }
 

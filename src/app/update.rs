@@ -18,6 +18,21 @@ const CHROME_ROWS: u16 = 5;
 pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Command> {
     let previous_second = state.now.timestamp();
     state.now = now;
+    // Dialogs, writes and traffic shifts first (a dialog takes every key).
+    let action = match super::ops::intercept(state, action, now) {
+        Ok(cmds) => return cmds,
+        Err(action) => *action,
+    };
+    // Load runs: their actions, and every key while a run screen is open.
+    let action = match super::runs::intercept(state, action, now) {
+        Ok(cmds) => return cmds,
+        Err(action) => *action,
+    };
+    // The events, event JSON and quotas views and the chart window handle their own actions.
+    let action = match super::views::intercept(state, action, now) {
+        Ok(cmds) => return cmds,
+        Err(action) => action,
+    };
     match action {
         Action::Key(key) => return on_key(state, key, now),
         Action::Tick => {
@@ -36,11 +51,18 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Comma
         Action::Resize(w, h) => {
             state.size = (w, h);
         }
-        Action::Polled(polled) => apply_polled(state, polled),
+        Action::Polled(polled) => {
+            state.dirty = true;
+            return apply_polled(state, polled);
+        }
         Action::PollStarted(panel) => {
-            if let Some(h) = state.panels.get_mut(&panel) {
-                h.refreshing = true;
+            let h = state.panels.entry(panel).or_default();
+            h.refreshing = true;
+            // Only a first load shows ("loading…"); later polls change nothing on screen.
+            if h.last_ok.is_none() && h.error.is_none() {
+                state.dirty = true;
             }
+            return Vec::new();
         }
         Action::MoveDown => move_by(state, 1),
         Action::MoveUp => move_by(state, -1),
@@ -125,6 +147,17 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Comma
                 at: now,
             });
         }
+        // Handled by `views::intercept` above.
+        Action::CycleWindow
+        | Action::OpenEvents
+        | Action::OpenQuotas
+        | Action::ToggleReadEvents
+        | Action::OlderEvents
+        | Action::EventsPage(_) => {}
+        // Handled by `ops::intercept` above.
+        Action::Ops(_) => {}
+        // Handled by `runs::intercept` above.
+        Action::Runs(_) => {}
     }
     state.dirty = true;
     Vec::new()
@@ -170,7 +203,11 @@ fn scope(state: &AppState) -> Scope {
     } else {
         match state.view {
             View::Endpoints => Scope::Endpoints,
+            View::Detail { ref endpoint } if state.ops.shift_running(endpoint) => Scope::Shift,
             View::Detail { .. } => Scope::Detail,
+            View::Events => Scope::Events,
+            View::EventJson => Scope::EventJson,
+            View::Quotas => Scope::Quotas,
         }
     }
 }
@@ -217,6 +254,9 @@ fn on_input_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Comm
         KeyCode::Enter => {
             let line = state.input.take().expect("input present");
             match line.kind {
+                InputKind::Filter if super::views::takes_filter(state) => {
+                    return super::views::set_filter(state, line.text.trim().to_string());
+                }
                 InputKind::Filter => set_filter(state, line.text.trim().to_string()),
                 InputKind::Command => {
                     if !line.text.trim().is_empty() {
@@ -273,6 +313,8 @@ fn move_by(state: &mut AppState, delta: i64) {
                 state.detail_selected = next as usize;
             }
         }
+        // The events and quotas views move in `views::intercept`.
+        View::Events | View::EventJson | View::Quotas => {}
     }
 }
 
@@ -291,7 +333,10 @@ fn open_detail(state: &mut AppState, name: String) -> Vec<Command> {
     };
     state.overlay = Overlay::None;
     state.dirty = true;
-    vec![Command::Watch(Some(name))]
+    let now = state.now;
+    let mut cmds = vec![Command::Watch(Some(name.clone()))];
+    cmds.extend(super::views::on_open_detail(state, &name, now));
+    cmds
 }
 
 fn back(state: &mut AppState) -> Vec<Command> {
@@ -311,11 +356,19 @@ fn back(state: &mut AppState) -> Vec<Command> {
             }
             Vec::new()
         }
+        // Handled by `views::intercept`.
+        View::Events | View::EventJson | View::Quotas => Vec::new(),
     }
 }
 
 fn run_command(state: &mut AppState, line: &str, now: Timestamp) -> Vec<Command> {
     state.dirty = true;
+    if let Some(cmds) = super::ops::commands::run(state, line, now) {
+        return cmds;
+    }
+    if let Some(cmds) = super::runs::command(state, line, now) {
+        return cmds;
+    }
     match command_line::parse(line) {
         Err(msg) => {
             error(state, msg, now);
@@ -323,6 +376,9 @@ fn run_command(state: &mut AppState, line: &str, now: Timestamp) -> Vec<Command>
         }
         Ok(CommandLine::Quit) => quit(state),
         Ok(CommandLine::Theme(name)) => vec![Command::SetTheme(name)],
+        Ok(CommandLine::Events(criteria)) => super::events_view::open(state, criteria),
+        Ok(CommandLine::Quotas) => super::quotas_view::open(state),
+        Ok(CommandLine::Window(w)) => super::views::set_window(state, w, now),
         Ok(CommandLine::Help) => {
             state.overlay = Overlay::Help { scroll: 0 };
             Vec::new()
@@ -340,7 +396,7 @@ fn run_command(state: &mut AppState, line: &str, now: Timestamp) -> Vec<Command>
             Vec::new()
         }
         Ok(CommandLine::Endpoints(None)) => {
-            let was_detail = matches!(state.view, View::Detail { .. });
+            let was_detail = !matches!(state.view, View::Endpoints);
             state.view = View::Endpoints;
             state.overlay = Overlay::None;
             if was_detail {
@@ -387,13 +443,18 @@ fn run_command(state: &mut AppState, line: &str, now: Timestamp) -> Vec<Command>
     }
 }
 
-fn apply_polled(state: &mut AppState, polled: Polled) {
+fn apply_polled(state: &mut AppState, polled: Polled) -> Vec<Command> {
     let Polled {
         panel,
         at,
         result,
         retry_in,
     } = polled;
+    // Charts of a detail view that has closed (e.g. its endpoint was deleted) are dropped,
+    // so their last error does not linger in the header.
+    if panel == Panel::Charts && state.detail_endpoint().is_none() {
+        return Vec::new();
+    }
     let health = state.panels.entry(panel).or_default();
     health.refreshing = false;
     match result {
@@ -403,39 +464,57 @@ fn apply_polled(state: &mut AppState, polled: Polled) {
             health.retry_at = retry_in
                 .and_then(|d| chrono::Duration::from_std(d).ok())
                 .map(|d| at + d);
+            Vec::new()
         }
         Ok(data) => {
             debug_assert_eq!(data.panel(), panel);
             health.last_ok = Some(at);
-            health.error = None;
-            health.error_at = None;
+            // A partly failed poll keeps what loaded and still shows what did not.
+            health.error = match &data {
+                PanelData::Autoscaling(a) => a.activity_errors.values().next().cloned(),
+                _ => None,
+            };
+            health.error_at = health.error.as_ref().map(|_| at);
             health.retry_at = None;
-            apply_data(state, data, at);
+            apply_data(state, data, at)
         }
     }
 }
 
-fn apply_data(state: &mut AppState, data: PanelData, at: Timestamp) {
+fn apply_data(state: &mut AppState, data: PanelData, at: Timestamp) -> Vec<Command> {
+    let mut cmds = Vec::new();
     match data {
         PanelData::Identity(id) => state.identity = Some(id),
         PanelData::Endpoints(mut data) => {
             data.endpoints.sort_by(|a, b| a.name.cmp(&b.name));
-            // An endpoint whose describe failed this time keeps its last known description.
+            // An endpoint whose describe failed this time keeps its last known description
+            // (in place of what the list alone says about it).
             for name in data.failed.keys() {
-                if data.endpoints.iter().all(|e| &e.name != name)
-                    && let Some(old) = state.endpoint(name).cloned()
-                {
+                if let Some(old) = state.endpoint(name).cloned() {
+                    data.endpoints.retain(|e| &e.name != name);
                     data.endpoints.push(old);
                 }
             }
             data.endpoints.sort_by(|a, b| a.name.cmp(&b.name));
             state.endpoints = data.endpoints;
             state.endpoint_errors = data.failed;
+            // Nothing is kept for endpoints that are gone (memory stays flat as fleets change).
+            let listed: std::collections::BTreeSet<String> =
+                state.endpoints.iter().map(|e| e.name.clone()).collect();
+            let a = &mut state.autoscaling;
+            a.config.retain(|k, _| listed.contains(k));
+            a.activities.retain(|k, _| listed.contains(k));
+            a.activity_errors.retain(|k, _| listed.contains(k));
+            super::ops::tracking::on_endpoints(state, at);
             if let View::Detail { endpoint } = &state.view
                 && state.endpoint(endpoint).is_none()
             {
                 let gone = endpoint.clone();
                 state.view = View::Endpoints;
+                // Stop watching it: no charts or autoscaling polls for an endpoint that is gone.
+                state.charts = None;
+                state.panels.insert(Panel::Charts, Default::default());
+                cmds.push(Command::Watch(None));
                 state.notice = Some(Notice {
                     level: NoticeLevel::Warning,
                     text: format!("endpoint {gone} no longer exists; back to the endpoints view"),
@@ -454,12 +533,21 @@ fn apply_data(state: &mut AppState, data: PanelData, at: Timestamp) {
         PanelData::Metrics(m) => state.metrics = m,
         PanelData::Autoscaling(a) => {
             // Autoscaling polls may cover only some endpoints; merge.
+            for name in a.config.keys() {
+                state.autoscaling.activity_errors.remove(name);
+            }
             state.autoscaling.config.extend(a.config);
             state.autoscaling.activities.extend(a.activities);
+            state.autoscaling.activity_errors.extend(a.activity_errors);
         }
         PanelData::Quotas(q) => state.quotas = q,
-        PanelData::Events(e) => state.events = e,
+        PanelData::Events(e) => {
+            state.trail.merge(&e);
+            state.events = e;
+        }
+        PanelData::Charts(c) => state.charts = Some(c),
     }
+    cmds
 }
 
 /// Whether the panel's poll has failed since its last good data.

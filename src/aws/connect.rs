@@ -44,9 +44,16 @@ pub struct StaticCredentials {
 
 impl std::fmt::Debug for StaticCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Like the AWS CLI: only the last four characters of the key id.
+        let id = &self.access_key_id;
+        let tail = id.get(id.len().saturating_sub(4)..).unwrap_or("");
         f.debug_struct("StaticCredentials")
-            .field("access_key_id", &self.access_key_id)
+            .field("access_key_id", &format!("****{tail}"))
             .field("secret_access_key", &"** redacted **")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "** redacted **"),
+            )
             .finish()
     }
 }

@@ -184,16 +184,11 @@ impl AwsBackend {
         operation: Operation,
         resource: Option<&'a str>,
     ) -> ErrorContext<'a> {
-        let timeout = if operation == Operation::InvokeEndpoint {
-            connect::INVOKE_TIMEOUT
-        } else {
-            OPERATION_TIMEOUT
-        };
         ErrorContext {
             operation,
             profile: self.profile.as_deref(),
             resource,
-            timeout_secs: timeout.as_secs(),
+            timeout_secs: operation_timeout(operation).as_secs(),
         }
     }
 
@@ -232,6 +227,42 @@ impl AwsBackend {
             region: self.region.clone(),
             demo: false,
         }
+    }
+}
+
+/// How long the SDK backend waits for `operation` before reporting a timeout.
+pub(crate) fn operation_timeout(operation: Operation) -> std::time::Duration {
+    if operation == Operation::InvokeEndpoint {
+        connect::INVOKE_TIMEOUT
+    } else {
+        OPERATION_TIMEOUT
+    }
+}
+
+/// The error this backend reports for a service error answer (code, message, HTTP status):
+/// fault injection (`crate::faults`) surfaces exactly what the real error would.
+pub(crate) fn service_error(
+    operation: Operation,
+    profile: Option<&str>,
+    resource: Option<&str>,
+    code: &str,
+    message: &str,
+    status: u16,
+) -> BackendError {
+    let ctx = ErrorContext {
+        operation,
+        profile,
+        resource,
+        timeout_secs: operation_timeout(operation).as_secs(),
+    };
+    errors::classify(ctx, Some(code), Some(message), status)
+}
+
+/// The error this backend reports when `operation` gets no response in time.
+pub(crate) fn timeout_error(operation: Operation) -> BackendError {
+    BackendError::Timeout {
+        operation,
+        seconds: operation_timeout(operation).as_secs(),
     }
 }
 

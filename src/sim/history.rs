@@ -227,11 +227,13 @@ fn build_endpoint(seed: u64, idx: u64, start_ms: i64, e: &ESpec, w: &mut World) 
                 share: share as f32,
                 factor: 1.0,
                 serving: true,
+                fault: 0.0,
             },
             hist_counts,
             log: InputLog::default(),
             open_extra: 0,
             capacity_ceiling: v.ceiling,
+            fault: 0.0,
         });
     }
     let history_serving = match e.status {

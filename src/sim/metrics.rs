@@ -318,6 +318,7 @@ mod tests {
             share: 1.0,
             factor: 1.0,
             serving: true,
+            fault: 0.0,
         }
     }
 

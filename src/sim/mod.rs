@@ -10,6 +10,7 @@ mod history;
 mod ids;
 mod metrics;
 mod quotas;
+pub mod server;
 mod traffic;
 mod trail;
 mod world;
@@ -66,9 +67,64 @@ impl SimAccount {
         }
     }
 
+    /// Test knob: from now on, `error_rate` (0..=1) of the variant's requests fail with 5XX
+    /// (in its CloudWatch figures and in `invoke`). 0 removes the fault; NaN is ignored.
+    pub fn set_variant_fault(&self, endpoint: &str, variant: &str, error_rate: f64) {
+        if error_rate.is_nan() {
+            return;
+        }
+        let mut w = self.world();
+        if let Some(v) = w
+            .endpoints
+            .get_mut(endpoint)
+            .and_then(|e| e.variants.iter_mut().find(|v| v.name == variant))
+        {
+            v.fault = error_rate.clamp(0.0, 1.0);
+        }
+    }
+
     /// Names of the endpoints that exist now, sorted.
     pub fn endpoint_names(&self) -> Vec<String> {
         self.world().endpoints.keys().cloned().collect()
+    }
+
+    /// Someone else deletes the endpoint (the `delete-endpoint` demo fault): a DeleteEndpoint
+    /// call by the platform admin is recorded, the endpoint is Deleting at once and gone
+    /// 30–60 s later. False when there is no such endpoint or it is already being deleted.
+    pub fn delete_endpoint(&self, name: &str) -> bool {
+        let mut w = self.world();
+        let (seed, now) = (w.seed, w.now_ms);
+        let Some(ep) = w.endpoints.get_mut(name) else {
+            return false;
+        };
+        if ep.status == EndpointStatus::Deleting {
+            return false;
+        }
+        let secs = 30 + (ids::mix(&[seed, ids::tag::DURATION, ep.idx, now as u64]) % 31) as i64;
+        ep.status = EndpointStatus::Deleting;
+        ep.last_modified_ms = now;
+        ep.pending = Some(world::Pending {
+            at_ms: now + secs * 1000,
+            kind: world::PendingKind::Deleted,
+        });
+        let caller = trail::Caller::admin();
+        let ev = trail::event(
+            seed,
+            trail::Call {
+                time_ms: now,
+                caller: &caller,
+                name: "DeleteEndpoint",
+                read_only: false,
+                resources: vec![name.to_string()],
+                request: serde_json::json!({ "endpointName": name }),
+                response: serde_json::Value::Null,
+                error: None,
+                request_id: None,
+                salt: ids::hash_str(name),
+            },
+        );
+        w.trail.push(ev);
+        true
     }
 
     /// The world, advanced to the clock's now.

@@ -133,6 +133,8 @@ pub(crate) struct Inputs {
     pub share: f32,
     pub factor: f32,
     pub serving: bool,
+    /// Extra share of requests failing with 5XX (a test knob, `SimAccount::set_variant_fault`).
+    pub fault: f32,
 }
 
 /// Daily curve (peak 15:00 UTC, trough 03:00 at 10%) with quieter weekends.
@@ -331,7 +333,9 @@ pub(crate) fn minute_stats(
     } else {
         0.0
     };
-    let e5xx = r.poisson(count * (0.0001 + over)).min(count);
+    let e5xx = r
+        .poisson(count * (0.0001 + over + f64::from(inputs.fault)))
+        .min(count);
     let e4xx = (r.poisson(count * m.err4xx) + throttled.round()).min(count - e5xx);
 
     let mut s = MinuteStats {

@@ -53,6 +53,8 @@ pub(crate) struct VariantState {
     pub open_extra: u32,
     /// The region cannot provision more instances of this type for this variant.
     pub capacity_ceiling: Option<u32>,
+    /// Extra 5XX error rate (0..=1) injected by `SimAccount::set_variant_fault`.
+    pub fault: f64,
 }
 
 /// What finishes when an endpoint's deadline passes.
@@ -242,6 +244,7 @@ impl World {
                     share: share as f32,
                     factor,
                     serving,
+                    fault: v.fault as f32,
                 };
                 let extra = std::mem::take(&mut v.open_extra);
                 v.log.record(m, inputs, extra);

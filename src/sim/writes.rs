@@ -351,7 +351,8 @@ pub(crate) fn invoke(w: &mut World, req: &InvokeRequest) -> BackendResult<Invoke
         1.0
     };
     let latency_us = request_latency_us(&v.model, rho, &mut r) + r.range(1_000.0, 3_000.0);
-    if v.serverless.is_none() && r.unit() < overload_error_rate(rho) {
+    let faulty = v.fault > 0.0 && r.unit() < v.fault;
+    if faulty || (v.serverless.is_none() && r.unit() < overload_error_rate(rho)) {
         return Err(BackendError::Service {
             operation: op,
             code: "ModelError".into(),

@@ -1,5 +1,6 @@
 //! The endpoint detail view: summary, per-variant table (with the selected variant's
-//! remaining figures), then autoscaling and scaling activities (in `detail_scaling`).
+//! remaining figures), charts (in `charts`), then autoscaling, quotas and scaling activities
+//! (in `detail_scaling`).
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -393,10 +394,27 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, na
     };
     let summary_h = take(1 + summary.len());
     let variants_h = take(2 + vt.rows.len() + vt.extra.len());
+    // Writes in flight and traffic shifts (`detail_ops`), only when there are any.
+    let ops = super::detail_ops::lines(state, theme, e, w as usize);
+    let ops_h = take(if ops.is_empty() { 0 } else { 1 + ops.len() });
+    // Charts take what is left after a few rows kept for autoscaling.
+    let scaling_reserve = (1 + scaling.len()).min(4) as u16;
+    let charts_avail = (area.height.saturating_sub(summary_h + variants_h + ops_h))
+        .saturating_sub(scaling_reserve);
+    let charts_h = take(super::charts::section_height(state, e, w, charts_avail).into());
     let scaling_h = take(1 + scaling.len());
-    let [a_summary, a_variants, a_scaling, a_activities] = Layout::vertical([
+    let [
+        a_summary,
+        a_variants,
+        a_ops,
+        a_charts,
+        a_scaling,
+        a_activities,
+    ] = Layout::vertical([
         Constraint::Length(summary_h),
         Constraint::Length(variants_h),
+        Constraint::Length(ops_h),
+        Constraint::Length(charts_h),
         Constraint::Length(scaling_h),
         Constraint::Fill(1),
     ])
@@ -439,6 +457,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, na
     let mut ts = TableState::default().with_selected(Some(vt.selected));
     frame.render_stateful_widget(table, a_table, &mut ts);
     frame.render_widget(Paragraph::new(vt.extra), a_extra);
+
+    super::detail_ops::render(frame, a_ops, theme, ops);
+    super::charts::render(frame, a_charts, state, theme, e);
 
     let block = section(
         theme,

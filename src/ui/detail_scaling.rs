@@ -1,5 +1,7 @@
-//! Detail view sections about autoscaling: per-variant targets and policies, and the
-//! recent scaling activities table.
+//! Detail view sections about autoscaling: per-variant targets and policies with the current
+//! metric against its target and the last scaling activity, the endpoint-usage quotas of the
+//! endpoint's instance types (with the room autoscaling would need), and the recent scaling
+//! activities table.
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
@@ -69,13 +71,77 @@ fn policy_items<'a>(
     items
 }
 
-/// Lines of the autoscaling section: one group per variant, wrapped to `w`.
+/// Lines of the autoscaling section: one group per variant, then the endpoint's quota rows,
+/// wrapped to `w`.
 pub fn autoscaling_lines<'a>(
     state: &AppState,
     theme: &Theme,
     e: &Endpoint,
     w: usize,
 ) -> Vec<Line<'a>> {
+    let mut lines = variant_lines(state, theme, e, w);
+    lines.extend(quota_lines(state, theme, e, w));
+    lines
+}
+
+/// "quota ml.c5.2xlarge 5/6 (83%) ████████░░ autoscaling max needs 4 more, the quota leaves 1".
+fn quota_lines<'a>(state: &AppState, theme: &Theme, e: &Endpoint, w: usize) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    for row in crate::app::quotas_view::rows_for_endpoint(state, e) {
+        let style = super::quotas::level_style(&row, theme);
+        let mut items = vec![
+            vec![
+                Span::styled("quota ", theme.muted),
+                Span::raw(row.instance_type.clone()),
+            ],
+            super::quotas::usage_spans(&row, theme, 10),
+        ];
+        let potential = crate::app::quotas_view::scale_out_potential(state, e, &row.instance_type);
+        if let Some(limit) = row.limit {
+            let room = (limit - f64::from(row.used)).max(0.0) as u32;
+            if potential > room {
+                items.push(vec![Span::styled(
+                    format!("autoscaling max needs {potential} more, the quota leaves {room}"),
+                    theme.warning,
+                )]);
+            }
+        }
+        if let Some(flag) = &row.flag {
+            items.push(vec![Span::styled(flag.clone(), style)]);
+        }
+        lines.extend(pack(items, w, 6));
+    }
+    lines
+}
+
+/// "last scaled 2d ago: Setting desired instance count to 4. Successful".
+fn last_activity<'a>(
+    state: &AppState,
+    theme: &Theme,
+    e: &Endpoint,
+    variant: &str,
+) -> Option<Vec<Span<'a>>> {
+    let a = state
+        .autoscaling
+        .activities
+        .get(&e.name)?
+        .iter()
+        .filter(|a| a.variant == variant)
+        .max_by_key(|a| a.start_time)?;
+    Some(vec![
+        Span::styled(
+            format!("last scaled {} ago ", format::age(state.now, a.start_time)),
+            theme.muted,
+        ),
+        Span::raw(a.description.trim_end_matches('.').to_string()),
+        Span::styled(
+            format!(" {}", a.status.as_str()),
+            activity_style(a.status, theme),
+        ),
+    ])
+}
+
+fn variant_lines<'a>(state: &AppState, theme: &Theme, e: &Endpoint, w: usize) -> Vec<Line<'a>> {
     let Some(config) = state.autoscaling.config.get(&e.name) else {
         let h = state.health(Panel::Autoscaling);
         let text = match (&h.error, h.last_ok) {
@@ -130,6 +196,7 @@ pub fn autoscaling_lines<'a>(
                 for p in &va.policies {
                     items.extend(policy_items(theme, p, ipi));
                 }
+                items.extend(last_activity(state, theme, e, &v.name));
             }
         }
         lines.extend(pack(items, w, name_w + 2));

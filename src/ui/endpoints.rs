@@ -332,10 +332,13 @@ fn title<'a>(state: &AppState, theme: &Theme, shown: usize) -> Line<'a> {
             theme.stale,
         ));
     }
-    let metrics = state.health(Panel::Metrics);
-    if metrics.error.is_some() {
-        let (text, _) = format::panel_freshness(state, Panel::Metrics);
-        spans.push(Span::styled(format!(" {text} "), theme.stale));
+    // A list that could not be refreshed says so (and what to do) before anything else.
+    for panel in [Panel::Endpoints, Panel::Metrics] {
+        let h = state.health(panel);
+        if h.error.is_some() && (panel != Panel::Endpoints || h.last_ok.is_some()) {
+            let (text, _) = format::panel_freshness(state, panel);
+            spans.push(Span::styled(format!(" {text} "), theme.stale));
+        }
     }
     Line::from(spans)
 }

@@ -18,7 +18,11 @@ pub fn scope(state: &AppState) -> Scope {
     } else {
         match state.view {
             View::Endpoints => Scope::Endpoints,
+            View::Detail { ref endpoint } if state.ops.shift_running(endpoint) => Scope::Shift,
             View::Detail { .. } => Scope::Detail,
+            View::Events => Scope::Events,
+            View::EventJson => Scope::EventJson,
+            View::Quotas => Scope::Quotas,
         }
     }
 }
@@ -26,10 +30,21 @@ pub fn scope(state: &AppState) -> Scope {
 fn hint_spans<'a>(pairs: &[(String, &str)], theme: &Theme, avail: usize) -> Vec<Span<'a>> {
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    for (key, label) in pairs {
-        let w = width(key) + 1 + width(label) + 2;
-        if used + w > avail {
-            break;
+    let hint_w = |(key, label): &(String, &str)| width(key) + 1 + width(label) + 2;
+    // The help hint is never crowded out: room for it is kept until it is placed.
+    let mut help_w = pairs.iter().find(|p| p.1 == "help").map_or(0, hint_w);
+    for pair in pairs {
+        let (key, label) = pair;
+        let w = hint_w(pair);
+        let is_help = *label == "help";
+        if used + w + if is_help { 0 } else { help_w } > avail {
+            if is_help {
+                break;
+            }
+            continue;
+        }
+        if is_help {
+            help_w = 0;
         }
         spans.push(Span::styled(key.clone(), theme.footer_key));
         spans.push(Span::styled(format!(" {label}  "), theme.footer_text));
@@ -67,6 +82,10 @@ pub fn render(
                 style,
             ),
         ]
+    } else if let Some(pairs) = super::dialogs::footer_hints(state) {
+        hint_spans(&pairs, theme, avail.saturating_sub(right_w))
+    } else if let Some(pairs) = super::runs::footer_hints(state) {
+        hint_spans(&pairs, theme, avail.saturating_sub(right_w))
     } else if let Some(input) = &state.input {
         let pairs = match input.kind {
             InputKind::Filter => vec![

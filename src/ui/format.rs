@@ -4,6 +4,7 @@ use ratatui::text::Span;
 
 use crate::app::figures::format_age;
 use crate::app::{AppState, Panel};
+use crate::boundary::BackendError;
 use crate::domain::Timestamp;
 
 /// Shown where a figure is missing (no datapoint, no traffic, not applicable).
@@ -157,13 +158,14 @@ pub fn panel_freshness(state: &AppState, panel: Panel) -> (String, bool) {
             None => ("not loaded yet".into(), false),
         },
         Some(err) => {
-            let mut s = format!("{}: {}", panel.label(), err.short());
+            let mut s = format!("{}: {}", panel.label(), failure_text(err));
+            let sep = if needs_person(err) { ";" } else { "," };
             if let Some(retry) = h.retry_at {
                 let secs = (retry - now).num_seconds();
                 if secs > 0 {
-                    s.push_str(&format!(", retry in {}", format_age(secs)));
+                    s.push_str(&format!("{sep} retry in {}", format_age(secs)));
                 } else {
-                    s.push_str(", retrying");
+                    s.push_str(&format!("{sep} retrying"));
                 }
             }
             match h.last_ok {
@@ -172,6 +174,24 @@ pub fn panel_freshness(state: &AppState, panel: Panel) -> (String, bool) {
             }
             (s, true)
         }
+    }
+}
+
+/// Errors only a person can fix: access denied, expired credentials.
+fn needs_person(err: &BackendError) -> bool {
+    matches!(
+        err,
+        BackendError::AccessDenied { .. } | BackendError::Credentials { .. }
+    )
+}
+
+/// What failed; for errors a person must fix, also what to do
+/// ("access denied — grant cloudtrail:LookupEvents to your role or user").
+pub fn failure_text(err: &BackendError) -> String {
+    if needs_person(err) {
+        format!("{} — {}", err.short(), err.hint())
+    } else {
+        err.short().to_string()
     }
 }
 

@@ -12,7 +12,16 @@ use crate::app::command_line::COMMANDS;
 use crate::app::keymap::Scope;
 use crate::theme::Theme;
 
-const SCOPES: [Scope; 4] = [Scope::Global, Scope::Endpoints, Scope::Detail, Scope::Help];
+const SCOPES: [Scope; 8] = [
+    Scope::Global,
+    Scope::Endpoints,
+    Scope::Detail,
+    Scope::Shift,
+    Scope::Events,
+    Scope::EventJson,
+    Scope::Quotas,
+    Scope::Help,
+];
 
 /// Every help line (before scrolling), for a body `w` cells wide.
 pub fn lines<'a>(state: &AppState, theme: &Theme, w: usize) -> Vec<Line<'a>> {
@@ -30,7 +39,15 @@ pub fn lines<'a>(state: &AppState, theme: &Theme, w: usize) -> Vec<Line<'a>> {
         })
         .chain(std::iter::once((
             "Commands",
-            COMMANDS.iter().map(|(c, h)| (c.to_string(), *h)).collect(),
+            COMMANDS
+                .iter()
+                .chain(
+                    crate::app::ops::WRITE_COMMANDS
+                        .iter()
+                        .filter(|_| !state.session.read_only),
+                )
+                .map(|(c, h)| (c.to_string(), *h))
+                .collect(),
         )))
         .filter(|(_, rows)| !rows.is_empty())
         .collect();

@@ -1,15 +1,24 @@
 //! Everything that draws: `render(frame, state, theme)` lays out header, view, input and
 //! footer lines. Pure: reads `&AppState` (time is `state.now`) and styles only via `Theme`.
 
+pub mod charts;
 pub mod columns;
 pub mod detail;
+pub mod detail_ops;
 pub mod detail_scaling;
+pub mod dialogs;
+pub mod dialogs_confirm;
 pub mod endpoints;
+pub mod event_json;
+pub mod events;
 pub mod footer;
 pub mod format;
 pub mod header;
 pub mod help;
 pub mod palette;
+pub mod quotas;
+pub mod runs;
+pub mod runs_panel;
 pub mod text;
 
 #[cfg(test)]
@@ -54,10 +63,15 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) {
             detail::render(frame, main_area, state, theme, endpoint);
             None
         }
+        View::Events => events::render(frame, main_area, state, theme),
+        View::EventJson => event_json::render(frame, main_area, state, theme),
+        View::Quotas => quotas::render(frame, main_area, state, theme),
     };
     if let Overlay::Help { scroll } = state.overlay {
         help::render(frame, main_area, state, theme, scroll);
     }
+    runs::render(frame, main_area, state, theme);
+    dialogs::render(frame, main_area, state, theme);
     footer::render_input(frame, input_area, state, theme);
     footer::render(frame, footer_area, state, theme, position);
 }

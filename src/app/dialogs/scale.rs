@@ -1,0 +1,329 @@
+//! The scale dialog: desired instance count of one variant, checked before review against
+//! the endpoint status, the autoscaling range (with an offer to change it) and the
+//! endpoint-usage quota of the instance type, in AWS's own words.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::field::{self, parse_count};
+use crate::app::AppState;
+use crate::domain::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScaleFocus {
+    Field,
+    Cancel,
+    /// Change the autoscaling range first (only offered when the count is outside it).
+    Range,
+    Review,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleDialog {
+    pub endpoint: String,
+    /// Instance-backed variants the dialog can scale.
+    pub variants: Vec<String>,
+    pub index: usize,
+    pub text: String,
+    pub focus: ScaleFocus,
+    pub message: Option<String>,
+    /// The field's text is selected: the next character typed replaces it.
+    pub selected: bool,
+}
+
+/// What the state says about the variant being scaled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleFacts {
+    pub endpoint: String,
+    pub variant: String,
+    pub status: EndpointStatus,
+    pub instance_type: Option<String>,
+    pub current: u32,
+    pub desired: Option<u32>,
+    /// Registered autoscaling (min, max).
+    pub range: Option<(u32, u32)>,
+    pub has_policy: bool,
+    /// Endpoint-usage quota of the instance type: (limit, instances in use), when known.
+    pub quota: Option<(f64, u32)>,
+}
+
+impl ScaleFacts {
+    /// "ml.g5.xlarge for endpoint usage: 3 of 4 used".
+    pub fn headroom(&self) -> Option<String> {
+        let t = self.instance_type.as_deref()?;
+        let (limit, used) = self.quota?;
+        Some(format!(
+            "{}: {used} of {} used",
+            endpoint_quota_name(t),
+            limit as u64
+        ))
+    }
+}
+
+/// Why a count cannot be sent as it is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    Invalid(String),
+    NotInService(String),
+    Unchanged(String),
+    /// Outside the autoscaling range; `offer` is the range that would admit it.
+    Range {
+        message: String,
+        offer: (u32, u32),
+    },
+    Quota(String),
+}
+
+impl Refusal {
+    pub fn message(&self) -> &str {
+        match self {
+            Refusal::Invalid(m)
+            | Refusal::NotInService(m)
+            | Refusal::Unchanged(m)
+            | Refusal::Quota(m) => m,
+            Refusal::Range { message, .. } => message,
+        }
+    }
+}
+
+/// Facts about `variant` of `endpoint` from the polled state.
+pub fn facts(state: &AppState, endpoint: &str, variant: &str) -> Option<ScaleFacts> {
+    let e = state.endpoint(endpoint)?;
+    let v = e.variant(variant)?;
+    let scaling = state
+        .autoscaling
+        .config
+        .get(endpoint)
+        .and_then(|c| c.iter().find(|a| a.variant == variant));
+    let range = scaling
+        .and_then(|a| a.target.as_ref())
+        .map(|t| (t.min_capacity, t.max_capacity));
+    let quota = v.instance_type.as_deref().and_then(|t| {
+        let q = state
+            .quotas
+            .iter()
+            .find(|q| q.endpoint_instance_type() == Some(t))?;
+        let used = state.instance_usage().get(t).copied().unwrap_or(0);
+        Some((q.value, used))
+    });
+    Some(ScaleFacts {
+        endpoint: endpoint.to_string(),
+        variant: variant.to_string(),
+        status: e.status,
+        instance_type: v.instance_type.clone(),
+        current: v.current_instance_count.unwrap_or(0),
+        desired: v.desired_instance_count,
+        range,
+        has_policy: scaling.is_some_and(|a| !a.policies.is_empty()),
+        quota,
+    })
+}
+
+/// The count to send, or why not.
+pub fn check(f: &ScaleFacts, text: &str) -> Result<u32, Refusal> {
+    let n = parse_count(text).map_err(Refusal::Invalid)?;
+    if !f.status.accepts_updates() {
+        return Err(Refusal::NotInService(format!(
+            "{} is {}: only an InService endpoint accepts changes; wait until it is InService",
+            f.endpoint, f.status
+        )));
+    }
+    if n == f.current && f.desired.is_none_or(|d| d == n) {
+        return Err(Refusal::Unchanged(format!(
+            "{} already has {n} instances: nothing to change",
+            f.variant
+        )));
+    }
+    if let Some((min, max)) = f.range
+        && (n < min || n > max)
+    {
+        let offer = (min.min(n), max.max(n));
+        return Err(Refusal::Range {
+            message: format!(
+                "{n} is outside the autoscaling range {min}–{max} of {}: change the range to {}–{} first (RegisterScalableTarget)",
+                f.variant, offer.0, offer.1
+            ),
+            offer,
+        });
+    }
+    if let (Some(t), Some((limit, used))) = (f.instance_type.as_deref(), f.quota) {
+        let delta = i64::from(n) - i64::from(f.current);
+        if delta > 0 && (i64::from(used) + delta) as f64 > limit {
+            return Err(Refusal::Quota(quota_exceeded_message(
+                t,
+                limit,
+                f64::from(used),
+                delta as f64,
+            )));
+        }
+    }
+    Ok(n)
+}
+
+/// What a key asks of the dialog's owner.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScaleOutcome {
+    Stay,
+    Cancel,
+    /// Review scaling `variant` to this count (already checked).
+    Review {
+        variant: String,
+        count: u32,
+    },
+    /// Review changing the autoscaling range first.
+    Range {
+        variant: String,
+        min: u32,
+        max: u32,
+    },
+}
+
+impl ScaleDialog {
+    /// `None` when the endpoint has no instance-backed variant.
+    pub fn open(e: &Endpoint, variant: Option<&str>, count: Option<u32>) -> Option<ScaleDialog> {
+        let variants: Vec<String> = e
+            .variants
+            .iter()
+            .filter(|v| v.serverless.is_none())
+            .map(|v| v.name.clone())
+            .collect();
+        if variants.is_empty() {
+            return None;
+        }
+        let index = variant
+            .and_then(|n| variants.iter().position(|v| v == n))
+            .unwrap_or(0);
+        let current = e
+            .variant(&variants[index])
+            .and_then(|v| v.current_instance_count)
+            .unwrap_or(0);
+        Some(ScaleDialog {
+            endpoint: e.name.clone(),
+            variants,
+            index,
+            text: count.unwrap_or(current).to_string(),
+            focus: ScaleFocus::Field,
+            message: None,
+            selected: true,
+        })
+    }
+
+    pub fn variant(&self) -> &str {
+        &self.variants[self.index]
+    }
+
+    fn focus_order(&self, offer: bool) -> Vec<ScaleFocus> {
+        let mut v = vec![ScaleFocus::Field, ScaleFocus::Cancel];
+        if offer {
+            v.push(ScaleFocus::Range);
+        }
+        v.push(ScaleFocus::Review);
+        v
+    }
+
+    fn move_focus(&mut self, delta: isize, offer: bool) {
+        let order = self.focus_order(offer);
+        let i = order.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
+        self.focus = order[((i + delta).rem_euclid(order.len() as isize)) as usize];
+        self.selected = self.focus == ScaleFocus::Field;
+    }
+
+    fn bump(&mut self, delta: i64) {
+        match parse_count(&self.text) {
+            Ok(n) => {
+                self.text = (i64::from(n) + delta).max(1).to_string();
+                self.message = None;
+            }
+            Err(e) => self.message = Some(format!("fix the count first: {e}")),
+        }
+        self.selected = true;
+    }
+
+    /// Handles one key; `facts` are the current facts of the dialog's variant.
+    pub fn on_key(&mut self, key: KeyEvent, state: &AppState) -> ScaleOutcome {
+        let checked = facts(state, &self.endpoint, self.variant()).map(|f| check(&f, &self.text));
+        let offer = match &checked {
+            Some(Err(Refusal::Range { offer, .. })) => Some(*offer),
+            _ => None,
+        };
+        if self.focus == ScaleFocus::Range && offer.is_none() {
+            self.focus = ScaleFocus::Review;
+        }
+        let in_field = self.focus == ScaleFocus::Field;
+        match key.code {
+            KeyCode::Esc => return ScaleOutcome::Cancel,
+            KeyCode::Tab => self.move_focus(1, offer.is_some()),
+            KeyCode::BackTab => self.move_focus(-1, offer.is_some()),
+            KeyCode::Up if in_field => self.bump(1),
+            KeyCode::Down if in_field => self.bump(-1),
+            KeyCode::PageUp if in_field => self.bump(5),
+            KeyCode::PageDown if in_field => self.bump(-5),
+            KeyCode::Left | KeyCode::Right if in_field && self.variants.len() > 1 => {
+                let n = self.variants.len();
+                self.index = if key.code == KeyCode::Right {
+                    (self.index + 1) % n
+                } else {
+                    (self.index + n - 1) % n
+                };
+                let current = state
+                    .endpoint(&self.endpoint)
+                    .and_then(|e| e.variant(self.variant()))
+                    .and_then(|v| v.current_instance_count)
+                    .unwrap_or(0);
+                self.text = current.to_string();
+                self.selected = true;
+                self.message = None;
+            }
+            KeyCode::Left => self.move_focus(-1, offer.is_some()),
+            KeyCode::Right => self.move_focus(1, offer.is_some()),
+            KeyCode::Up | KeyCode::Down => self.focus = ScaleFocus::Field,
+            KeyCode::Enter => match self.focus {
+                ScaleFocus::Cancel => return ScaleOutcome::Cancel,
+                ScaleFocus::Range => {
+                    if let Some((min, max)) = offer {
+                        return ScaleOutcome::Range {
+                            variant: self.variant().to_string(),
+                            min,
+                            max,
+                        };
+                    }
+                }
+                ScaleFocus::Field | ScaleFocus::Review => match checked {
+                    Some(Ok(count)) => {
+                        return ScaleOutcome::Review {
+                            variant: self.variant().to_string(),
+                            count,
+                        };
+                    }
+                    Some(Err(r)) => {
+                        if offer.is_some() {
+                            self.focus = ScaleFocus::Range;
+                        }
+                        self.message = Some(r.message().to_string());
+                    }
+                    None => {
+                        self.message = Some(format!(
+                            "{} is no longer in the endpoint list",
+                            self.endpoint
+                        ))
+                    }
+                },
+            },
+            KeyCode::Backspace if in_field => {
+                self.text.pop();
+                self.selected = false;
+                self.message = None;
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.focus = ScaleFocus::Field;
+                if self.selected {
+                    self.text.clear();
+                    self.selected = false;
+                }
+                field::push(&mut self.text, c);
+                self.message = None;
+            }
+            _ => {}
+        }
+        ScaleOutcome::Stay
+    }
+}

@@ -1,0 +1,510 @@
+//! Owns `sagetop bench`: the headless load run — its flags, checks that turn bad input into a
+//! message and exit status 2, the target (SageMaker endpoint, demo endpoint behind the sim's
+//! HTTP server, or plain URL), live progress on a terminal, the text or JSON report, and CI
+//! budgets (`--max-error-rate`, `--p99`) that make the exit status non-zero when breached.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use tokio_util::sync::CancellationToken;
+
+use crate::boundary::{Backend, BackendError, SharedBackend};
+use crate::cli::Cli;
+use crate::clock::{ScaledClock, SharedClock, SystemClock};
+use crate::config::Config;
+use crate::load::spec::{self, DEFAULT_CONCURRENCY, DEFAULT_DURATION};
+use crate::load::{
+    BackendTarget, Budgets, Caps, LoadSpec, LoadTarget, PayloadSource, Progress, RequestOptions,
+    RunControl, RunParams, RunReport, StopAfter, StopReason, TargetInfo, UrlTarget,
+};
+use crate::sim::SimAccount;
+use crate::sim::server::SimServer;
+
+/// Exit status when a budget is breached.
+pub const EXIT_BUDGET: u8 = 3;
+/// Exit status after Ctrl-C (the partial results are still printed).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// `sagetop bench`: a local load run without the console.
+#[derive(Debug, Clone, Args)]
+#[command(
+    next_help_heading = "Load run",
+    after_help = "Exit status: 0 done, 2 bad input (nothing sent), 3 a budget was breached, 130 interrupted.\nEvery invocation of a SageMaker endpoint is billed; read-only mode refuses --endpoint."
+)]
+pub struct BenchArgs {
+    /// SageMaker endpoint to invoke (InvokeEndpoint); with --demo, a simulated endpoint.
+    #[arg(
+        long,
+        value_name = "NAME",
+        required_unless_present = "url",
+        conflicts_with = "url"
+    )]
+    pub endpoint: Option<String>,
+
+    /// A SageMaker-style container (checked first with GET /ping), e.g. http://127.0.0.1:8080/invocations.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Requests in flight at once (one connection each).
+    #[arg(short = 'c', long = "concurrency", value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
+    pub concurrency: u32,
+
+    /// Run for this long (30s, 2m, 1m30s) [default: 10s unless -n is given].
+    #[arg(short = 'z', long = "duration", value_name = "DUR", value_parser = parse_positive_duration, conflicts_with = "requests")]
+    pub duration: Option<Duration>,
+
+    /// Send this many requests in total.
+    #[arg(short = 'n', long = "requests", value_name = "N", value_parser = parse_count)]
+    pub requests: Option<u64>,
+
+    /// Open loop: requests per second in total; latency counts from each scheduled start.
+    #[arg(short = 'q', long = "rate", value_name = "RPS", allow_negative_numbers = true, value_parser = spec::parse_rate)]
+    pub rate: Option<f64>,
+
+    /// Ramp the rate (or the workers, without -q) up linearly over this long.
+    #[arg(long, value_name = "DUR", value_parser = spec::parse_duration)]
+    pub ramp: Option<Duration>,
+
+    /// Per-request timeout (SageMaker gives a model 60 s).
+    #[arg(long, value_name = "DUR", default_value = "65s", value_parser = parse_positive_duration)]
+    pub timeout: Duration,
+
+    /// The request body, sent with every request.
+    #[arg(long, value_name = "STRING", conflicts_with = "payload")]
+    pub body: Option<String>,
+
+    /// One request per line (CSV rows or JSON lines), sent in order.
+    #[arg(long, value_name = "FILE")]
+    pub payload: Option<PathBuf>,
+
+    /// Send the payload lines in a random order seeded by --seed.
+    #[arg(long)]
+    pub shuffle: bool,
+
+    /// Content-Type of the requests.
+    #[arg(long, value_name = "TYPE", default_value = "text/csv")]
+    pub content_type: String,
+
+    /// Accept header of the requests.
+    #[arg(long, value_name = "TYPE")]
+    pub accept: Option<String>,
+
+    /// TargetVariant: send every request to this production variant.
+    #[arg(long, value_name = "VARIANT")]
+    pub variant: Option<String>,
+
+    /// Print the results as JSON (oha's field names plus the per-variant split).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Budget: exit 3 when the failed share of requests is over this (0..1, e.g. 0.01).
+    #[arg(long, value_name = "RATE", value_parser = parse_share)]
+    pub max_error_rate: Option<f64>,
+
+    /// Budget: exit 3 when the p99 latency of successful requests is over this (e.g. 250ms).
+    #[arg(long = "p99", value_name = "DUR", value_parser = parse_positive_duration)]
+    pub p99: Option<Duration>,
+
+    /// Lift the caps (10 min, 256 concurrent) to 24 h and 10,000.
+    #[arg(long)]
+    pub allow_large: bool,
+
+    /// How a demo run reaches the simulated runtime server: sdk (InvokeEndpoint, SigV4) or
+    /// http (plain POST to its invocations route; measures the SDK's cost).
+    #[arg(long, value_name = "HOW", default_value = "sdk", value_parser = ["sdk", "http"], hide = true)]
+    pub demo_via: String,
+}
+
+fn parse_concurrency(s: &str) -> Result<u32, String> {
+    let n: u32 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of concurrent requests (e.g. -c 16)"))?;
+    if n == 0 {
+        return Err("concurrency must be at least 1 (requests in flight at once)".into());
+    }
+    Ok(n)
+}
+
+fn parse_count(s: &str) -> Result<u64, String> {
+    let n: u64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a request count (e.g. -n 1000)"))?;
+    if n == 0 {
+        return Err("request count must be at least 1".into());
+    }
+    Ok(n)
+}
+
+fn parse_positive_duration(s: &str) -> Result<Duration, String> {
+    let d = spec::parse_duration(s)?;
+    if d.is_zero() {
+        return Err(format!("`{s}` is zero: give a duration above 0 (e.g. 30s)"));
+    }
+    Ok(d)
+}
+
+fn parse_share(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a share between 0 and 1 (e.g. 0.01 for 1%)"))?;
+    if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+        return Err(format!("`{s}` must be between 0 and 1 (e.g. 0.01 for 1%)"));
+    }
+    Ok(v)
+}
+
+/// Input that stops a bench before anything is sent (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error(transparent)]
+    Spec(#[from] crate::load::SpecError),
+    #[error(transparent)]
+    Payload(#[from] crate::load::PayloadError),
+    #[error(transparent)]
+    Target(#[from] crate::load::TargetError),
+    #[error("no payload: pass --body STRING or --payload FILE (one request per line)")]
+    NoPayload,
+    #[error(
+        "read-only mode refuses load runs against SageMaker endpoints (every invocation is production traffic, and billed); drop --read-only, or use --url for a local container"
+    )]
+    ReadOnly,
+    #[error("no endpoint named {name:?}{}", known_list(.known))]
+    UnknownEndpoint { name: String, known: Vec<String> },
+    #[error("endpoint {name} is {status} and serves no requests; wait until it is InService")]
+    NotServing { name: String, status: String },
+    #[error("endpoint {endpoint} has no production variant {variant:?}; its variants: {}", .known.join(", "))]
+    UnknownVariant {
+        endpoint: String,
+        variant: String,
+        known: Vec<String>,
+    },
+    #[error("cannot describe endpoint {name}: {error} ({})", .error.hint())]
+    Describe { name: String, error: BackendError },
+    #[error("{0}")]
+    Aws(String),
+    #[error("cannot start the simulated runtime server: {0}")]
+    SimServer(String),
+}
+
+fn known_list(known: &[String]) -> String {
+    if known.is_empty() {
+        String::new()
+    } else {
+        format!("; endpoints here: {}", known.join(", "))
+    }
+}
+
+/// What the run needs besides the spec; kept alive until the run ends.
+struct Prepared {
+    target: LoadTarget,
+    info: TargetInfo,
+    clock: SharedClock,
+    /// The demo's HTTP server (stopped after the run).
+    server: Option<SimServer>,
+}
+
+/// Runs `sagetop bench` and returns the process exit status.
+pub async fn run(cli: &Cli, args: &BenchArgs, config: &Config) -> ExitCode {
+    let (spec, params_payload, prepared) = match prepare(cli, args, config).await {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("sagetop bench: {e}");
+            return ExitCode::from(crate::start::EXIT_USAGE);
+        }
+    };
+    let (payload_source, payload_count) = params_payload;
+    let Prepared {
+        target,
+        info,
+        clock,
+        server,
+    } = prepared;
+    let params = RunParams {
+        target: info,
+        spec: spec.clone(),
+        payload: payload_source,
+        payload_count,
+        shuffle_seed: args.shuffle.then_some(cli.source.seed),
+        content_type: args.content_type.clone(),
+        accept: args.accept.clone(),
+    };
+
+    let cancel = CancellationToken::new();
+    let live = !args.json && std::io::stderr().is_terminal();
+    let (tx, rx) = tokio::sync::mpsc::channel::<Progress>(4);
+    let printer = live.then(|| tokio::spawn(print_progress(rx, spec.clone())));
+    let ctl = RunControl {
+        clock,
+        cancel: cancel.clone(),
+        progress: live.then_some(tx),
+    };
+    let run = crate::load::run(target, &spec, ctl);
+    tokio::pin!(run);
+    let result = tokio::select! {
+        r = &mut run => r,
+        _ = tokio::signal::ctrl_c() => {
+            cancel.cancel();
+            run.await
+        }
+    };
+    if let Some(p) = printer {
+        let _ = p.await;
+        eprint!("\r\x1b[2K");
+    }
+    if let Some(s) = server {
+        s.shutdown().await;
+    }
+    let report = RunReport { params, result };
+    let text = if args.json {
+        match serde_json::to_string_pretty(&report.to_json()) {
+            Ok(t) => t + "\n",
+            Err(e) => {
+                eprintln!("sagetop bench: cannot encode the results: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        report.text()
+    };
+    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+        return ExitCode::FAILURE;
+    }
+    if report.result.stop == StopReason::Stopped {
+        eprintln!("sagetop bench: interrupted; the results above are partial");
+        return ExitCode::from(EXIT_INTERRUPTED);
+    }
+    let breaches = Budgets {
+        max_error_rate: args.max_error_rate,
+        p99: args.p99,
+    }
+    .check(&report.result.summary);
+    for b in &breaches {
+        eprintln!("sagetop bench: budget breached: {b}");
+    }
+    if breaches.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_BUDGET)
+    }
+}
+
+async fn print_progress(mut rx: tokio::sync::mpsc::Receiver<Progress>, spec: LoadSpec) {
+    while let Some(p) = rx.recv().await {
+        let line = crate::load::report::progress_line(&spec, &p.summary);
+        eprint!("\r\x1b[2K{line}");
+        let _ = std::io::stderr().flush();
+    }
+}
+
+type PayloadInfo = (PayloadSource, usize);
+
+async fn prepare(
+    cli: &Cli,
+    args: &BenchArgs,
+    config: &Config,
+) -> Result<(LoadSpec, PayloadInfo, Prepared), BenchError> {
+    let caps = Caps::from_config(&config.load, args.allow_large);
+    let stop = match (args.duration, args.requests) {
+        (_, Some(n)) => StopAfter::Requests(n),
+        (Some(d), None) => StopAfter::Duration(d),
+        (None, None) => StopAfter::Duration(DEFAULT_DURATION),
+    };
+    let spec = LoadSpec {
+        concurrency: args.concurrency,
+        stop,
+        rate: args.rate,
+        ramp: args.ramp.filter(|r| !r.is_zero()),
+        timeout: args.timeout,
+        max_duration: caps.max_duration,
+    };
+    spec.validate(&caps)?;
+
+    let demo = cli.source.demo;
+    let source = match (&args.body, &args.payload) {
+        (Some(b), _) => PayloadSource::Body(b.clone()),
+        (None, Some(p)) => PayloadSource::File(p.clone()),
+        (None, None) if demo => PayloadSource::DemoSample,
+        (None, None) => return Err(BenchError::NoPayload),
+    };
+    let mut payloads = source.load()?;
+    if args.shuffle {
+        payloads = payloads.shuffled(cli.source.seed);
+    }
+    let count = payloads.len();
+    let opts = RequestOptions {
+        content_type: args.content_type.clone(),
+        accept: args.accept.clone(),
+        variant: args.variant.clone(),
+    };
+    let clock: SharedClock = if demo && (cli.source.demo_speed - 1.0).abs() > f64::EPSILON {
+        Arc::new(ScaledClock::new(chrono::Utc::now(), cli.source.demo_speed))
+    } else {
+        Arc::new(SystemClock)
+    };
+
+    let prepared = if let Some(url) = &args.url {
+        let target = UrlTarget::new(url, &opts, payloads).await?;
+        target.ping().await?;
+        Prepared {
+            info: TargetInfo {
+                kind: "url".into(),
+                name: url.clone(),
+                variant: args.variant.clone(),
+                demo: false,
+                via: "http".into(),
+            },
+            target: LoadTarget::Url(Box::new(target)),
+            clock,
+            server: None,
+        }
+    } else {
+        let name = args.endpoint.clone().unwrap_or_default();
+        let profile = cli
+            .source
+            .profile
+            .clone()
+            .or_else(|| config.profile.clone());
+        let read_only = cli.read_only
+            || config.read_only.unwrap_or(false)
+            || config.profile(profile.as_deref()).read_only;
+        if read_only {
+            return Err(BenchError::ReadOnly);
+        }
+        if !demo {
+            let aws_opts = crate::load::sdk::single_attempt(crate::start::aws_options(cli, config));
+            let aws = crate::aws::connect(&aws_opts)
+                .await
+                .map_err(|e| BenchError::Aws(e.to_string()))?;
+            let backend: SharedBackend = Arc::new(aws);
+            let known = match backend.list_endpoints().await {
+                Ok(list) => list.into_iter().map(|e| e.name).collect(),
+                Err(_) => Vec::new(),
+            };
+            check_endpoint(backend.as_ref(), &name, args.variant.as_deref(), known).await?;
+            let target = BackendTarget::new(backend, &name, &opts, payloads);
+            return Ok((
+                spec,
+                (source, count),
+                Prepared {
+                    info: TargetInfo {
+                        kind: "endpoint".into(),
+                        name,
+                        variant: args.variant.clone(),
+                        demo: false,
+                        via: "sagemaker-runtime".into(),
+                    },
+                    target: LoadTarget::Backend(target),
+                    clock,
+                    server: None,
+                },
+            ));
+        }
+        let sim = Arc::new(SimAccount::with_extra_endpoints(
+            cli.source.seed,
+            clock.clone(),
+            cli.source.demo_endpoints,
+        ));
+        let known = sim.endpoint_names();
+        check_endpoint(sim.as_ref(), &name, args.variant.as_deref(), known).await?;
+        // `--demo-faults` applies to load runs too (throttling, errors, latency).
+        let backend: SharedBackend = match &cli.source.demo_faults {
+            Some(spec) => crate::faults::demo_backend(
+                sim,
+                spec,
+                clock.clone(),
+                cli.source.seed,
+                profile.clone(),
+            )
+            .map_err(BenchError::Aws)?,
+            None => sim,
+        };
+        // The demo's load travels over real HTTP to the sim's runtime server: through the SDK
+        // runtime client (SigV4, test credentials) by default, or as plain POSTs.
+        let server = SimServer::start(backend, clock.clone())
+            .await
+            .map_err(|e| BenchError::SimServer(e.to_string()))?;
+        let (target, via) = if args.demo_via == "http" {
+            let t = UrlTarget::new(&server.invocations_url(&name), &opts, payloads).await?;
+            (
+                LoadTarget::Url(Box::new(t)),
+                format!("http to the simulated runtime at {}", server.base_url()),
+            )
+        } else {
+            let client = crate::load::sdk::sim_runtime(&server.base_url())
+                .await
+                .map_err(BenchError::Aws)?;
+            let t = BackendTarget::new(client, &name, &opts, payloads);
+            (
+                LoadTarget::Backend(t),
+                format!(
+                    "sagemaker-runtime SDK to the simulated runtime at {}",
+                    server.base_url()
+                ),
+            )
+        };
+        Prepared {
+            info: TargetInfo {
+                kind: "endpoint".into(),
+                name,
+                variant: args.variant.clone(),
+                demo: true,
+                via,
+            },
+            target,
+            clock,
+            server: Some(server),
+        }
+    };
+    Ok((spec, (source, count), prepared))
+}
+
+/// The endpoint exists, serves requests, and has the asked variant.
+pub async fn check_endpoint(
+    backend: &dyn Backend,
+    name: &str,
+    variant: Option<&str>,
+    known: Vec<String>,
+) -> Result<(), BenchError> {
+    let endpoint = match backend.describe_endpoint(name).await {
+        Ok(e) => e,
+        Err(BackendError::NotFound { .. }) => {
+            return Err(BenchError::UnknownEndpoint {
+                name: name.to_string(),
+                known,
+            });
+        }
+        Err(error) => {
+            return Err(BenchError::Describe {
+                name: name.to_string(),
+                error,
+            });
+        }
+    };
+    use crate::domain::EndpointStatus as S;
+    if !matches!(
+        endpoint.status,
+        S::InService | S::Updating | S::SystemUpdating | S::RollingBack
+    ) {
+        return Err(BenchError::NotServing {
+            name: name.to_string(),
+            status: endpoint.status.as_str().to_string(),
+        });
+    }
+    if let Some(v) = variant
+        && endpoint.variants.iter().all(|x| x.name != v)
+    {
+        return Err(BenchError::UnknownVariant {
+            endpoint: name.to_string(),
+            variant: v.to_string(),
+            known: endpoint.variants.iter().map(|x| x.name.clone()).collect(),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,570 @@
+//! Owns the `--demo-faults` grammar: `FaultSpec::parse` turns `throttle=0.3,deny=cloudtrail,…`
+//! into typed rules, and says exactly what is wrong with a bad spec.
+//!
+//! ```text
+//! SPEC    = FAULT *("," FAULT)
+//! FAULT   = "throttle=" P [":" TARGETS] [WINDOW]       calls fail: ThrottlingException, Rate exceeded
+//!         | "timeout=" P [":" TARGETS] [WINDOW]        calls get no response (stall, then timeout)
+//!         | "deny=" TARGETS [WINDOW]                   AccessDeniedException naming the IAM action
+//!         | "latency=" DUR [".." DUR] [":" TARGETS] [WINDOW]   every call takes this long first
+//!         | "expire-credentials-after=" DUR [".." DUR] ExpiredTokenException from then (until)
+//!         | "lost-write-response=" P [WINDOW]          a write applies, its response is lost
+//!         | "lost-write-request=" P [WINDOW]           a write never arrives, no response
+//!         | "invoke-5xx=" P [WINDOW]                   InvokeEndpoint answers InternalFailure (500)
+//!         | "delete-endpoint=" NAME "@" DUR            someone deletes NAME at that time
+//!         | "panic-after=" DUR                         sagetop panics (terminal-safety tests)
+//! P       = a number in [0, 1] or a percentage: 0.3, 30%
+//! DUR     = a number and a unit: 250ms, 2s, 1.5m, 1h
+//! TARGETS = NAME *("+" NAME); a service (sagemaker, sagemaker-runtime, autoscaling, cloudwatch,
+//!           cloudtrail, quotas, sts), an operation (DescribeEndpoint), or an IAM action
+//!           (cloudtrail:LookupEvents, in deny only)
+//! WINDOW  = "@" [DUR] ".." [DUR]   time since start on the demo clock (simulated time)
+//! ```
+
+use std::time::Duration;
+
+use crate::boundary::{Operation, Service};
+
+/// Every operation the boundary performs (for target names).
+pub const OPERATIONS: [Operation; 13] = [
+    Operation::GetCallerIdentity,
+    Operation::ListEndpoints,
+    Operation::DescribeEndpoint,
+    Operation::DescribeEndpointConfig,
+    Operation::DescribeScalableTargets,
+    Operation::DescribeScalingPolicies,
+    Operation::DescribeScalingActivities,
+    Operation::GetMetricData,
+    Operation::LookupEvents,
+    Operation::ListServiceQuotas,
+    Operation::UpdateEndpointWeightsAndCapacities,
+    Operation::RegisterScalableTarget,
+    Operation::InvokeEndpoint,
+];
+
+/// Longest duration a spec may name (keeps clock arithmetic far from overflow).
+const MAX_DURATION: Duration = Duration::from_secs(30 * 86_400);
+
+const KEYS: &str = "throttle, timeout, deny, latency, expire-credentials-after, \
+                    lost-write-response, lost-write-request, invoke-5xx, delete-endpoint, panic-after";
+
+/// A bad `--demo-faults` spec: which item, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}{}", item.as_ref().map(|i| format!(" (in `{i}`)")).unwrap_or_default())]
+pub struct FaultSpecError {
+    pub item: Option<String>,
+    pub message: String,
+}
+
+fn bad(item: &str, message: impl Into<String>) -> FaultSpecError {
+    FaultSpecError {
+        item: Some(item.to_string()),
+        message: message.into(),
+    }
+}
+
+/// Which calls a rule applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Service(Service),
+    Operation(Operation),
+}
+
+impl Target {
+    pub fn matches(self, op: Operation) -> bool {
+        match self {
+            Target::Service(s) => op.service() == s,
+            Target::Operation(o) => op == o,
+        }
+    }
+}
+
+/// When a rule is on, as time since start on the demo clock: `[from, until)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Window {
+    pub from: Duration,
+    pub until: Option<Duration>,
+}
+
+impl Window {
+    pub fn contains(&self, elapsed: Duration) -> bool {
+        elapsed >= self.from && self.until.is_none_or(|u| elapsed < u)
+    }
+}
+
+/// What a rule does to a call it applies to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FaultKind {
+    Throttle(f64),
+    Timeout(f64),
+    Deny,
+    Latency { min: Duration, max: Duration },
+    ExpiredCredentials,
+    LostWriteResponse(f64),
+    LostWriteRequest(f64),
+    Invoke5xx(f64),
+}
+
+impl FaultKind {
+    /// The key it is written with.
+    pub fn key(&self) -> &'static str {
+        match self {
+            FaultKind::Throttle(_) => "throttle",
+            FaultKind::Timeout(_) => "timeout",
+            FaultKind::Deny => "deny",
+            FaultKind::Latency { .. } => "latency",
+            FaultKind::ExpiredCredentials => "expire-credentials-after",
+            FaultKind::LostWriteResponse(_) => "lost-write-response",
+            FaultKind::LostWriteRequest(_) => "lost-write-request",
+            FaultKind::Invoke5xx(_) => "invoke-5xx",
+        }
+    }
+}
+
+/// One fault: what, on which calls (none listed: every call), and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub kind: FaultKind,
+    pub targets: Vec<Target>,
+    pub window: Window,
+}
+
+impl Rule {
+    pub fn applies(&self, op: Operation, elapsed: Duration) -> bool {
+        (self.targets.is_empty() || self.targets.iter().any(|t| t.matches(op)))
+            && self.window.contains(elapsed)
+    }
+}
+
+/// `delete-endpoint=NAME@DUR`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deletion {
+    pub endpoint: String,
+    pub at: Duration,
+}
+
+/// A parsed `--demo-faults` spec.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaultSpec {
+    pub rules: Vec<Rule>,
+    pub deletions: Vec<Deletion>,
+    pub panic_after: Option<Duration>,
+    /// The spec as given (for the log).
+    pub text: String,
+}
+
+impl std::fmt::Display for FaultSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::str::FromStr for FaultSpec {
+    type Err = FaultSpecError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        FaultSpec::parse(s)
+    }
+}
+
+impl FaultSpec {
+    /// Parses a whole spec; the first bad item is reported.
+    pub fn parse(text: &str) -> Result<FaultSpec, FaultSpecError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(FaultSpecError {
+                item: None,
+                message: "empty fault spec; e.g. throttle=0.3,deny=cloudtrail".into(),
+            });
+        }
+        let mut spec = FaultSpec {
+            text: text.to_string(),
+            ..FaultSpec::default()
+        };
+        let mut credentials_seen = false;
+        for item in text.split(',').map(str::trim) {
+            if item.is_empty() {
+                return Err(FaultSpecError {
+                    item: None,
+                    message: "empty item between commas".into(),
+                });
+            }
+            let Some((key, value)) = item.split_once('=') else {
+                return Err(bad(item, format!("expected KEY=VALUE; keys: {KEYS}")));
+            };
+            let (key, value) = (key.trim().to_ascii_lowercase(), value.trim());
+            if value.is_empty() {
+                return Err(bad(item, format!("`{key}` needs a value")));
+            }
+            match key.as_str() {
+                "delete-endpoint" => spec.deletions.push(parse_deletion(item, value)?),
+                "panic-after" => {
+                    if spec.panic_after.is_some() {
+                        return Err(bad(item, "panic-after is given twice"));
+                    }
+                    spec.panic_after = Some(parse_duration(item, value)?);
+                }
+                "expire-credentials-after" => {
+                    if credentials_seen {
+                        return Err(bad(item, "expire-credentials-after is given twice"));
+                    }
+                    credentials_seen = true;
+                    let window = match value.split_once("..") {
+                        Some((from, until)) => window_of(item, from, until)?,
+                        None => Window {
+                            from: parse_duration(item, value)?,
+                            until: None,
+                        },
+                    };
+                    spec.rules.push(Rule {
+                        kind: FaultKind::ExpiredCredentials,
+                        targets: Vec::new(),
+                        window,
+                    });
+                }
+                "throttle"
+                | "timeout"
+                | "deny"
+                | "latency"
+                | "lost-write-response"
+                | "lost-write-request"
+                | "invoke-5xx" => {
+                    spec.rules.push(parse_rule(item, &key, value)?);
+                }
+                other => {
+                    return Err(bad(item, format!("unknown fault `{other}`; known: {KEYS}")));
+                }
+            }
+        }
+        Ok(spec)
+    }
+
+    /// For clap's `value_parser`: the message of a bad spec.
+    pub fn parse_arg(text: &str) -> Result<FaultSpec, String> {
+        FaultSpec::parse(text).map_err(|e| e.to_string())
+    }
+
+    /// Whether nothing at all would be injected.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty() && self.deletions.is_empty() && self.panic_after.is_none()
+    }
+}
+
+/// `VALUE[:TARGETS][@WINDOW]` of a rule.
+fn parse_rule(item: &str, key: &str, value: &str) -> Result<Rule, FaultSpecError> {
+    let (rest, window) = match value.split_once('@') {
+        Some((rest, w)) => {
+            let Some((from, until)) = w.split_once("..") else {
+                return Err(bad(
+                    item,
+                    "a window reads @FROM..UNTIL, e.g. @30s..2m, @1m.. or @..90s",
+                ));
+            };
+            (rest, window_of(item, from, until)?)
+        }
+        None => (value, Window::default()),
+    };
+    let (head, targets) = match key {
+        "deny" => ("", parse_targets(item, rest, true)?),
+        _ => match rest.split_once(':') {
+            Some((h, t)) => (h, parse_targets(item, t, false)?),
+            None => (rest, Vec::new()),
+        },
+    };
+    let kind = match key {
+        "throttle" => FaultKind::Throttle(parse_probability(item, head)?),
+        "timeout" => FaultKind::Timeout(parse_probability(item, head)?),
+        "deny" => FaultKind::Deny,
+        "latency" => {
+            let (min, max) = match head.split_once("..") {
+                Some((a, b)) => (parse_duration(item, a)?, parse_duration(item, b)?),
+                None => {
+                    let d = parse_duration(item, head)?;
+                    (d, d)
+                }
+            };
+            if max < min {
+                return Err(bad(item, "a latency range reads LOW..HIGH, e.g. 1s..3s"));
+            }
+            FaultKind::Latency { min, max }
+        }
+        "lost-write-response" => FaultKind::LostWriteResponse(parse_probability(item, head)?),
+        "lost-write-request" => FaultKind::LostWriteRequest(parse_probability(item, head)?),
+        _ => FaultKind::Invoke5xx(parse_probability(item, head)?),
+    };
+    let writes_only = matches!(
+        kind,
+        FaultKind::LostWriteResponse(_) | FaultKind::LostWriteRequest(_) | FaultKind::Invoke5xx(_)
+    );
+    if writes_only && !targets.is_empty() {
+        return Err(bad(item, format!("`{key}` takes no targets")));
+    }
+    Ok(Rule {
+        kind,
+        targets,
+        window,
+    })
+}
+
+fn window_of(item: &str, from: &str, until: &str) -> Result<Window, FaultSpecError> {
+    let from = if from.trim().is_empty() {
+        Duration::ZERO
+    } else {
+        parse_duration(item, from)?
+    };
+    let until = if until.trim().is_empty() {
+        None
+    } else {
+        Some(parse_duration(item, until)?)
+    };
+    if until.is_some_and(|u| u <= from) {
+        return Err(bad(item, "the window ends before it starts"));
+    }
+    Ok(Window { from, until })
+}
+
+/// `NAME@DUR`.
+fn parse_deletion(item: &str, value: &str) -> Result<Deletion, FaultSpecError> {
+    let Some((name, at)) = value.rsplit_once('@') else {
+        return Err(bad(
+            item,
+            "delete-endpoint reads NAME@TIME, e.g. delete-endpoint=churn-predictor@90s",
+        ));
+    };
+    let name = name.trim();
+    if !valid_endpoint_name(name) {
+        return Err(bad(
+            item,
+            format!(
+                "`{name}` is not an endpoint name (letters, digits and inner hyphens, at most 63)"
+            ),
+        ));
+    }
+    Ok(Deletion {
+        endpoint: name.to_string(),
+        at: parse_duration(item, at)?,
+    })
+}
+
+/// SageMaker's `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`.
+pub fn valid_endpoint_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+/// `0.3` or `30%`, in [0, 1].
+pub fn parse_probability(item: &str, s: &str) -> Result<f64, FaultSpecError> {
+    let s = s.trim();
+    let (num, scale) = match s.strip_suffix('%') {
+        Some(n) => (n.trim(), 100.0),
+        None => (s, 1.0),
+    };
+    let p = num
+        .parse::<f64>()
+        .ok()
+        .filter(|p| p.is_finite())
+        .map(|p| p / scale)
+        .ok_or_else(|| {
+            bad(
+                item,
+                format!(
+                    "`{s}` is not a probability (a number from 0 to 1, or a percentage like 30%)"
+                ),
+            )
+        })?;
+    if !(0.0..=1.0).contains(&p) {
+        return Err(bad(
+            item,
+            format!("probability `{s}` is outside 0..1 (0% to 100%)"),
+        ));
+    }
+    Ok(p)
+}
+
+/// `250ms`, `2s`, `1.5m`, `1h`.
+pub fn parse_duration(item: &str, s: &str) -> Result<Duration, FaultSpecError> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let scale = match unit.trim() {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        "" => {
+            return Err(bad(
+                item,
+                format!("`{s}` needs a unit: ms, s, m or h (e.g. 90s)"),
+            ));
+        }
+        other => {
+            return Err(bad(
+                item,
+                format!("unknown unit `{other}` in `{s}`; use ms, s, m or h"),
+            ));
+        }
+    };
+    let n: f64 = num
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite() && *n >= 0.0)
+        .ok_or_else(|| {
+            bad(
+                item,
+                format!("`{s}` is not a duration (e.g. 250ms, 2s, 1.5m)"),
+            )
+        })?;
+    let secs = n * scale;
+    if secs > MAX_DURATION.as_secs_f64() {
+        return Err(bad(item, format!("`{s}` is longer than 30 days")));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// `cloudtrail+GetMetricData`; IAM actions (`cloudtrail:LookupEvents`) when `iam` is set.
+fn parse_targets(item: &str, s: &str, iam: bool) -> Result<Vec<Target>, FaultSpecError> {
+    let mut out = Vec::new();
+    for name in s.split('+').map(str::trim) {
+        if name.is_empty() {
+            return Err(bad(
+                item,
+                "empty target; name services or operations joined by +, e.g. cloudtrail+cloudwatch",
+            ));
+        }
+        out.push(parse_target(item, name, iam)?);
+    }
+    Ok(out)
+}
+
+fn parse_target(item: &str, name: &str, iam: bool) -> Result<Target, FaultSpecError> {
+    let lower = name.to_ascii_lowercase();
+    if iam && lower.contains(':') {
+        return OPERATIONS
+            .into_iter()
+            .find(|op| op.iam_action().eq_ignore_ascii_case(name))
+            .map(Target::Operation)
+            .ok_or_else(|| {
+                bad(
+                    item,
+                    format!(
+                        "`{name}` is not an IAM action sagetop uses (e.g. cloudtrail:LookupEvents)"
+                    ),
+                )
+            });
+    }
+    let service = match lower.as_str() {
+        "sagemaker" => Some(Service::SageMaker),
+        "sagemaker-runtime" | "runtime" => Some(Service::SageMakerRuntime),
+        "application-autoscaling" | "autoscaling" => Some(Service::ApplicationAutoScaling),
+        "cloudwatch" => Some(Service::CloudWatch),
+        "cloudtrail" => Some(Service::CloudTrail),
+        "servicequotas" | "service-quotas" | "quotas" => Some(Service::ServiceQuotas),
+        "sts" => Some(Service::Sts),
+        _ => None,
+    };
+    if let Some(s) = service {
+        return Ok(Target::Service(s));
+    }
+    OPERATIONS
+        .into_iter()
+        .find(|op| op.as_str().eq_ignore_ascii_case(name))
+        .map(Target::Operation)
+        .ok_or_else(|| {
+            bad(
+                item,
+                format!(
+                    "unknown target `{name}`: a service (sagemaker, sagemaker-runtime, autoscaling, \
+                     cloudwatch, cloudtrail, quotas, sts) or an operation (e.g. DescribeEndpoint)"
+                ),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_issue_example_parses() {
+        let s = FaultSpec::parse(
+            "throttle=0.3,deny=cloudtrail,latency=2s,timeout=0.05,expire-credentials-after=60s,\
+             lost-write-response=0.5,delete-endpoint=churn-predictor@90s,invoke-5xx=0.1",
+        )
+        .unwrap();
+        assert_eq!(s.rules.len(), 7);
+        assert_eq!(s.rules[0].kind, FaultKind::Throttle(0.3));
+        assert_eq!(
+            s.rules[1].targets,
+            vec![Target::Service(Service::CloudTrail)]
+        );
+        assert_eq!(
+            s.deletions,
+            vec![Deletion {
+                endpoint: "churn-predictor".into(),
+                at: Duration::from_secs(90)
+            }]
+        );
+        let creds = s
+            .rules
+            .iter()
+            .find(|r| r.kind == FaultKind::ExpiredCredentials)
+            .unwrap();
+        assert_eq!(creds.window.from, Duration::from_secs(60));
+        assert!(!creds.applies(Operation::ListEndpoints, Duration::from_secs(59)));
+        assert!(creds.applies(Operation::ListEndpoints, Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn targets_windows_and_ranges() {
+        let s = FaultSpec::parse(
+            "throttle=100%:cloudwatch+DescribeEndpoint@30s..2m,latency=1s..3s:sts,deny=cloudtrail:LookupEvents@..90s",
+        )
+        .unwrap();
+        let t = &s.rules[0];
+        assert!(t.applies(Operation::GetMetricData, Duration::from_secs(30)));
+        assert!(t.applies(Operation::DescribeEndpoint, Duration::from_secs(100)));
+        assert!(!t.applies(Operation::ListEndpoints, Duration::from_secs(60)));
+        assert!(!t.applies(Operation::GetMetricData, Duration::from_secs(120)));
+        assert_eq!(
+            s.rules[1].kind,
+            FaultKind::Latency {
+                min: Duration::from_secs(1),
+                max: Duration::from_secs(3)
+            }
+        );
+        assert!(s.rules[2].applies(Operation::LookupEvents, Duration::ZERO));
+        assert!(!s.rules[2].applies(Operation::LookupEvents, Duration::from_secs(90)));
+    }
+
+    #[test]
+    fn bad_specs_say_what_is_wrong() {
+        for (spec, needle) in [
+            ("", "empty fault spec"),
+            ("throttle", "KEY=VALUE"),
+            ("throttle=2", "outside 0..1"),
+            ("throttle=lots", "not a probability"),
+            ("latency=90", "needs a unit"),
+            ("latency=3s..1s", "LOW..HIGH"),
+            ("deny=cloudfront", "unknown target"),
+            ("deny=ec2:RunInstances", "not an IAM action"),
+            ("flood=1", "unknown fault"),
+            ("delete-endpoint=churn", "NAME@TIME"),
+            ("delete-endpoint=-x@1s", "not an endpoint name"),
+            ("throttle=0.1@2m..1m", "ends before"),
+            ("throttle=0.1@2m", "@FROM..UNTIL"),
+            ("panic-after=1s,panic-after=2s", "twice"),
+            ("invoke-5xx=0.1:sts", "takes no targets"),
+            ("throttle=0.1,,deny=sts", "empty item"),
+            ("latency=1d", "unknown unit"),
+            ("latency=99999h", "30 days"),
+        ] {
+            let e = FaultSpec::parse(spec).expect_err(spec);
+            assert!(e.to_string().contains(needle), "{spec}: {e}");
+        }
+    }
+}

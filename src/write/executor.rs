@@ -1,0 +1,133 @@
+//! Runs the app's write commands in the background: single writes through the write service,
+//! traffic shifts as tasks (with their abort channel), and a graceful stop that lets a write
+//! already sent finish (and be audited) before the console exits.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::{WriteJob, WriteService};
+use crate::app::ops::OpsAction;
+use crate::app::{Action, NoticeLevel};
+use crate::rollout::task::{ShiftTask, run};
+use crate::rollout::{Control, ShiftPhase, ShiftPlan, ShiftSnapshot};
+
+/// How long the console waits at exit for writes already sent to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// What `update` asks the executor to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpsCommand {
+    /// Send one write.
+    Write(WriteJob),
+    /// Start a confirmed traffic shift.
+    StartShift(Box<ShiftPlan>),
+    /// Abort the shift running on an endpoint.
+    AbortShift { endpoint: String, rollback: bool },
+}
+
+pub struct Executor {
+    service: Arc<WriteService>,
+    tx: mpsc::Sender<Action>,
+    shifts: Mutex<HashMap<String, mpsc::Sender<Control>>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    cancel: CancellationToken,
+}
+
+impl Executor {
+    pub fn new(service: Arc<WriteService>, tx: mpsc::Sender<Action>) -> Executor {
+        Executor {
+            service,
+            tx,
+            shifts: Mutex::new(HashMap::new()),
+            tasks: Mutex::new(Vec::new()),
+            cancel: CancellationToken::new(),
+        }
+    }
+
+    pub fn service(&self) -> &Arc<WriteService> {
+        &self.service
+    }
+
+    fn spawn(&self, fut: impl std::future::Future<Output = ()> + Send + 'static) {
+        let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(tokio::spawn(fut));
+    }
+
+    fn notify(&self, level: NoticeLevel, text: String) {
+        let tx = self.tx.clone();
+        self.spawn(async move {
+            let _ = tx.send(Action::Notify(level, text)).await;
+        });
+    }
+
+    /// Starts what the command asks for; never blocks the event loop.
+    pub fn handle(&self, cmd: OpsCommand) {
+        match cmd {
+            OpsCommand::Write(job) => {
+                let service = self.service.clone();
+                self.spawn(async move {
+                    service.execute(job).await;
+                });
+            }
+            OpsCommand::StartShift(plan) => {
+                if let Err(why) = self.service.claim_for_shift(&plan.endpoint, plan.id) {
+                    // The app shows the shift as started: report how it ended.
+                    let mut snap = ShiftSnapshot::new(&plan, self.service.clock().now());
+                    snap.phase = ShiftPhase::Failed {
+                        message: format!("not started: {why}"),
+                    };
+                    let tx = self.tx.clone();
+                    self.spawn(async move {
+                        let _ = tx.send(Action::Ops(OpsAction::Shift(Box::new(snap)))).await;
+                    });
+                    return;
+                }
+                let (ctl_tx, ctl_rx) = mpsc::channel(4);
+                self.shifts
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(plan.endpoint.clone(), ctl_tx);
+                let task = ShiftTask {
+                    plan: *plan,
+                    service: self.service.clone(),
+                    tx: self.tx.clone(),
+                    control: ctl_rx,
+                    cancel: self.cancel.clone(),
+                };
+                self.spawn(run(task));
+            }
+            OpsCommand::AbortShift { endpoint, rollback } => {
+                let sender = self
+                    .shifts
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&endpoint)
+                    .cloned();
+                let sent = sender.is_some_and(|s| s.try_send(Control::Abort { rollback }).is_ok());
+                if !sent {
+                    self.notify(
+                        NoticeLevel::Warning,
+                        format!("no traffic shift is running on {endpoint}"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Stops shifts at their next wait (weights stay where they are) and waits a little for
+    /// writes already sent, so their outcome reaches the audit log.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+        let all = futures::future::join_all(tasks);
+        if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
+            tracing::warn!("writes still running at exit were abandoned");
+        }
+    }
+}
