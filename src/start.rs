@@ -345,6 +345,7 @@ async fn console(
     state.ops.production = source.ops.production;
     state.ops.guard = source.ops.guard;
     state.braille = braille;
+    state.clock_speed = source.clock.speed();
     state.runs.caps = source.load_caps;
     let console = Console {
         backend: source.backend,

@@ -499,6 +499,21 @@ fn resize_records_size_and_redraws() {
 }
 
 #[test]
+fn notices_last_six_real_seconds_at_any_demo_speed() {
+    for speed in [1.0, 30.0] {
+        let mut s = loaded();
+        s.clock_speed = speed;
+        run(&mut s, vec![Action::RunCommand(":nosuch".into())]);
+        let shown = s.notice.as_ref().unwrap().at;
+        let sim = |real: f64| shown + Duration::milliseconds((real * speed * 1000.0) as i64);
+        update(&mut s, Action::Tick, sim(5.0));
+        assert!(s.notice.is_some(), "speed {speed}: gone before 6 s");
+        update(&mut s, Action::Tick, sim(6.1));
+        assert!(s.notice.is_none(), "speed {speed}: still shown after 6 s");
+    }
+}
+
+#[test]
 fn ticks_redraw_only_when_the_shown_second_changes() {
     let mut s = loaded();
     update(&mut s, Action::Tick, t(0));

@@ -125,42 +125,14 @@ pub fn period_floor(t: Timestamp, period: Duration) -> Timestamp {
     chrono::DateTime::from_timestamp(secs, 0).unwrap_or(t)
 }
 
-/// Series the charts of one variant draw.
+/// Series the charts of one variant draw: what the tables poll, plus the error rates
+/// (CloudWatch's Average of the 0/1 error metrics).
 pub fn chart_series(endpoint: &str, variant: &Variant) -> Vec<SeriesKey> {
-    use MetricName as M;
-    use Statistic as S;
-    let mut specs = vec![
-        (M::Invocations, S::Sum),
-        (M::ModelLatency, S::Average),
-        (M::ModelLatency, S::P99),
-        (M::OverheadLatency, S::Average),
-        (M::Invocation4XXErrors, S::Sum),
-        (M::Invocation4XXErrors, S::Average),
-        (M::Invocation5XXErrors, S::Sum),
-        (M::Invocation5XXErrors, S::Average),
-    ];
-    if variant.serverless.is_none() {
-        specs.extend([
-            (M::InvocationsPerInstance, S::Sum),
-            (M::CPUUtilization, S::Average),
-            (M::MemoryUtilization, S::Average),
-            (M::DiskUtilization, S::Average),
-        ]);
-        if variant
-            .instance_type
-            .as_deref()
-            .is_some_and(crate::fleet::is_gpu_instance)
-        {
-            specs.extend([
-                (M::GPUUtilization, S::Average),
-                (M::GPUMemoryUtilization, S::Average),
-            ]);
-        }
+    let mut series = crate::fleet::variant_series(endpoint, variant);
+    for metric in [MetricName::Invocation4XXErrors, MetricName::Invocation5XXErrors] {
+        series.push(SeriesKey::new(endpoint, &variant.name, metric, Statistic::Average));
     }
-    specs
-        .into_iter()
-        .map(|(m, s)| SeriesKey::new(endpoint, &variant.name, m, s))
-        .collect()
+    series
 }
 
 /// The one query behind an endpoint's charts: every variant, the window ending at the last

@@ -197,6 +197,9 @@ pub struct AppState {
     pub should_quit: bool,
     /// Something visible changed since the last draw.
     pub dirty: bool,
+    /// Simulated seconds per real second of the injected clock (`--demo-speed`); on-screen
+    /// timers meant for people (notices) last the same real time at any speed.
+    pub clock_speed: f64,
     /// Time window of the detail charts (`t` cycles).
     pub chart_window: super::charts::ChartWindow,
     /// The watched endpoint's series over a chart window (the charts panel).
@@ -253,6 +256,7 @@ impl AppState {
             keymap,
             should_quit: false,
             dirty: true,
+            clock_speed: 1.0,
             chart_window: Default::default(),
             charts: None,
             braille: true,
@@ -320,6 +324,22 @@ impl AppState {
             View::Detail { endpoint } => self.endpoint(endpoint),
             View::Endpoints => self.selected_endpoint(),
             View::Events | View::EventJson | View::Quotas => None,
+        }
+    }
+
+    /// The keymap scope keys are looked up in (and help and footer show).
+    pub fn key_scope(&self) -> super::keymap::Scope {
+        use super::keymap::Scope;
+        if matches!(self.overlay, Overlay::Help { .. }) {
+            return Scope::Help;
+        }
+        match &self.view {
+            View::Endpoints => Scope::Endpoints,
+            View::Detail { endpoint } if self.ops.shift_running(endpoint) => Scope::Shift,
+            View::Detail { .. } => Scope::Detail,
+            View::Events => Scope::Events,
+            View::EventJson => Scope::EventJson,
+            View::Quotas => Scope::Quotas,
         }
     }
 

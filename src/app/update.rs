@@ -4,7 +4,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, Command, Panel, PanelData, Polled};
 use super::command_line::{self, CommandLine};
-use super::keymap::Scope;
 use super::state::{AppState, Column, InputKind, InputLine, Notice, NoticeLevel, Overlay, View};
 use crate::domain::Timestamp;
 
@@ -36,10 +35,11 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Comma
     match action {
         Action::Key(key) => return on_key(state, key, now),
         Action::Tick => {
+            let lifetime = NOTICE_SECS as f64 * state.clock_speed.max(1.0);
             let expired = state
                 .notice
                 .as_ref()
-                .is_some_and(|n| (now - n.at).num_seconds() >= NOTICE_SECS);
+                .is_some_and(|n| (now - n.at).num_milliseconds() as f64 >= lifetime * 1000.0);
             if expired {
                 state.notice = None;
             }
@@ -197,21 +197,6 @@ fn page(state: &AppState) -> i64 {
     i64::from(state.size.1.saturating_sub(CHROME_ROWS).max(1))
 }
 
-fn scope(state: &AppState) -> Scope {
-    if matches!(state.overlay, Overlay::Help { .. }) {
-        Scope::Help
-    } else {
-        match state.view {
-            View::Endpoints => Scope::Endpoints,
-            View::Detail { ref endpoint } if state.ops.shift_running(endpoint) => Scope::Shift,
-            View::Detail { .. } => Scope::Detail,
-            View::Events => Scope::Events,
-            View::EventJson => Scope::EventJson,
-            View::Quotas => Scope::Quotas,
-        }
-    }
-}
-
 fn on_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Command> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
@@ -235,7 +220,7 @@ fn on_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Command> {
             return Vec::new();
         }
     }
-    match state.keymap.lookup(scope(state), &key) {
+    match state.keymap.lookup(state.key_scope(), &key) {
         Some(action) => update(state, action.to_action(), now),
         None => Vec::new(),
     }

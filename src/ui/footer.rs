@@ -8,24 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::format::{truncate, width};
-use crate::app::{AppState, InputKind, NoticeLevel, Overlay, Scope, View};
+use crate::app::{AppState, InputKind, NoticeLevel};
 use crate::theme::Theme;
 
-/// The keymap scope the keys currently go to.
-pub fn scope(state: &AppState) -> Scope {
-    if matches!(state.overlay, Overlay::Help { .. }) {
-        Scope::Help
-    } else {
-        match state.view {
-            View::Endpoints => Scope::Endpoints,
-            View::Detail { ref endpoint } if state.ops.shift_running(endpoint) => Scope::Shift,
-            View::Detail { .. } => Scope::Detail,
-            View::Events => Scope::Events,
-            View::EventJson => Scope::EventJson,
-            View::Quotas => Scope::Quotas,
-        }
-    }
-}
 
 fn hint_spans<'a>(pairs: &[(String, &str)], theme: &Theme, avail: usize) -> Vec<Span<'a>> {
     let mut spans = vec![Span::raw(" ")];
@@ -97,7 +82,7 @@ pub fn render(
         hint_spans(&pairs, theme, avail.saturating_sub(right_w))
     } else {
         hint_spans(
-            &state.keymap.footer(scope(state)),
+            &state.keymap.footer(state.key_scope()),
             theme,
             avail.saturating_sub(right_w),
         )
