@@ -295,6 +295,12 @@ pub trait Backend: Send + Sync + 'static {
 
     /// `InvokeEndpoint` (sagemaker-runtime).
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse>;
+
+    /// Calls made so far, per operation, and the cost of metric polling (`:api`).
+    /// Wrappers forward it; `None` when the backend keeps no accounting.
+    fn api_stats(&self) -> Option<crate::api_stats::ApiStats> {
+        None
+    }
 }
 
 /// Shared handle to a backend.
@@ -353,6 +359,9 @@ impl<B: Backend + ?Sized> Backend for ReadOnly<B> {
         Err(BackendError::ReadOnly {
             operation: Operation::RegisterScalableTarget,
         })
+    }
+    fn api_stats(&self) -> Option<crate::api_stats::ApiStats> {
+        self.0.api_stats()
     }
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
         // Invocations against AWS endpoints are production traffic; read-only forbids them.

@@ -119,6 +119,9 @@ impl Backend for PacedTrail {
             .register_scalable_target(endpoint, variant, min_capacity, max_capacity)
             .await
     }
+    fn api_stats(&self) -> Option<crate::api_stats::ApiStats> {
+        self.inner.api_stats()
+    }
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
         self.inner.invoke(request).await
     }

@@ -79,6 +79,7 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
         state.session.demo,
         tx.clone(),
     );
+    let accounting = backend.clone();
     let pollers = Pollers::spawn(backend, clock.clone(), intervals, tx, seed);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK_INTERVAL);
@@ -112,7 +113,13 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
                 None => Some(Action::ForceQuit),
             },
             msg = rx.recv() => msg,
-            _ = tick.tick() => Some(Action::Tick),
+            _ = tick.tick() => {
+                // The `:api` view shows the backend's accounting, read fresh every tick.
+                if state.view == crate::app::View::Api {
+                    update(&mut state, Action::ApiStats(accounting.api_stats()), clock.now());
+                }
+                Some(Action::Tick)
+            }
             _ = tokio::time::sleep(frame_due), if state.dirty => None,
             sig = signals.next() => {
                 tracing::info!(signal = sig, "quitting on signal");

@@ -156,6 +156,8 @@ async fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
         }
         None => sim,
     };
+    // Count the console's calls at the boundary, as the AWS backend does, for `:api`.
+    let backend: SharedBackend = Arc::new(crate::api_stats::Counted::new(backend));
     let backend: SharedBackend = if read_only {
         Arc::new(ReadOnly(backend))
     } else {

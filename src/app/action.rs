@@ -158,6 +158,8 @@ pub enum Action {
     ForceQuit,
     /// Suspend to the shell (Ctrl-Z); `fg` resumes and redraws.
     Suspend,
+    /// The backend's call accounting (sent by the runtime while `:api` is open).
+    ApiStats(Option<crate::api_stats::ApiStats>),
     /// Run a `:` command line as typed.
     RunCommand(String),
     Resize(u16, u16),

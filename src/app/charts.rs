@@ -129,8 +129,16 @@ pub fn period_floor(t: Timestamp, period: Duration) -> Timestamp {
 /// (CloudWatch's Average of the 0/1 error metrics).
 pub fn chart_series(endpoint: &str, variant: &Variant) -> Vec<SeriesKey> {
     let mut series = crate::fleet::variant_series(endpoint, variant);
-    for metric in [MetricName::Invocation4XXErrors, MetricName::Invocation5XXErrors] {
-        series.push(SeriesKey::new(endpoint, &variant.name, metric, Statistic::Average));
+    for metric in [
+        MetricName::Invocation4XXErrors,
+        MetricName::Invocation5XXErrors,
+    ] {
+        series.push(SeriesKey::new(
+            endpoint,
+            &variant.name,
+            metric,
+            Statistic::Average,
+        ));
     }
     series
 }

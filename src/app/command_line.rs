@@ -26,12 +26,14 @@ pub enum CommandLine {
     Events(super::events_view::EventCriteria),
     /// `:quotas`.
     Quotas,
+    /// `:api` — calls per operation, throttles, cost of metric polling.
+    Api,
     /// `:window 15m|1h|3h|12h|24h|7d` — the detail charts' time window.
     Window(super::charts::ChartWindow),
 }
 
 /// Commands listed in help and in the message for an unknown command.
-pub const COMMANDS: [(&str, &str); 12] = [
+pub const COMMANDS: [(&str, &str); 13] = [
     (":ep [NAME]", "endpoints view, or the detail of NAME"),
     (":sort COLUMN [asc|desc]", "sort the endpoints view"),
     (":filter TEXT", "filter endpoints (empty clears)"),
@@ -45,6 +47,10 @@ pub const COMMANDS: [(&str, &str); 12] = [
         "CloudTrail events (all: with Describe/List)",
     ),
     (":quotas", "service quotas with usage"),
+    (
+        ":api",
+        "sagetop's own AWS calls, throttles, cost of metric polling",
+    ),
     (
         ":window 15m|1h|3h|12h|24h|7d",
         "time window of the detail charts",
@@ -109,6 +115,7 @@ pub fn parse(input: &str) -> Result<CommandLine, String> {
             super::events_view::parse_args(&rest).map(CommandLine::Events)
         }
         "quotas" | "quota" => no_args(CommandLine::Quotas),
+        "api" | "calls" => no_args(CommandLine::Api),
         "window" | "win" => match rest.as_slice() {
             [w] => super::charts::ChartWindow::parse(w)
                 .map(CommandLine::Window)

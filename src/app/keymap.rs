@@ -13,6 +13,8 @@ pub enum Scope {
     Events,
     EventJson,
     Quotas,
+    /// The API accounting view.
+    Api,
     /// The detail of an endpoint with a traffic shift running (falls back to Detail).
     Shift,
     Help,
@@ -27,6 +29,7 @@ impl Scope {
             Scope::Events => "Events view",
             Scope::EventJson => "Event JSON",
             Scope::Quotas => "Quotas view",
+            Scope::Api => "API calls view",
             Scope::Shift => "Traffic shift running (endpoint detail)",
             Scope::Help => "Help",
         }
@@ -578,6 +581,13 @@ impl Default for Keymap {
                     A::Back,
                     &[c(KeyCode::Esc), k('q')],
                     "back",
+                    Some("back"),
+                ),
+                bind(
+                    S::Api,
+                    A::Back,
+                    &[c(KeyCode::Esc), k('q')],
+                    "back to the endpoints",
                     Some("back"),
                 ),
                 bind(

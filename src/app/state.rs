@@ -23,6 +23,8 @@ pub enum View {
     EventJson,
     /// Service quotas (`Q`, `:quotas`).
     Quotas,
+    /// The console's own API calls and the cost of its metric polling (`:api`).
+    Api,
 }
 
 /// Something drawn over the view.
@@ -200,6 +202,8 @@ pub struct AppState {
     /// Simulated seconds per real second of the injected clock (`--demo-speed`); on-screen
     /// timers meant for people (notices) last the same real time at any speed.
     pub clock_speed: f64,
+    /// The backend's call accounting, refreshed while the `:api` view is open.
+    pub api_stats: Option<crate::api_stats::ApiStats>,
     /// Time window of the detail charts (`t` cycles).
     pub chart_window: super::charts::ChartWindow,
     /// The watched endpoint's series over a chart window (the charts panel).
@@ -257,6 +261,7 @@ impl AppState {
             should_quit: false,
             dirty: true,
             clock_speed: 1.0,
+            api_stats: None,
             chart_window: Default::default(),
             charts: None,
             braille: true,
@@ -323,7 +328,7 @@ impl AppState {
         match &self.view {
             View::Detail { endpoint } => self.endpoint(endpoint),
             View::Endpoints => self.selected_endpoint(),
-            View::Events | View::EventJson | View::Quotas => None,
+            View::Events | View::EventJson | View::Quotas | View::Api => None,
         }
     }
 
@@ -340,6 +345,7 @@ impl AppState {
             View::Events => Scope::Events,
             View::EventJson => Scope::EventJson,
             View::Quotas => Scope::Quotas,
+            View::Api => Scope::Api,
         }
     }
 

@@ -120,6 +120,12 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Comma
         }
         Action::ForceQuit => return quit(state),
         Action::Suspend => return vec![Command::Suspend],
+        Action::ApiStats(stats) => {
+            if state.api_stats == stats {
+                return Vec::new();
+            }
+            state.api_stats = stats;
+        }
         Action::RunCommand(line) => return run_command(state, &line, now),
         Action::Copy { arn } => {
             let Some(e) = state.focused_endpoint() else {
@@ -299,7 +305,7 @@ fn move_by(state: &mut AppState, delta: i64) {
             }
         }
         // The events and quotas views move in `views::intercept`.
-        View::Events | View::EventJson | View::Quotas => {}
+        View::Events | View::EventJson | View::Quotas | View::Api => {}
     }
 }
 
@@ -341,6 +347,10 @@ fn back(state: &mut AppState) -> Vec<Command> {
             }
             Vec::new()
         }
+        View::Api => {
+            state.view = View::Endpoints;
+            Vec::new()
+        }
         // Handled by `views::intercept`.
         View::Events | View::EventJson | View::Quotas => Vec::new(),
     }
@@ -363,6 +373,11 @@ fn run_command(state: &mut AppState, line: &str, now: Timestamp) -> Vec<Command>
         Ok(CommandLine::Theme(name)) => vec![Command::SetTheme(name)],
         Ok(CommandLine::Events(criteria)) => super::events_view::open(state, criteria),
         Ok(CommandLine::Quotas) => super::quotas_view::open(state),
+        Ok(CommandLine::Api) => {
+            state.view = View::Api;
+            state.overlay = Overlay::None;
+            vec![Command::Watch(None)]
+        }
         Ok(CommandLine::Window(w)) => super::views::set_window(state, w, now),
         Ok(CommandLine::Help) => {
             state.overlay = Overlay::Help { scroll: 0 };

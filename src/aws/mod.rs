@@ -17,7 +17,6 @@ mod limiter;
 mod metrics;
 mod quotas;
 mod sagemaker;
-mod stats;
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
@@ -32,6 +31,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+pub use crate::api_stats::{ApiAccounting, ApiStats, OperationStats, USD_PER_METRIC_REQUESTED};
 pub use connect::{
     AwsOptions, DEFAULT_MAX_ATTEMPTS, OPERATION_TIMEOUT, STARTUP_TIMEOUT, StartupError,
     StaticCredentials, connect, load_sdk_config,
@@ -39,7 +39,6 @@ pub use connect::{
 pub use events::parse_cloudtrail_event;
 pub use limiter::{LOOKUP_EVENTS_PER_SECOND, RateLimiter};
 pub use metrics::{MAX_DATAPOINTS_PER_CALL, MAX_QUERIES_PER_CALL, plan_batches};
-pub use stats::{ApiAccounting, ApiStats, OperationStats, USD_PER_METRIC_REQUESTED};
 
 use crate::boundary::{Backend, BackendError, BackendResult, Operation};
 use crate::domain::*;
@@ -340,6 +339,9 @@ impl Backend for AwsBackend {
             .await
     }
 
+    fn api_stats(&self) -> Option<ApiStats> {
+        Some(self.shared.stats.snapshot())
+    }
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
         self.invoke_impl(request).await
     }

@@ -434,6 +434,9 @@ impl<B: Backend + ?Sized> Backend for FaultyBackend<B> {
         .await
     }
 
+    fn api_stats(&self) -> Option<crate::api_stats::ApiStats> {
+        self.inner.api_stats()
+    }
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
         let op = Operation::InvokeEndpoint;
         let endpoint = request.endpoint.as_str();

@@ -12,7 +12,7 @@ use crate::app::command_line::COMMANDS;
 use crate::app::keymap::Scope;
 use crate::theme::Theme;
 
-const SCOPES: [Scope; 8] = [
+const SCOPES: [Scope; 9] = [
     Scope::Global,
     Scope::Endpoints,
     Scope::Detail,
@@ -20,6 +20,7 @@ const SCOPES: [Scope; 8] = [
     Scope::Events,
     Scope::EventJson,
     Scope::Quotas,
+    Scope::Api,
     Scope::Help,
 ];
 

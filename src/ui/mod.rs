@@ -1,6 +1,7 @@
 //! Everything that draws: `render(frame, state, theme)` lays out header, view, input and
 //! footer lines. Pure: reads `&AppState` (time is `state.now`) and styles only via `Theme`.
 
+pub mod api;
 pub mod charts;
 pub mod columns;
 pub mod detail;
@@ -66,6 +67,10 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) {
         View::Events => events::render(frame, main_area, state, theme),
         View::EventJson => event_json::render(frame, main_area, state, theme),
         View::Quotas => quotas::render(frame, main_area, state, theme),
+        View::Api => {
+            api::render(frame, main_area, state, theme);
+            None
+        }
     };
     if let Overlay::Help { scroll } = state.overlay {
         help::render(frame, main_area, state, theme, scroll);
