@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 /// A terminal operations console for Amazon SageMaker real-time inference endpoints.
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(name = "sagetop", version, about, long_about = None, after_help = files_help())]
 pub struct Cli {
     #[command(flatten)]
@@ -90,7 +90,7 @@ pub struct SourceArgs {
     pub endpoint_url: Option<String>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Cmd {
     /// Print the fleet state (endpoints, variants, metrics, quotas, events) and exit.
     Snapshot {

@@ -33,6 +33,76 @@ pub struct Console {
     pub log_path: Option<PathBuf>,
     /// Audit log and session facts of the write path.
     pub writes: crate::write::WriteSetup,
+    /// How to connect again for `:profile` / `:region` (`None` on the simulated account).
+    pub reconnect: Option<Reconnector>,
+}
+
+/// A backend connected for `:profile` / `:region`, with what goes with it.
+pub struct NewConnection {
+    pub backend: SharedBackend,
+    pub session: crate::app::state::SessionInfo,
+    pub writes: crate::write::WriteSetup,
+    pub production: bool,
+}
+
+/// Connects with (profile, region), the current ones where `None`.
+pub type Reconnector = std::sync::Arc<
+    dyn Fn(
+            Option<String>,
+            Option<String>,
+        ) -> futures::future::BoxFuture<'static, Result<NewConnection, String>>
+        + Send
+        + Sync,
+>;
+
+/// Everything that talks to the backend; started again when the backend changes.
+struct Services {
+    pollers: Pollers,
+    pager: crate::detail_fetch::EventsPager,
+    executor: crate::write::Executor,
+    loads: crate::load::console::LoadRunner,
+    /// The backend whose call accounting `:api` shows.
+    accounting: SharedBackend,
+}
+
+impl Services {
+    fn start(
+        backend: SharedBackend,
+        clock: &SharedClock,
+        intervals: PollIntervals,
+        seed: u64,
+        writes: crate::write::WriteSetup,
+        demo: bool,
+        tx: &mpsc::Sender<Action>,
+    ) -> Services {
+        // Every LookupEvents call (poller and pager) keeps to CloudTrail's 2 calls a second.
+        let backend: SharedBackend =
+            std::sync::Arc::new(crate::detail_fetch::PacedTrail::new(backend));
+        Services {
+            pager: crate::detail_fetch::EventsPager::new(
+                backend.clone(),
+                clock.clone(),
+                tx.clone(),
+            ),
+            executor: writes.executor(backend.clone(), clock.clone(), tx.clone()),
+            loads: crate::load::console::LoadRunner::new(
+                backend.clone(),
+                clock.clone(),
+                demo,
+                tx.clone(),
+            ),
+            accounting: backend.clone(),
+            pollers: Pollers::spawn(backend, clock.clone(), intervals, tx.clone(), seed),
+        }
+    }
+
+    /// Stops pollers and pagers, lets writes already sent finish, stops a load run.
+    async fn shutdown(self) {
+        self.pollers.shutdown().await;
+        self.pager.shutdown().await;
+        self.executor.shutdown().await;
+        self.loads.shutdown().await;
+    }
 }
 
 /// How the console ended.
@@ -54,6 +124,7 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
         seed,
         log_path,
         writes,
+        reconnect,
     } = console;
     let mut terminal = ratatui::try_init()?;
     if mouse {
@@ -68,19 +139,9 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
     );
 
     let (tx, mut rx) = mpsc::channel::<Action>(256);
-    // Every LookupEvents call (poller and pager) keeps to CloudTrail's 2 calls a second.
-    let backend: SharedBackend = std::sync::Arc::new(crate::detail_fetch::PacedTrail::new(backend));
-    let mut pager =
-        crate::detail_fetch::EventsPager::new(backend.clone(), clock.clone(), tx.clone());
-    let executor = writes.executor(backend.clone(), clock.clone(), tx.clone());
-    let mut loads = crate::load::console::LoadRunner::new(
-        backend.clone(),
-        clock.clone(),
-        state.session.demo,
-        tx.clone(),
-    );
-    let accounting = backend.clone();
-    let pollers = Pollers::spawn(backend, clock.clone(), intervals, tx, seed);
+    let demo = state.session.demo;
+    let mut services = Services::start(backend, &clock, intervals.clone(), seed, writes, demo, &tx);
+    let (connected_tx, mut connected_rx) = mpsc::channel::<Result<NewConnection, String>>(1);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -116,11 +177,29 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
             _ = tick.tick() => {
                 // The `:api` view shows the backend's accounting, read fresh every tick.
                 if state.view == crate::app::View::Api {
-                    update(&mut state, Action::ApiStats(accounting.api_stats()), clock.now());
+                    let stats = services.accounting.api_stats();
+                    update(&mut state, Action::ApiStats(stats), clock.now());
                 }
                 Some(Action::Tick)
             }
             _ = tokio::time::sleep(frame_due), if state.dirty => None,
+            Some(result) = connected_rx.recv() => match result {
+                Ok(conn) => {
+                    let old = std::mem::replace(
+                        &mut services,
+                        Services::start(conn.backend, &clock, intervals.clone(), seed, conn.writes, demo, &tx),
+                    );
+                    old.shutdown().await;
+                    // Whatever the old services sent is about the old account: drop it.
+                    while let Ok(stale) = rx.try_recv() {
+                        tracing::debug!(?stale, "dropped after reconnect");
+                    }
+                    services.pollers.refresh(None);
+                    let r = crate::app::Reconnected { session: conn.session, production: conn.production };
+                    Some(Action::Reconnected(Ok(r)))
+                }
+                Err(msg) => Some(Action::Reconnected(Err(msg))),
+            },
             sig = signals.next() => {
                 tracing::info!(signal = sig, "quitting on signal");
                 Some(Action::ForceQuit)
@@ -130,12 +209,30 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
             for cmd in update(&mut state, action, clock.now()) {
                 match cmd {
                     Command::Quit => {}
-                    Command::Refresh(panel) => pollers.refresh(panel),
-                    Command::Watch(endpoint) => pollers.watch(endpoint),
-                    Command::ChartWindow(window) => pollers.set_chart_window(window),
-                    Command::FetchEvents(request) => pager.fetch(request),
-                    Command::Ops(cmd) => executor.handle(cmd),
-                    Command::Runs(cmd) => loads.handle(cmd).await,
+                    Command::Refresh(panel) => services.pollers.refresh(panel),
+                    Command::Watch(endpoint) => services.pollers.watch(endpoint),
+                    Command::ChartWindow(window) => services.pollers.set_chart_window(window),
+                    Command::FetchEvents(request) => services.pager.fetch(request),
+                    Command::Ops(cmd) => services.executor.handle(cmd),
+                    Command::Runs(cmd) => services.loads.handle(cmd).await,
+                    Command::Reconnect { profile, region } => match &reconnect {
+                        Some(connect) => {
+                            let pending = connect(profile, region);
+                            let done = connected_tx.clone();
+                            tokio::spawn(async move {
+                                let _ = done.send(pending.await).await;
+                            });
+                        }
+                        None => {
+                            let msg =
+                                "switching profile or region needs the AWS backend".to_string();
+                            update(
+                                &mut state,
+                                Action::Notify(NoticeLevel::Error, msg),
+                                clock.now(),
+                            );
+                        }
+                    },
                     Command::Copy(text) => {
                         let outcome = copy_osc52(&text);
                         if let Err(e) = outcome {
@@ -174,13 +271,10 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
             break;
         }
     }
-    pollers.shutdown().await;
-    pager.shutdown().await;
     // Writes already sent finish (and are audited); their reports have nowhere to go.
-    drop(rx);
-    executor.shutdown().await;
     // A load run still going stops here (Ctrl-C and quit always stop it).
-    loads.shutdown().await;
+    drop(rx);
+    services.shutdown().await;
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }

@@ -232,6 +232,33 @@ async fn open_aws(cli: &Cli, config: &Config) -> Result<Source, String> {
     })
 }
 
+/// `:profile` / `:region` on AWS: connect again (credentials checked first, as at start-up)
+/// with the new choice; choices made earlier, on the command line or in the console, stay.
+fn aws_reconnector(cli: Cli, config: Config) -> crate::runtime::Reconnector {
+    let chosen = Arc::new(std::sync::Mutex::new(cli));
+    Arc::new(move |profile: Option<String>, region: Option<String>| {
+        let chosen = chosen.clone();
+        let config = config.clone();
+        Box::pin(async move {
+            let mut cli = chosen.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            if profile.is_some() {
+                cli.source.profile = profile;
+            }
+            if region.is_some() {
+                cli.source.region = region;
+            }
+            let source = open_aws(&cli, &config).await?;
+            *chosen.lock().unwrap_or_else(|p| p.into_inner()) = cli;
+            Ok(crate::runtime::NewConnection {
+                backend: source.backend,
+                session: source.session,
+                writes: source.ops.writes,
+                production: source.ops.production,
+            })
+        })
+    })
+}
+
 async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBuf>) -> ExitCode {
     if let Some(Cmd::Screenshots { out }) = &cli.command {
         return match crate::screenshots::write_all(out).await {
@@ -291,6 +318,8 @@ async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBu
                     return ExitCode::from(EXIT_USAGE);
                 }
             };
+            let reconnect =
+                (!cli.source.demo).then(|| aws_reconnector(cli.clone(), config.clone()));
             console(
                 source,
                 theme,
@@ -298,6 +327,7 @@ async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBu
                 cli.mouse || config.mouse.unwrap_or(false),
                 !cli.no_braille && config.braille.unwrap_or(true),
                 log_path,
+                reconnect,
             )
             .await
         }
@@ -337,8 +367,10 @@ async fn console(
     mouse: bool,
     braille: bool,
     log_path: Option<std::path::PathBuf>,
+    reconnect: Option<crate::runtime::Reconnector>,
 ) -> ExitCode {
     let mut state = AppState::new(source.session, source.clock.now());
+    state.keymap_configured = Some(keymap.clone());
     state.keymap = if state.session.read_only {
         crate::app::ops::without_writes(keymap)
     } else {
@@ -359,6 +391,7 @@ async fn console(
         seed: 0x5a6e_7a09,
         log_path,
         writes: source.ops.writes,
+        reconnect,
     };
     match run(console).await {
         Ok(summary) => {

@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::{Terminal, backend::TestBackend};
 use sagetop::api_stats::Counted;
 use sagetop::app::state::SessionInfo;
-use sagetop::app::{Action, AppState, View, update};
+use sagetop::app::{Action, View, update};
 use sagetop::boundary::{Backend, Operation};
 use sagetop::clock::{ManualClock, fixture_epoch};
 use sagetop::domain::*;

@@ -681,3 +681,151 @@ fn theme_command_asks_the_runtime_and_reports_back() {
     );
     assert_eq!(s.notice.as_ref().unwrap().text, "no theme `x`");
 }
+
+#[test]
+fn profile_and_region_switches_ask_the_runtime_unless_unsafe() {
+    // The simulated account has nothing to switch to.
+    let mut demo = loaded();
+    assert_eq!(
+        run(
+            &mut demo,
+            vec![Action::RunCommand(":region eu-west-1".into())]
+        ),
+        vec![]
+    );
+    assert!(
+        demo.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("run without --demo")
+    );
+
+    let aws = SessionInfo {
+        profile: Some("ops".into()),
+        region: Some("us-east-1".into()),
+        ..SessionInfo::default()
+    };
+    let mut s = AppState::new(aws.clone(), t(0));
+    let cmds = run(&mut s, vec![Action::RunCommand(":region eu-west-1".into())]);
+    assert_eq!(
+        cmds,
+        vec![Command::Reconnect {
+            profile: None,
+            region: Some("eu-west-1".into())
+        }]
+    );
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("connecting: ops in eu-west-1")
+    );
+    let cmds = run(&mut s, vec![Action::RunCommand(":profile prod".into())]);
+    assert_eq!(
+        cmds,
+        vec![Command::Reconnect {
+            profile: Some("prod".into()),
+            region: None
+        }]
+    );
+
+    for (line, needle) in [
+        (":region Europe", "not a region name"),
+        (":region eu-west", "not a region name"),
+        (":profile", ":profile takes one AWS profile name"),
+    ] {
+        assert_eq!(
+            run(&mut s, vec![Action::RunCommand(line.into())]),
+            vec![],
+            "{line}"
+        );
+        assert!(s.notice.as_ref().unwrap().text.contains(needle), "{line}");
+    }
+}
+
+#[test]
+fn a_new_connection_starts_fresh_but_keeps_the_persons_settings() {
+    let aws = SessionInfo {
+        profile: Some("ro".into()),
+        region: Some("us-east-1".into()),
+        read_only: true,
+        ..SessionInfo::default()
+    };
+    let mut s = AppState::new(aws, t(0));
+    let (eps, _) = fleet();
+    update(
+        &mut s,
+        polled(
+            Panel::Endpoints,
+            PanelData::Endpoints(EndpointsData {
+                endpoints: eps,
+                failed: BTreeMap::new(),
+            }),
+            t(0),
+        ),
+        t(0),
+    );
+    // As start-up does: the configured keymap is kept; the read-only one is in use.
+    s.keymap_configured = Some(sagetop::app::Keymap::default());
+    let has_w = |s: &AppState| {
+        s.keymap
+            .bindings
+            .iter()
+            .any(|b| b.keys.contains(&sagetop::app::keymap::KeySpec::char('w')))
+    };
+    assert!(!has_w(&s), "read-only session has no write keys");
+    run(
+        &mut s,
+        vec![
+            Action::Resize(120, 40),
+            Action::RunCommand(":sort cpu".into()),
+            key('j'),
+        ],
+    );
+
+    let session = SessionInfo {
+        profile: Some("ops".into()),
+        region: Some("eu-west-1".into()),
+        ..SessionInfo::default()
+    };
+    let r = sagetop::app::Reconnected {
+        session: session.clone(),
+        production: true,
+    };
+    run(&mut s, vec![Action::Reconnected(Ok(r))]);
+    assert_eq!(s.session, session);
+    assert!(
+        s.endpoints.is_empty(),
+        "the old region's endpoints are gone"
+    );
+    assert_eq!(s.health(Panel::Endpoints).last_ok, None);
+    assert_eq!(s.size, (120, 40));
+    assert_eq!(s.sort.column, Column::Cpu);
+    assert!(s.ops.production);
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("connected: ops in eu-west-1")
+    );
+    assert!(has_w(&s), "a writable profile gets the write keys back");
+
+    // A failed switch says why and keeps everything.
+    run(
+        &mut s,
+        vec![Action::Reconnected(Err(
+            "the config profile (nope) could not be found".into(),
+        ))],
+    );
+    assert_eq!(s.session.region.as_deref(), Some("eu-west-1"));
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("could not be found")
+    );
+}

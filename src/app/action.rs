@@ -160,6 +160,8 @@ pub enum Action {
     Suspend,
     /// The backend's call accounting (sent by the runtime while `:api` is open).
     ApiStats(Option<crate::api_stats::ApiStats>),
+    /// The runtime switched backends (`:profile`/`:region`), or says why it could not.
+    Reconnected(Result<Reconnected, String>),
     /// Run a `:` command line as typed.
     RunCommand(String),
     Resize(u16, u16),
@@ -204,6 +206,11 @@ pub enum Command {
     Copy(String),
     /// Switch to a theme by name or path.
     SetTheme(String),
+    /// Reconnect to AWS with this profile and region (the current ones where `None`).
+    Reconnect {
+        profile: Option<String>,
+        region: Option<String>,
+    },
     /// Give the terminal back and stop (SIGTSTP); redraw on resume.
     Suspend,
     /// The chart window changed: poll the charts for it now.
@@ -214,4 +221,12 @@ pub enum Command {
     Ops(crate::write::OpsCommand),
     /// Start or stop a load run, save its results (`load::console::LoadRunner`).
     Runs(crate::app::runs::RunsCommand),
+}
+
+/// A new connection after `:profile` / `:region`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reconnected {
+    pub session: crate::app::state::SessionInfo,
+    /// The new profile is marked production in the config file.
+    pub production: bool,
 }

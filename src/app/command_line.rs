@@ -28,12 +28,16 @@ pub enum CommandLine {
     Quotas,
     /// `:api` — calls per operation, throttles, cost of metric polling.
     Api,
+    /// `:profile NAME` — reconnect with another AWS profile.
+    Profile(String),
+    /// `:region NAME` — reconnect in another region.
+    Region(String),
     /// `:window 15m|1h|3h|12h|24h|7d` — the detail charts' time window.
     Window(super::charts::ChartWindow),
 }
 
 /// Commands listed in help and in the message for an unknown command.
-pub const COMMANDS: [(&str, &str); 13] = [
+pub const COMMANDS: [(&str, &str); 15] = [
     (":ep [NAME]", "endpoints view, or the detail of NAME"),
     (":sort COLUMN [asc|desc]", "sort the endpoints view"),
     (":filter TEXT", "filter endpoints (empty clears)"),
@@ -51,6 +55,8 @@ pub const COMMANDS: [(&str, &str); 13] = [
         ":api",
         "sagetop's own AWS calls, throttles, cost of metric polling",
     ),
+    (":profile NAME", "reconnect with another AWS profile"),
+    (":region NAME", "reconnect in another region"),
     (
         ":window 15m|1h|3h|12h|24h|7d",
         "time window of the detail charts",
@@ -67,6 +73,21 @@ fn column_list() -> String {
         .map(|c| c.key())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`: lower-case words and digits
+/// joined by dashes, ending in a number.
+fn is_region_name(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Parses a command line (with or without the leading `:`).
@@ -116,6 +137,17 @@ pub fn parse(input: &str) -> Result<CommandLine, String> {
         }
         "quotas" | "quota" => no_args(CommandLine::Quotas),
         "api" | "calls" => no_args(CommandLine::Api),
+        "profile" => match rest.as_slice() {
+            [name] => Ok(CommandLine::Profile((*name).to_string())),
+            _ => Err(":profile takes one AWS profile name".into()),
+        },
+        "region" => match rest.as_slice() {
+            [name] if is_region_name(name) => Ok(CommandLine::Region((*name).to_string())),
+            [name] => Err(format!(
+                "`{name}` is not a region name (e.g. us-east-1, eu-west-1)"
+            )),
+            _ => Err(":region takes one region name, e.g. eu-west-1".into()),
+        },
         "window" | "win" => match rest.as_slice() {
             [w] => super::charts::ChartWindow::parse(w)
                 .map(CommandLine::Window)

@@ -17,7 +17,7 @@ pub mod trail_log;
 pub mod update;
 pub mod views;
 
-pub use action::{Action, Command, Panel, PanelData, Polled};
+pub use action::{Action, Command, Panel, PanelData, Polled, Reconnected};
 pub use keymap::{KeyAction, Keymap, Scope};
 pub use state::{
     AppState, Column, InputKind, InputLine, Notice, NoticeLevel, Overlay, PanelHealth, SortSpec,

@@ -204,6 +204,9 @@ pub struct AppState {
     pub clock_speed: f64,
     /// The backend's call accounting, refreshed while the `:api` view is open.
     pub api_stats: Option<crate::api_stats::ApiStats>,
+    /// The keymap as configured, before read-only mode took the write keys out (a switch to
+    /// a writable profile brings them back).
+    pub keymap_configured: Option<super::keymap::Keymap>,
     /// Time window of the detail charts (`t` cycles).
     pub chart_window: super::charts::ChartWindow,
     /// The watched endpoint's series over a chart window (the charts panel).
@@ -262,6 +265,7 @@ impl AppState {
             dirty: true,
             clock_speed: 1.0,
             api_stats: None,
+            keymap_configured: None,
             chart_window: Default::default(),
             charts: None,
             braille: true,

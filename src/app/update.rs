@@ -120,6 +120,14 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Comma
         }
         Action::ForceQuit => return quit(state),
         Action::Suspend => return vec![Command::Suspend],
+        Action::Reconnected(result) => {
+            match result {
+                Ok(r) => switch_session(state, r, now),
+                Err(msg) => error(state, msg, now),
+            }
+            state.dirty = true;
+            return Vec::new();
+        }
         Action::ApiStats(stats) => {
             if state.api_stats == stats {
                 return Vec::new();
@@ -373,6 +381,8 @@ fn run_command(state: &mut AppState, line: &str, now: Timestamp) -> Vec<Command>
         Ok(CommandLine::Theme(name)) => vec![Command::SetTheme(name)],
         Ok(CommandLine::Events(criteria)) => super::events_view::open(state, criteria),
         Ok(CommandLine::Quotas) => super::quotas_view::open(state),
+        Ok(CommandLine::Profile(name)) => reconnect(state, Some(name), None, now),
+        Ok(CommandLine::Region(name)) => reconnect(state, None, Some(name), now),
         Ok(CommandLine::Api) => {
             state.view = View::Api;
             state.overlay = Overlay::None;
@@ -553,4 +563,86 @@ fn apply_data(state: &mut AppState, data: PanelData, at: Timestamp) -> Vec<Comma
 /// Whether the panel's poll has failed since its last good data.
 pub fn is_stale(state: &AppState, panel: Panel) -> bool {
     state.health(panel).error.is_some()
+}
+
+/// `:profile` / `:region`: ask the runtime to reconnect, unless something in flight would be
+/// cut off by it.
+fn reconnect(
+    state: &mut AppState,
+    profile: Option<String>,
+    region: Option<String>,
+    now: Timestamp,
+) -> Vec<Command> {
+    if state.session.demo {
+        error(
+            state,
+            "the simulated account has one profile and region; run without --demo to switch".into(),
+            now,
+        );
+        return Vec::new();
+    }
+    let busy = if let Some(e) = state.ops.writes.keys().next() {
+        Some(format!("a write to {e} is still being tracked"))
+    } else if let Some(e) = state.ops.running_shifts().first() {
+        Some(format!("a traffic shift of {e} is running"))
+    } else if state.runs.is_running() {
+        Some("a load run is running".to_string())
+    } else {
+        None
+    };
+    if let Some(why) = busy {
+        error(
+            state,
+            format!("not switching now: {why}; wait for it or stop it first"),
+            now,
+        );
+        return Vec::new();
+    }
+    let target = format!(
+        "{} in {}",
+        profile
+            .as_deref()
+            .or(state.session.profile.as_deref())
+            .unwrap_or("default credentials"),
+        region
+            .as_deref()
+            .or(state.session.region.as_deref())
+            .unwrap_or("the default region")
+    );
+    info(state, format!("connecting: {target}…"), now);
+    vec![Command::Reconnect { profile, region }]
+}
+
+/// A new connection: fresh data for the new account or region; the person's settings stay.
+fn switch_session(state: &mut AppState, r: super::action::Reconnected, now: Timestamp) {
+    let mut fresh = AppState::new(r.session, now);
+    let configured = state
+        .keymap_configured
+        .clone()
+        .unwrap_or_else(|| state.keymap.clone());
+    fresh.keymap = if fresh.session.read_only {
+        super::ops::without_writes(configured.clone())
+    } else {
+        configured.clone()
+    };
+    fresh.keymap_configured = Some(configured);
+    fresh.size = state.size;
+    fresh.sort = state.sort;
+    fresh.braille = state.braille;
+    fresh.clock_speed = state.clock_speed;
+    fresh.chart_window = state.chart_window;
+    fresh.runs = std::mem::take(&mut state.runs);
+    fresh.ops.guard = state.ops.guard;
+    fresh.ops.production = r.production;
+    let label = format!(
+        "connected: {} in {}",
+        fresh
+            .session
+            .profile
+            .as_deref()
+            .unwrap_or("default credentials"),
+        fresh.session.region.as_deref().unwrap_or("?")
+    );
+    *state = fresh;
+    info(state, label, now);
 }

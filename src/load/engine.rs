@@ -5,11 +5,11 @@
 //! progress snapshots merged from the workers' flushes a few times a second.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -95,7 +95,9 @@ struct Shared<T> {
     timeout: Duration,
     start: Instant,
     deadline: Instant,
-    stop: CancellationToken,
+    /// Set when the run stops (deadline, cancel); workers check it before each request. The
+    /// token's own check takes a mutex, so the hot path never touches the token.
+    stopped: AtomicBool,
 }
 
 impl<T> Shared<T> {
@@ -131,7 +133,6 @@ pub async fn run<T: Target>(target: T, spec: &LoadSpec, ctl: RunControl) -> RunR
         StopAfter::Requests(_) => spec.max_duration,
     };
     let deadline = start + hard_stop;
-    let stop = ctl.cancel.child_token();
     let shared = Arc::new(Shared {
         target,
         issued: AtomicU64::new(0),
@@ -142,21 +143,31 @@ pub async fn run<T: Target>(target: T, spec: &LoadSpec, ctl: RunControl) -> RunR
         timeout: spec.timeout,
         start,
         deadline,
-        stop: stop.clone(),
+        stopped: AtomicBool::new(false),
     });
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut workers = JoinSet::new();
+    // One stop signal per worker: dropping the senders wakes every worker without a shared lock.
+    let mut stop_senders = Vec::with_capacity(shared.concurrency as usize);
     for w in 0..shared.concurrency {
-        workers.spawn(worker(w, shared.clone(), tx.clone()));
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        stop_senders.push(stop_tx);
+        workers.spawn(worker(w, shared.clone(), tx.clone(), stop_rx));
     }
     drop(tx);
+    let stop = |senders: &mut Vec<oneshot::Sender<()>>| {
+        shared.stopped.store(true, Ordering::Release);
+        senders.clear();
+    };
 
     let mut totals = Totals::new();
     let mut tick = tokio::time::interval_at(start + PROGRESS_INTERVAL, PROGRESS_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let at_deadline = tokio::time::sleep_until(deadline);
     tokio::pin!(at_deadline);
-    let mut deadline_hit = false;
+    let cancelled = ctl.cancel.cancelled();
+    tokio::pin!(cancelled);
+    let (mut deadline_hit, mut user_stopped) = (false, false);
     loop {
         tokio::select! {
             delta = rx.recv() => match delta {
@@ -165,7 +176,11 @@ pub async fn run<T: Target>(target: T, spec: &LoadSpec, ctl: RunControl) -> RunR
             },
             _ = &mut at_deadline, if !deadline_hit => {
                 deadline_hit = true;
-                stop.cancel();
+                stop(&mut stop_senders);
+            }
+            _ = &mut cancelled, if !user_stopped => {
+                user_stopped = true;
+                stop(&mut stop_senders);
             }
             _ = tick.tick() => {
                 if let Some(p) = &ctl.progress {
@@ -186,7 +201,7 @@ pub async fn run<T: Target>(target: T, spec: &LoadSpec, ctl: RunControl) -> RunR
         }
     }
     let elapsed = start.elapsed().min(hard_stop.max(Duration::from_millis(1)));
-    let stop_reason = if ctl.cancel.is_cancelled() {
+    let stop_reason = if user_stopped || ctl.cancel.is_cancelled() {
         StopReason::Stopped
     } else if deadline_hit && matches!(spec.stop, StopAfter::Requests(_)) {
         StopReason::DurationCap
@@ -205,13 +220,16 @@ async fn worker<T: Target>(
     index: u32,
     sh: Arc<Shared<T>>,
     tx: mpsc::UnboundedSender<super::stats::Delta>,
+    stop: oneshot::Receiver<()>,
 ) {
     let mut rec = Recorder::new();
     let mut conn = sh.target.new_conn();
-    let stop = sh.stop.clone();
-    let cancelled = stop.cancelled();
-    tokio::pin!(cancelled);
+    // Resolves (sender dropped) when the run stops; polled only until then.
+    tokio::pin!(stop);
     let mut next_flush = Instant::now() + PROGRESS_INTERVAL;
+    // One timer per worker for request timeouts, re-armed only when it fires (not per request).
+    let timer = tokio::time::sleep(sh.timeout);
+    tokio::pin!(timer);
 
     // Closed loop with a ramp: worker i joins at ramp·i/c.
     if sh.rate.is_none()
@@ -220,7 +238,7 @@ async fn worker<T: Target>(
         let at = sh.start + ramp.mul_f64(f64::from(index) / f64::from(sh.concurrency));
         tokio::select! {
             biased;
-            _ = &mut cancelled => {
+            _ = &mut stop => {
                 let _ = tx.send(rec.take_delta());
                 return;
             }
@@ -229,7 +247,7 @@ async fn worker<T: Target>(
     }
 
     loop {
-        if stop.is_cancelled() {
+        if sh.stopped.load(Ordering::Acquire) {
             break;
         }
         let seq = sh.issued.fetch_add(1, Ordering::Relaxed);
@@ -244,7 +262,7 @@ async fn worker<T: Target>(
                 if at > Instant::now() {
                     tokio::select! {
                         biased;
-                        _ = &mut cancelled => break,
+                        _ = &mut stop => break,
                         _ = tokio::time::sleep_until(at) => {}
                     }
                 }
@@ -253,24 +271,39 @@ async fn worker<T: Target>(
             }
             None => Instant::now(),
         };
-        let outcome = tokio::select! {
-            biased;
-            _ = &mut cancelled => {
-                rec.aborted += 1;
-                break;
-            }
-            r = tokio::time::timeout(sh.timeout, sh.target.send(&mut conn, seq)) => match r {
-                Ok(o) => o,
-                Err(_) => {
-                    // The connection may still carry the late answer: start a new one.
-                    conn = sh.target.new_conn();
-                    Outcome::failed(
-                        ErrorKind::Timeout,
-                        format!("no answer within {}", super::spec::format_duration(sh.timeout)),
-                    )
+        let due = Instant::now() + sh.timeout;
+        let mut timed_out = false;
+        let outcome = {
+            let send = sh.target.send(&mut conn, seq);
+            tokio::pin!(send);
+            loop {
+                tokio::select! {
+                    biased;
+                    _ = &mut stop => break None,
+                    o = &mut send => break Some(o),
+                    _ = &mut timer => {
+                        // Armed for an earlier request: re-arm it for this one and wait on.
+                        if Instant::now() < due {
+                            timer.as_mut().reset(due);
+                            continue;
+                        }
+                        timed_out = true;
+                        break Some(Outcome::failed(
+                            ErrorKind::Timeout,
+                            format!("no answer within {}", super::spec::format_duration(sh.timeout)),
+                        ));
+                    }
                 }
-            },
+            }
         };
+        let Some(outcome) = outcome else {
+            rec.aborted += 1;
+            break;
+        };
+        if timed_out {
+            // The connection may still carry the late answer: start a new one.
+            conn = sh.target.new_conn();
+        }
         let end = Instant::now();
         let second = end.saturating_duration_since(sh.start).as_secs() as u32;
         rec.record(outcome, end.saturating_duration_since(begin), second);
@@ -299,7 +332,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             start,
             deadline: start + Duration::from_secs(60),
-            stop: CancellationToken::new(),
+            stopped: AtomicBool::new(false),
         };
         let flat = mk(None);
         assert_eq!(flat.due(250).unwrap() - start, Duration::from_millis(2500));

@@ -11,7 +11,6 @@ use super::format::{truncate, width};
 use crate::app::{AppState, InputKind, NoticeLevel};
 use crate::theme::Theme;
 
-
 fn hint_spans<'a>(pairs: &[(String, &str)], theme: &Theme, avail: usize) -> Vec<Span<'a>> {
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;

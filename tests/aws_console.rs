@@ -1,0 +1,117 @@
+//! The console against AWS (moto on loopback) in a real terminal: endpoints listed, `:region`
+//! switches to another region's (empty) fleet and back, a bad profile is refused while the
+//! current connection keeps working, and `:api` shows the calls made.
+
+mod support;
+#[path = "support/tmux.rs"]
+mod tmux;
+
+use std::time::Duration;
+
+use aws_sdk_sagemaker::types::{
+    ContainerDefinition, ProductionVariant, ProductionVariantInstanceType,
+};
+use sagetop::aws::{AwsOptions, StaticCredentials, load_sdk_config};
+use support::moto::Moto;
+use tmux::Tmux;
+
+async fn create_endpoint(moto: &Moto, name: &str) {
+    let opts = AwsOptions {
+        region: Some("us-east-1".into()),
+        endpoint_url: Some(moto.url()),
+        credentials: Some(StaticCredentials {
+            access_key_id: "testing".into(),
+            secret_access_key: "testing".into(),
+            session_token: None,
+        }),
+        max_attempts: Some(1),
+        ..AwsOptions::default()
+    };
+    let sm = aws_sdk_sagemaker::Client::new(&load_sdk_config(&opts).await.unwrap());
+    sm.create_model()
+        .model_name(format!("{name}-model"))
+        .execution_role_arn("arn:aws:iam::123456789012:role/SageMakerExecution")
+        .primary_container(
+            ContainerDefinition::builder()
+                .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    sm.create_endpoint_config()
+        .endpoint_config_name(format!("{name}-cfg"))
+        .production_variants(
+            ProductionVariant::builder()
+                .variant_name("AllTraffic")
+                .model_name(format!("{name}-model"))
+                .instance_type(ProductionVariantInstanceType::MlM5Large)
+                .initial_instance_count(2)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    sm.create_endpoint()
+        .endpoint_name(name)
+        .endpoint_config_name(format!("{name}-cfg"))
+        .send()
+        .await
+        .unwrap();
+}
+
+fn command(t: &Tmux, line: &str) {
+    t.keys(&[":"]);
+    t.keys(&["-l", line]);
+    t.keys(&["Enter"]);
+}
+
+#[tokio::test]
+async fn region_switch_reconnects_and_a_bad_profile_keeps_the_current_connection() {
+    let moto = Moto::start();
+    create_endpoint(&moto, "fraud-xgb").await;
+    let home = tempfile::tempdir().unwrap();
+    let args = format!("--region us-east-1 --endpoint-url {}", moto.url());
+    let home_env = format!("HOME={}", home.path().display());
+    let config_env = format!("XDG_CONFIG_HOME={}", home.path().join("cfg").display());
+    let env = [
+        "AWS_ACCESS_KEY_ID=testing",
+        "AWS_SECRET_ACCESS_KEY=testing",
+        "AWS_MAX_ATTEMPTS=1",
+        home_env.as_str(),
+        config_env.as_str(),
+    ];
+    let t = Tmux::start_env(100, 30, &args, &env);
+    let long = Duration::from_secs(15);
+    t.wait_for("the moto endpoint", long, |s| {
+        s.contains("fraud-xgb") && s.contains("us-east-1")
+    });
+
+    command(&t, "region us-west-2");
+    t.wait_for("the other region, empty", long, |s| {
+        s.contains("us-west-2") && !s.contains("fraud-xgb") && s.contains("connected")
+    });
+
+    command(&t, "region us-east-1");
+    t.wait_for("back in us-east-1", long, |s| {
+        s.contains("fraud-xgb") && s.contains("us-east-1")
+    });
+
+    command(&t, "profile no-such-profile");
+    let screen = t.wait_for("the refusal", long, |s| {
+        s.contains("no-such-profile") && !s.contains("connecting")
+    });
+    assert!(
+        screen.contains("fraud-xgb"),
+        "the current connection keeps working:\n{screen}"
+    );
+
+    command(&t, "api");
+    t.wait_for("the call accounting", long, |s| {
+        s.contains("DescribeEndpoint") && s.contains("ListEndpoints")
+    });
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(Duration::from_secs(10)), "EXIT=0");
+}
