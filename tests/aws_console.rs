@@ -8,56 +8,13 @@ mod tmux;
 
 use std::time::Duration;
 
-use aws_sdk_sagemaker::types::{
-    ContainerDefinition, ProductionVariant, ProductionVariantInstanceType,
-};
-use sagetop::aws::{AwsOptions, StaticCredentials, load_sdk_config};
 use support::moto::Moto;
 use tmux::Tmux;
 
 async fn create_endpoint(moto: &Moto, name: &str) {
-    let opts = AwsOptions {
-        region: Some("us-east-1".into()),
-        endpoint_url: Some(moto.url()),
-        credentials: Some(StaticCredentials {
-            access_key_id: "testing".into(),
-            secret_access_key: "testing".into(),
-            session_token: None,
-        }),
-        max_attempts: Some(1),
-        ..AwsOptions::default()
-    };
-    let sm = aws_sdk_sagemaker::Client::new(&load_sdk_config(&opts).await.unwrap());
-    sm.create_model()
-        .model_name(format!("{name}-model"))
-        .execution_role_arn("arn:aws:iam::123456789012:role/SageMakerExecution")
-        .primary_container(
-            ContainerDefinition::builder()
-                .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    sm.create_endpoint_config()
-        .endpoint_config_name(format!("{name}-cfg"))
-        .production_variants(
-            ProductionVariant::builder()
-                .variant_name("AllTraffic")
-                .model_name(format!("{name}-model"))
-                .instance_type(ProductionVariantInstanceType::MlM5Large)
-                .initial_instance_count(2)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    sm.create_endpoint()
-        .endpoint_name(name)
-        .endpoint_config_name(format!("{name}-cfg"))
-        .send()
-        .await
-        .unwrap();
+    use aws_sdk_sagemaker::types::ProductionVariantInstanceType::MlM5Large;
+    moto.create_endpoint(name, &[("AllTraffic", MlM5Large, 2, 1.0)])
+        .await;
 }
 
 fn command(t: &Tmux, line: &str) {

@@ -7,30 +7,15 @@ use aws_sdk_applicationautoscaling::types::{
     MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
     TargetTrackingScalingPolicyConfiguration,
 };
-use aws_sdk_sagemaker::types::{
-    ContainerDefinition, ProductionVariant, ProductionVariantInstanceType,
-};
 use serde_json::json;
 
-use sagetop::aws::{
-    AwsBackend, AwsOptions, StartupError, StaticCredentials, connect, load_sdk_config,
-};
+use sagetop::aws::{AwsBackend, AwsOptions, StartupError, connect, load_sdk_config};
 use sagetop::boundary::{Backend, BackendError, Operation};
 use sagetop::domain::*;
 use support::moto::Moto;
 
 fn options(moto: &Moto) -> AwsOptions {
-    AwsOptions {
-        region: Some("us-east-1".into()),
-        endpoint_url: Some(moto.url()),
-        credentials: Some(StaticCredentials {
-            access_key_id: "testing".into(),
-            secret_access_key: "testing".into(),
-            session_token: Some("testing".into()),
-        }),
-        max_attempts: Some(1),
-        ..AwsOptions::default()
-    }
+    moto.options()
 }
 
 async fn backend(moto: &Moto) -> AwsBackend {
@@ -47,60 +32,21 @@ async fn autoscaling(moto: &Moto) -> aws_sdk_applicationautoscaling::Client {
 
 /// An endpoint with two variants at weights 3:1: `blue` (2 × ml.m5.large) and
 /// `green` (1 × ml.g4dn.xlarge), each on its own model.
-async fn create_ab_endpoint(sm: &aws_sdk_sagemaker::Client, name: &str) {
-    for v in ["blue", "green"] {
-        sm.create_model()
-            .model_name(format!("{name}-{v}"))
-            .execution_role_arn("arn:aws:iam::123456789012:role/SageMakerExecution")
-            .primary_container(
-                ContainerDefinition::builder()
-                    .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1")
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("create model");
-    }
-    let variant = |v: &str, t: ProductionVariantInstanceType, n: i32, w: f32| {
-        ProductionVariant::builder()
-            .variant_name(v)
-            .model_name(format!("{name}-{v}"))
-            .instance_type(t)
-            .initial_instance_count(n)
-            .initial_variant_weight(w)
-            .build()
-    };
-    sm.create_endpoint_config()
-        .endpoint_config_name(format!("{name}-cfg"))
-        .production_variants(variant(
-            "blue",
-            ProductionVariantInstanceType::MlM5Large,
-            2,
-            3.0,
-        ))
-        .production_variants(variant(
-            "green",
-            ProductionVariantInstanceType::MlG4DnXlarge,
-            1,
-            1.0,
-        ))
-        .send()
-        .await
-        .expect("create endpoint config");
-    sm.create_endpoint()
-        .endpoint_name(name)
-        .endpoint_config_name(format!("{name}-cfg"))
-        .send()
-        .await
-        .expect("create endpoint");
+async fn create_ab_endpoint(moto: &Moto, name: &str) {
+    use aws_sdk_sagemaker::types::ProductionVariantInstanceType::{MlG4DnXlarge, MlM5Large};
+    moto.create_endpoint(
+        name,
+        &[("blue", MlM5Large, 2, 3.0), ("green", MlG4DnXlarge, 1, 1.0)],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn endpoints_are_listed_and_described_with_config_details() {
     let moto = Moto::start();
-    let sm = sagemaker(&moto).await;
-    create_ab_endpoint(&sm, "fraud-xgb").await;
-    create_ab_endpoint(&sm, "search-bert").await;
+    let _sm = sagemaker(&moto).await;
+    create_ab_endpoint(&moto, "fraud-xgb").await;
+    create_ab_endpoint(&moto, "search-bert").await;
     let b = backend(&moto).await;
 
     let mut names: Vec<String> = b
@@ -183,8 +129,8 @@ async fn unknown_endpoints_are_not_found() {
 #[tokio::test]
 async fn weight_and_capacity_updates_keep_the_untouched_variant() {
     let moto = Moto::start();
-    let sm = sagemaker(&moto).await;
-    create_ab_endpoint(&sm, "fraud-xgb").await;
+    let _sm = sagemaker(&moto).await;
+    create_ab_endpoint(&moto, "fraud-xgb").await;
     let b = backend(&moto).await;
 
     // Only green changes: weight 1 → 3 and one more instance.
@@ -251,8 +197,8 @@ async fn weight_and_capacity_updates_keep_the_untouched_variant() {
 #[tokio::test]
 async fn invocations_carry_the_target_variant_and_report_the_invoked_one() {
     let moto = Moto::start();
-    let sm = sagemaker(&moto).await;
-    create_ab_endpoint(&sm, "fraud-xgb").await;
+    let _sm = sagemaker(&moto).await;
+    create_ab_endpoint(&moto, "fraud-xgb").await;
     moto.seed_invocations(json!({"results": [
         {"Body": "{\"score\": 0.91}", "ContentType": "application/json", "InvokedProductionVariant": "green", "CustomAttributes": ""},
         {"Body": "{\"score\": 0.12}", "ContentType": "application/json", "InvokedProductionVariant": "blue", "CustomAttributes": ""}
@@ -281,8 +227,8 @@ async fn invocations_carry_the_target_variant_and_report_the_invoked_one() {
 #[tokio::test]
 async fn scalable_targets_and_policies_read_back() {
     let moto = Moto::start();
-    let sm = sagemaker(&moto).await;
-    create_ab_endpoint(&sm, "fraud-xgb").await;
+    let _sm = sagemaker(&moto).await;
+    create_ab_endpoint(&moto, "fraud-xgb").await;
     let b = backend(&moto).await;
 
     b.register_scalable_target("fraud-xgb", "blue", 2, 8)
@@ -399,8 +345,8 @@ async fn identity_comes_from_sts() {
 #[tokio::test]
 async fn services_moto_does_not_serve_fail_as_errors_and_are_counted() {
     let moto = Moto::start();
-    let sm = sagemaker(&moto).await;
-    create_ab_endpoint(&sm, "fraud-xgb").await;
+    let _sm = sagemaker(&moto).await;
+    create_ab_endpoint(&moto, "fraud-xgb").await;
     let b = backend(&moto).await;
     let now = chrono::Utc::now();
     let q = MetricQuery {
@@ -468,8 +414,8 @@ async fn connecting_to_nothing_is_a_startup_error_not_a_hang() {
 #[tokio::test]
 async fn reconnect_switches_region_and_keeps_the_api_accounting() {
     let moto = Moto::start();
-    let sm = sagemaker(&moto).await;
-    create_ab_endpoint(&sm, "fraud-xgb").await;
+    let _sm = sagemaker(&moto).await;
+    create_ab_endpoint(&moto, "fraud-xgb").await;
     let b = backend(&moto).await;
     assert_eq!(b.list_endpoints().await.unwrap().len(), 1);
 

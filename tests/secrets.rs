@@ -13,10 +13,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use aws_sdk_sagemaker::types::{
-    ContainerDefinition, ProductionVariant, ProductionVariantInstanceType,
-};
-use sagetop::aws::{AwsOptions, StaticCredentials, load_sdk_config};
+use sagetop::aws::StaticCredentials;
 use support::moto::Moto;
 use tmux::{BIN, Tmux, endpoint_rows};
 
@@ -172,53 +169,12 @@ fn demo_never_prints_or_writes_credentials() {
 }
 
 async fn create_endpoint(moto: &Moto, name: &str) {
-    let opts = AwsOptions {
-        region: Some("us-east-1".into()),
-        endpoint_url: Some(moto.url()),
-        credentials: Some(StaticCredentials {
-            access_key_id: "testing".into(),
-            secret_access_key: "testing".into(),
-            session_token: None,
-        }),
-        max_attempts: Some(1),
-        ..AwsOptions::default()
-    };
-    let sm = aws_sdk_sagemaker::Client::new(&load_sdk_config(&opts).await.unwrap());
-    for v in ["blue", "green"] {
-        sm.create_model()
-            .model_name(format!("{name}-{v}"))
-            .execution_role_arn("arn:aws:iam::123456789012:role/SageMakerExecution")
-            .primary_container(
-                ContainerDefinition::builder()
-                    .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1")
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-    }
-    let variant = |v: &str, w: f32| {
-        ProductionVariant::builder()
-            .variant_name(v)
-            .model_name(format!("{name}-{v}"))
-            .instance_type(ProductionVariantInstanceType::MlM5Large)
-            .initial_instance_count(1)
-            .initial_variant_weight(w)
-            .build()
-    };
-    sm.create_endpoint_config()
-        .endpoint_config_name(format!("{name}-cfg"))
-        .production_variants(variant("blue", 3.0))
-        .production_variants(variant("green", 1.0))
-        .send()
-        .await
-        .unwrap();
-    sm.create_endpoint()
-        .endpoint_name(name)
-        .endpoint_config_name(format!("{name}-cfg"))
-        .send()
-        .await
-        .unwrap();
+    use aws_sdk_sagemaker::types::ProductionVariantInstanceType::MlM5Large;
+    moto.create_endpoint(
+        name,
+        &[("blue", MlM5Large, 1, 3.0), ("green", MlM5Large, 1, 1.0)],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -136,3 +136,75 @@ fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free port")
 }
+
+/// One production variant of a test endpoint: (name, instance type, count, weight).
+pub type VariantSpec<'a> = (
+    &'a str,
+    aws_sdk_sagemaker::types::ProductionVariantInstanceType,
+    i32,
+    f32,
+);
+
+impl Moto {
+    /// SDK options for this server: us-east-1, test credentials, one attempt per call.
+    pub fn options(&self) -> sagetop::aws::AwsOptions {
+        sagetop::aws::AwsOptions {
+            region: Some("us-east-1".into()),
+            endpoint_url: Some(self.url()),
+            credentials: Some(sagetop::aws::StaticCredentials {
+                access_key_id: "testing".into(),
+                secret_access_key: "testing".into(),
+                session_token: Some("testing".into()),
+            }),
+            max_attempts: Some(1),
+            ..sagetop::aws::AwsOptions::default()
+        }
+    }
+
+    /// A SageMaker client (for what the Backend trait does not do, such as creating endpoints).
+    pub async fn sagemaker(&self) -> aws_sdk_sagemaker::Client {
+        let config = sagetop::aws::load_sdk_config(&self.options())
+            .await
+            .expect("SDK config for moto");
+        aws_sdk_sagemaker::Client::new(&config)
+    }
+
+    /// Creates an endpoint whose variants each run their own model (`NAME-VARIANT`), through
+    /// the config `NAME-cfg`. moto puts it InService at once.
+    pub async fn create_endpoint(&self, name: &str, variants: &[VariantSpec<'_>]) {
+        use aws_sdk_sagemaker::types::{ContainerDefinition, ProductionVariant};
+        let sm = self.sagemaker().await;
+        let mut config = sm
+            .create_endpoint_config()
+            .endpoint_config_name(format!("{name}-cfg"));
+        for (v, instance_type, count, weight) in variants {
+            sm.create_model()
+                .model_name(format!("{name}-{v}"))
+                .execution_role_arn("arn:aws:iam::123456789012:role/SageMakerExecution")
+                .primary_container(
+                    ContainerDefinition::builder()
+                        .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1")
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("create model");
+            config = config.production_variants(
+                ProductionVariant::builder()
+                    .variant_name(*v)
+                    .model_name(format!("{name}-{v}"))
+                    .instance_type(instance_type.clone())
+                    .initial_instance_count(*count)
+                    .initial_variant_weight(*weight)
+                    .build(),
+            );
+        }
+        config.send().await.expect("create endpoint config");
+        sm.create_endpoint()
+            .endpoint_name(name)
+            .endpoint_config_name(format!("{name}-cfg"))
+            .send()
+            .await
+            .expect("create endpoint");
+    }
+}
