@@ -1,132 +1,13 @@
 //! End to end: the real `sagetop` binary in a tmux terminal at 100×30 on `--demo`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sagetop");
+#[path = "support/tmux.rs"]
+mod tmux;
 
-/// A private tmux server for one test (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
-    dir: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn start(width: u16, height: u16, args: &str) -> Tmux {
-        Tmux::start_env(width, height, args, &[])
-    }
-
-    /// Starts sagetop with extra environment variables (`NAME=value`) in its pane.
-    fn start_env(width: u16, height: u16, args: &str, env: &[&str]) -> Tmux {
-        Tmux::start_script(width, height, env, |dir| {
-            // The shell stays alive after sagetop exits so the pane's modes show what sagetop
-            // left behind (a dead pane reports no modes).
-            format!(
-                "{BIN} {args} --log-file {log}; echo \"EXIT=$?\" > {status}; exec sleep 120",
-                log = dir.join("sagetop.log").display(),
-                status = dir.join("status").display()
-            )
-        })
-    }
-
-    /// Starts a pane running the shell command `script(temp dir)`.
-    fn start_script(
-        width: u16,
-        height: u16,
-        env: &[&str],
-        script: impl FnOnce(&Path) -> String,
-    ) -> Tmux {
-        let dir = tempfile::tempdir().expect("temp dir");
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let socket = format!("sagetop-e2e-{}-{n}", std::process::id());
-        let script = script(dir.path());
-        let t = Tmux { socket, dir };
-        let (w, h) = (width.to_string(), height.to_string());
-        let mut args: Vec<&str> = vec!["-f", "/dev/null", "new-session", "-d", "-x", &w, "-y", &h];
-        for e in env {
-            args.extend(["-e", e]);
-        }
-        args.push(&script);
-        let out = t.tmux(&args);
-        assert!(
-            out.status.success(),
-            "tmux failed to start: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        t.tmux(&["set-option", "-g", "remain-on-exit", "on"]);
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("tmux is installed (scripts/test installs it)")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p"]).stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    fn display(&self, format: &str) -> String {
-        String::from_utf8_lossy(&self.tmux(&["display-message", "-p", format]).stdout)
-            .trim()
-            .to_string()
-    }
-
-    /// Waits until `pred` holds for the screen, or panics with the last screen.
-    fn wait_for(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            if start.elapsed() > timeout {
-                panic!("timed out after {timeout:?} waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn status_file(&self) -> PathBuf {
-        self.dir.path().join("status")
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
-}
-
-const STATUSES: [&str; 7] = [
-    "InService",
-    "Creating",
-    "Updating",
-    "Failed",
-    "RollingBack",
-    "OutOfService",
-    "Deleting",
-];
-
-fn endpoint_rows(screen: &str) -> usize {
-    screen
-        .lines()
-        .filter(|l| STATUSES.iter().any(|s| l.contains(s)))
-        .count()
-}
+use tmux::{BIN, Tmux, endpoint_rows};
 
 fn wait_exit(path: &Path, timeout: Duration) -> String {
     let start = Instant::now();
@@ -207,7 +88,7 @@ fn demo_console_shows_fleet_detail_help_and_quits_cleanly() {
 
     tmux.keys(&["q"]);
     assert_eq!(
-        wait_exit(&tmux.status_file(), Duration::from_secs(5)),
+        wait_exit(&tmux.path("status"), Duration::from_secs(5)),
         "EXIT=0"
     );
     assert_eq!(
@@ -240,7 +121,7 @@ fn sigterm_restores_the_terminal() {
             .success()
     );
     assert_eq!(
-        wait_exit(&tmux.status_file(), Duration::from_secs(5)),
+        wait_exit(&tmux.path("status"), Duration::from_secs(5)),
         "EXIT=0"
     );
     assert_eq!(tmux.display("#{alternate_on}"), "0");
@@ -348,7 +229,7 @@ fn process_state(pid: &str) -> String {
 fn ctrl_z_suspends_with_the_terminal_restored_and_fg_redraws() {
     // An interactive shell with job control, as a person at a bastion host has.
     let tmux = Tmux::start_script(80, 24, &[], |_| "exec bash --norc --noprofile -i".into());
-    let status = tmux.status_file();
+    let status = tmux.path("status");
     let log = tmux.dir.path().join("fg.log");
     tmux.keys(&["-l", &format!("{BIN} --demo --log-file {}", log.display())]);
     tmux.keys(&["Enter"]);
@@ -453,7 +334,7 @@ fn events_quotas_and_chart_window_from_the_keyboard() {
     tmux.keys(&["q"]);
     tmux.keys(&["q"]);
     assert_eq!(
-        wait_exit(&tmux.status_file(), Duration::from_secs(5)),
+        wait_exit(&tmux.path("status"), Duration::from_secs(5)),
         "EXIT=0"
     );
 }
