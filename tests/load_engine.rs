@@ -75,6 +75,7 @@ async fn fixed_10ms_delay_gives_p50_between_10_and_12_ms() {
     let s = &r.summary;
     assert_eq!((s.requests, s.failed), (200, 0), "{s:?}");
     let p50 = ms(s.latency.unwrap().p50);
+    eprintln!("p50 {p50:.3} ms");
     assert!((10.0..=12.0).contains(&p50), "p50 {p50} ms");
     assert_eq!(r.stop, StopReason::Completed);
     assert_eq!(server.invocations(), 200);
@@ -262,4 +263,30 @@ async fn the_json_has_the_documented_fields() {
     let text = report.text();
     assert!(text.contains("Success rate:   80.00%"), "{text}");
     assert!(text.contains("5XX"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_answer_is_a_timeout_error_and_the_next_request_still_runs() {
+    let _g = serial().await;
+    let server = LoopbackServer::start(LoopbackConfig {
+        delay: Duration::from_millis(300),
+        ..LoopbackConfig::default()
+    })
+    .unwrap();
+    let spec = LoadSpec {
+        timeout: Duration::from_millis(100),
+        ..spec(1, StopAfter::Requests(4), None)
+    };
+    let started = Instant::now();
+    let r = run(&server, &spec).await;
+    let took = started.elapsed();
+    assert_eq!(
+        r.summary.errors.get(&ErrorKind::Timeout),
+        Some(&4),
+        "{:?}",
+        r.summary
+    );
+    assert!(r.summary.error_samples[&ErrorKind::Timeout].contains("100ms"));
+    // Each request gives up at its own timeout, not later (the worker's timer is re-armed).
+    assert!(took < Duration::from_millis(1200), "took {took:?}");
 }

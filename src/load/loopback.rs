@@ -171,7 +171,7 @@ async fn answer(
                 delay += stall;
             }
             if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
+                precise_sleep(delay).await;
             }
             if config
                 .fail_every
@@ -188,5 +188,18 @@ async fn answer(
             Ok(r)
         }
         _ => Ok(empty(404)),
+    }
+}
+
+/// Sleeps `d` without the timer's overshoot (it rounds up to the next millisecond and then
+/// some): the timer covers all but the last 2 ms, which pass yielding to the runtime.
+async fn precise_sleep(d: Duration) {
+    let until = tokio::time::Instant::now() + d;
+    let coarse = d.saturating_sub(Duration::from_millis(2));
+    if !coarse.is_zero() {
+        tokio::time::sleep(coarse).await;
+    }
+    while tokio::time::Instant::now() < until {
+        tokio::task::yield_now().await;
     }
 }
