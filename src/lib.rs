@@ -11,6 +11,7 @@ pub mod config;
 pub mod detail_fetch;
 pub mod domain;
 pub mod faults;
+pub mod fixture;
 pub mod fleet;
 pub mod load;
 pub mod logging;

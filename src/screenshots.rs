@@ -6,39 +6,28 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
-use crate::app::state::SessionInfo;
-use crate::app::{AppState, Overlay, View};
-use crate::clock::{ManualClock, fixture_epoch};
-use crate::sim::SimAccount;
+use crate::app::runs::RunsCommand;
+use crate::app::{Action, AppState, Command, Overlay, update};
+use crate::boundary::SharedBackend;
+use crate::clock::Clock;
+use crate::load::console::LoadRunner;
 use crate::theme::{Theme, color_rgb};
 
-/// Seed of the simulated account used by screenshots, snapshot tests and the benchmark.
-pub const FIXTURE_SEED: u64 = 7;
+pub use crate::fixture::{FIXTURE_RUN, FIXTURE_SEED, Fixture};
 
-/// How long the simulated account runs before the fixture is taken.
-pub const FIXTURE_RUN: Duration = Duration::from_secs(10 * 60);
-
-/// The fixture state: the simulated account (`seed`, plus `extra` generated endpoints)
-/// created at [`fixture_epoch`], run for [`FIXTURE_RUN`] on a manual clock, every panel
-/// fetched once through `fleet::prime_state`, then four seconds allowed to pass (so ages on
-/// screen read "4s ago"). Deterministic.
+/// The fixture state ([`Fixture::new`]) four seconds later, so ages on screen read "4s ago".
 pub async fn fixture_state(seed: u64, extra: usize) -> AppState {
-    let clock = ManualClock::new(fixture_epoch());
-    let sim = SimAccount::with_extra_endpoints(seed, Arc::new(clock.clone()), extra);
-    clock.advance(FIXTURE_RUN);
-    let session = SessionInfo {
-        demo: true,
-        ..SessionInfo::default()
-    };
-    let mut state = crate::fleet::prime_state(&sim, &clock, session).await;
-    let later = state.now + chrono::Duration::seconds(4);
-    crate::app::update(&mut state, crate::app::Action::Tick, later);
-    state
+    let mut f = Fixture::new(seed, extra).await;
+    let later = f.state.now + chrono::Duration::seconds(4);
+    crate::app::update(&mut f.state, crate::app::Action::Tick, later);
+    f.state
 }
 
 /// The detail screenshot's subject: a two-variant endpoint, preferring one with autoscaling
@@ -74,20 +63,80 @@ pub fn draw(state: &AppState, theme: &Theme, width: u16, height: u16) -> Buffer 
     terminal.backend().buffer().clone()
 }
 
-/// Writes the screenshots as SVG files into `out_dir` and returns their paths:
-/// the endpoints view and a two-variant detail view at 160×45, help at 100×30, and the
-/// endpoints view at 80×24.
+fn key(c: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+/// A fixture with the detail of `endpoint` open and its charts fetched over `window`.
+async fn detail(endpoint: &str, window: &str) -> Fixture {
+    let mut f = Fixture::new(FIXTURE_SEED, 0).await;
+    f.command(&format!(":ep {endpoint}")).await;
+    f.command(&format!(":window {window}")).await;
+    f.settle();
+    f
+}
+
+/// A real load run, a few seconds into it: the console's `b` dialog accepted as offered,
+/// then the run carried out by the console's own `LoadRunner` through the simulated
+/// runtime server (SDK client, loopback HTTP), its live snapshots applied to the state.
+async fn live_load_run(endpoint: &str, for_how_long: Duration) -> std::io::Result<AppState> {
+    let mut f = Fixture::new(FIXTURE_SEED, 0).await;
+    f.command(&format!(":ep {endpoint}")).await;
+    let now = f.clock.now();
+    update(&mut f.state, key(KeyCode::Char('b')), now);
+    update(&mut f.state, key(KeyCode::Enter), now);
+    let cmds = update(&mut f.state, key(KeyCode::Char('y')), now);
+    let Some(Command::Runs(start @ RunsCommand::Start(_))) = cmds.into_iter().next() else {
+        return Err(std::io::Error::other(
+            "the load-run dialog did not start a run",
+        ));
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+    let backend: SharedBackend = f.sim.clone();
+    let mut runner = LoadRunner::new(backend, Arc::new(f.clock.clone()), true, tx);
+    runner.handle(start).await;
+    let deadline = tokio::time::Instant::now() + for_how_long;
+    while let Ok(Some(action)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        update(&mut f.state, action, now);
+    }
+    runner.shutdown().await;
+    if f.state
+        .runs
+        .active
+        .as_ref()
+        .is_none_or(|a| a.progress.is_none())
+    {
+        return Err(std::io::Error::other("the load run sent no progress"));
+    }
+    f.settle();
+    Ok(f.state)
+}
+
+/// Writes every screenshot as SVG into `out_dir` and returns their paths: the endpoints
+/// view (160×45 and 80×24), an endpoint detail with charts (160×45 and 80×24), the events
+/// view, the quotas view, the weights dialog, a live load run, and help.
 pub async fn write_all(out_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let theme = Theme::default_theme();
     let state = fixture_state(FIXTURE_SEED, 0).await;
-    let mut detail = state.clone();
-    if let Some(name) = two_variant_endpoint(&state) {
-        detail.selected = Some(name.clone());
-        detail.view = View::Detail { endpoint: name };
-    }
+    let subject = two_variant_endpoint(&state).unwrap_or_else(|| "recommender-ranking".into());
+
+    let detail_24h = detail(&subject, "24h").await.state;
+    let detail_1h = detail(&subject, "1h").await.state;
+    let mut events = Fixture::new(FIXTURE_SEED, 0).await;
+    events.command(":events").await;
+    events.settle();
+    let mut quotas = Fixture::new(FIXTURE_SEED, 0).await;
+    quotas.command(":quotas").await;
+    quotas.settle();
+    let mut weights = Fixture::new(FIXTURE_SEED, 0).await;
+    weights.command(&format!(":ep {subject}")).await;
+    weights.settle();
+    weights.act(key(KeyCode::Char('w'))).await;
+    let load = live_load_run("churn-predictor", Duration::from_secs(3)).await?;
     let mut help = state.clone();
     help.overlay = Overlay::Help { scroll: 0 };
-    let shots: [(&str, &AppState, u16, u16, &str); 4] = [
+
+    let shots: [(&str, &AppState, u16, u16, &str); 10] = [
         (
             "endpoints-160x45.svg",
             &state,
@@ -96,20 +145,62 @@ pub async fn write_all(out_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             "sagetop: endpoints view, 160x45",
         ),
         (
-            "detail-160x45.svg",
-            &detail,
-            160,
-            45,
-            "sagetop: endpoint detail, 160x45",
-        ),
-        ("help-100x30.svg", &help, 100, 30, "sagetop: help, 100x30"),
-        (
             "endpoints-80x24.svg",
             &state,
             80,
             24,
             "sagetop: endpoints view, 80x24",
         ),
+        (
+            "detail-160x45.svg",
+            &detail_24h,
+            160,
+            45,
+            "sagetop: endpoint detail with charts, 160x45",
+        ),
+        (
+            "detail-80x24.svg",
+            &detail_1h,
+            80,
+            24,
+            "sagetop: endpoint detail, 80x24",
+        ),
+        (
+            "events-160x45.svg",
+            &events.state,
+            160,
+            45,
+            "sagetop: CloudTrail events, 160x45",
+        ),
+        (
+            "quotas-160x45.svg",
+            &quotas.state,
+            160,
+            45,
+            "sagetop: service quotas, 160x45",
+        ),
+        (
+            "weights-100x30.svg",
+            &weights.state,
+            100,
+            30,
+            "sagetop: traffic weights dialog, 100x30",
+        ),
+        (
+            "load-run-160x45.svg",
+            &load,
+            160,
+            45,
+            "sagetop: live load run, 160x45",
+        ),
+        (
+            "load-run-80x24.svg",
+            &load,
+            80,
+            24,
+            "sagetop: live load run, 80x24",
+        ),
+        ("help-100x30.svg", &help, 100, 30, "sagetop: help, 100x30"),
     ];
     let mut paths = Vec::new();
     for (file, s, w, h, title) in shots {

@@ -3,27 +3,18 @@
 //! `update` asks the runtime to fetch. Commands are run by a small in-test runtime against the
 //! same `SimAccount`, so paging and chart polls go through the real code paths.
 
-use std::collections::VecDeque;
-use std::sync::Arc;
 use std::time::Duration;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sagetop::app::charts::{ChartWindow, ClientLatency};
-use sagetop::app::state::SessionInfo;
-use sagetop::app::trail_log::EventsPageResult;
 use sagetop::app::{Action, AppState, Command, Panel, Polled, View, update};
-use sagetop::boundary::{Backend, BackendError, Operation};
-use sagetop::clock::{Clock, ManualClock, fixture_epoch};
-use sagetop::screenshots::{FIXTURE_RUN, FIXTURE_SEED, two_variant_endpoint};
-use sagetop::sim::SimAccount;
+use sagetop::boundary::{BackendError, Operation};
+use sagetop::clock::Clock;
+use sagetop::screenshots::{FIXTURE_SEED, Fixture, two_variant_endpoint};
 use sagetop::theme::Theme;
 
-struct Fx {
-    sim: SimAccount,
-    clock: ManualClock,
-    state: AppState,
-}
+type Fx = Fixture;
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -34,75 +25,7 @@ fn rt() -> tokio::runtime::Runtime {
 
 /// The fixture of the screenshots, keeping the simulated account to run commands against.
 async fn fixture() -> Fx {
-    let clock = ManualClock::new(fixture_epoch());
-    let sim = SimAccount::new(FIXTURE_SEED, Arc::new(clock.clone()));
-    clock.advance(FIXTURE_RUN);
-    let session = SessionInfo {
-        demo: true,
-        ..SessionInfo::default()
-    };
-    let state = sagetop::fleet::prime_state(&sim, &clock, session).await;
-    Fx { sim, clock, state }
-}
-
-impl Fx {
-    /// Applies an action, then runs every command it leads to (events pages, chart polls).
-    async fn act(&mut self, action: Action) {
-        let now = self.clock.now();
-        let cmds = update(&mut self.state, action, now);
-        self.run(cmds).await;
-    }
-
-    async fn run(&mut self, cmds: Vec<Command>) {
-        let mut queue: VecDeque<Command> = cmds.into();
-        while let Some(cmd) = queue.pop_front() {
-            let now = self.clock.now();
-            match cmd {
-                Command::FetchEvents(req) => {
-                    let result = self.sim.lookup_events(&req.query()).await;
-                    let page = EventsPageResult {
-                        resource: req.resource,
-                        at: now,
-                        result,
-                    };
-                    queue.extend(update(&mut self.state, Action::EventsPage(page), now));
-                }
-                Command::Watch(_) | Command::ChartWindow(_) => {
-                    let Some(ep) = self.state.detail_endpoint().map(str::to_string) else {
-                        continue;
-                    };
-                    let result = sagetop::fleet::poll_panel_in(
-                        &self.sim,
-                        Panel::Charts,
-                        &self.state.endpoints,
-                        Some(&ep),
-                        self.state.chart_window,
-                        now,
-                    )
-                    .await;
-                    let polled = Polled {
-                        panel: Panel::Charts,
-                        at: now,
-                        result,
-                        retry_in: None,
-                    };
-                    queue.extend(update(&mut self.state, Action::Polled(polled), now));
-                }
-                _ => {}
-            }
-        }
-    }
-
-    async fn command(&mut self, line: &str) {
-        self.act(Action::RunCommand(line.into())).await;
-    }
-
-    /// Lets four seconds pass so ages on screen are not all zero.
-    fn settle(&mut self) {
-        let later = self.state.now + chrono::Duration::seconds(4);
-        update(&mut self.state, Action::Tick, later);
-        self.state.notice = None;
-    }
+    Fixture::new(FIXTURE_SEED, 0).await
 }
 
 fn screen(state: &AppState, w: u16, h: u16) -> Terminal<TestBackend> {
