@@ -58,12 +58,15 @@ pub struct Clients {
 
 impl Clients {
     /// Clients sharing one configuration. CloudTrail gets no SDK retries (every attempt must
-    /// pass the rate limiter) and sagemaker-runtime a timeout that fits a 60 s model.
+    /// pass the rate limiter); sagemaker-runtime gets a timeout that fits a 60 s model and no
+    /// SDK retries either: its only caller is a load run, where one request is one invocation
+    /// (a retry would send billed traffic twice and hide the error in the results).
     pub fn from_sdk_config(sdk: &SdkConfig) -> Self {
         let cloudtrail = aws_sdk_cloudtrail::config::Builder::from(sdk)
             .retry_config(RetryConfig::standard().with_max_attempts(1))
             .build();
         let runtime = aws_sdk_sagemakerruntime::config::Builder::from(sdk)
+            .retry_config(RetryConfig::standard().with_max_attempts(1))
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(connect::CONNECT_TIMEOUT)
