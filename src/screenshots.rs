@@ -51,6 +51,20 @@ pub fn two_variant_endpoint(state: &AppState) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The state drawn by the real renderer on a `width`×`height` test terminal, after a resize
+/// to that size went through `update` (as the runtime does). Screen tests snapshot this.
+pub fn screen(state: &AppState, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut state = state.clone();
+    let now = state.now;
+    update(&mut state, Action::Resize(width, height), now);
+    let mut terminal =
+        Terminal::new(TestBackend::new(width, height)).expect("test backend never fails");
+    terminal
+        .draw(|f| crate::ui::render(f, &state, &Theme::default_theme()))
+        .expect("test backend never fails");
+    terminal
+}
+
 /// Draws the state with the real renderer into a `width`×`height` buffer.
 pub fn draw(state: &AppState, theme: &Theme, width: u16, height: u16) -> Buffer {
     let mut state = state.clone();

@@ -2,13 +2,10 @@
 //! 160×45, on the fixture (simulated account, seed 7, ten minutes in).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use sagetop::app::ops::OpsAction;
 use sagetop::app::{Action, AppState, View, update};
 use sagetop::rollout::{DEFAULT_GUARD, GuardFigures, ShiftMode, ShiftPhase, ShiftSnapshot};
 use sagetop::screenshots::{FIXTURE_SEED, fixture_state, two_variant_endpoint};
-use sagetop::theme::Theme;
 
 fn fixture() -> AppState {
     tokio::runtime::Builder::new_current_thread()
@@ -18,16 +15,7 @@ fn fixture() -> AppState {
         .block_on(fixture_state(FIXTURE_SEED, 0))
 }
 
-fn screen(state: &AppState, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut state = state.clone();
-    let now = state.now;
-    update(&mut state, Action::Resize(w, h), now);
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal
-        .draw(|f| sagetop::ui::render(f, &state, &Theme::default_theme()))
-        .unwrap();
-    terminal
-}
+use sagetop::screenshots::screen;
 
 fn press(s: &mut AppState, keys: &[KeyCode]) {
     for k in keys {

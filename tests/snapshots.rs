@@ -4,12 +4,9 @@
 
 use std::time::Duration;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use sagetop::app::{Action, AppState, Overlay, Panel, Polled, View, update};
 use sagetop::boundary::{BackendError, Operation};
 use sagetop::screenshots::{FIXTURE_SEED, fixture_state, two_variant_endpoint};
-use sagetop::theme::Theme;
 
 /// The fixture (four seconds after its polls, so ages on screen are not all zero).
 fn fixture() -> AppState {
@@ -20,16 +17,7 @@ fn fixture() -> AppState {
         .block_on(fixture_state(FIXTURE_SEED, 0))
 }
 
-fn screen(state: &AppState, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut state = state.clone();
-    let now = state.now;
-    update(&mut state, Action::Resize(w, h), now);
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal
-        .draw(|f| sagetop::ui::render(f, &state, &Theme::default_theme()))
-        .unwrap();
-    terminal
-}
+use sagetop::screenshots::screen;
 
 fn detail(state: &AppState) -> AppState {
     let name = two_variant_endpoint(state).expect("a two-variant endpoint in the demo fleet");

@@ -8,7 +8,7 @@ use std::time::Duration;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sagetop::app::charts::{ChartWindow, ClientLatency};
-use sagetop::app::{Action, AppState, Command, Panel, Polled, View, update};
+use sagetop::app::{Action, Command, Panel, Polled, View, update};
 use sagetop::boundary::{BackendError, Operation};
 use sagetop::clock::Clock;
 use sagetop::screenshots::{FIXTURE_SEED, Fixture, two_variant_endpoint};
@@ -28,16 +28,7 @@ async fn fixture() -> Fx {
     Fixture::new(FIXTURE_SEED, 0).await
 }
 
-fn screen(state: &AppState, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut state = state.clone();
-    let now = state.now;
-    update(&mut state, Action::Resize(w, h), now);
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal
-        .draw(|f| sagetop::ui::render(f, &state, &Theme::default_theme()))
-        .unwrap();
-    terminal
-}
+use sagetop::screenshots::screen;
 
 fn text(t: &Terminal<TestBackend>) -> String {
     let buf = t.backend().buffer();
