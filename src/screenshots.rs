@@ -377,34 +377,50 @@ mod tests {
     async fn writes_every_screenshot_with_real_endpoint_names() {
         let dir = tempfile::tempdir().unwrap();
         let paths = write_all(dir.path()).await.unwrap();
-        assert_eq!(paths.len(), 4);
+        assert_eq!(paths.len(), 10);
         let state = fixture_state(FIXTURE_SEED, 0).await;
         let first = state.visible_endpoints()[0].name.clone();
         let two = two_variant_endpoint(&state).expect("the demo fleet has a two-variant endpoint");
-        for p in &paths {
-            let svg = std::fs::read_to_string(p).unwrap();
+        let svg = |file: &str| {
+            let p = paths
+                .iter()
+                .find(|p| p.ends_with(file))
+                .unwrap_or_else(|| panic!("{file} written"));
+            let text = std::fs::read_to_string(p).unwrap();
             assert!(
-                svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
-                "{}",
-                p.display()
+                text.starts_with("<svg") && text.trim_end().ends_with("</svg>"),
+                "{file}"
             );
-            assert!(svg.contains("sagetop"), "{}", p.display());
+            assert!(text.contains("sagetop"), "{file}");
+            text
+        };
+        // Each picture shows what its name says.
+        for (file, needles) in [
+            ("endpoints-160x45.svg", vec![first.as_str(), "Endpoints"]),
+            ("endpoints-80x24.svg", vec![first.as_str()]),
+            (
+                "detail-160x45.svg",
+                vec![two.as_str(), "Charts", "24h window"],
+            ),
+            ("detail-80x24.svg", vec![two.as_str(), "1h window"]),
+            (
+                "events-160x45.svg",
+                vec!["Events", "UpdateEndpointWeightsAndCapacities"],
+            ),
+            ("quotas-160x45.svg", vec!["for endpoint usage"]),
+            ("weights-100x30.svg", vec!["Traffic weights", "NEW SHARE"]),
+            (
+                "load-run-160x45.svg",
+                vec!["load run #1", "running", "p99", "VariantA", "VariantB"],
+            ),
+            ("load-run-80x24.svg", vec!["load run #1"]),
+            ("help-100x30.svg", vec!["Everywhere"]),
+        ] {
+            let text = svg(file);
+            for n in needles {
+                assert!(text.contains(&xml_escape(n)), "{n} missing from {file}");
+            }
         }
-        let endpoints = std::fs::read_to_string(&paths[0]).unwrap();
-        assert!(
-            endpoints.contains(&first),
-            "{first} missing from the endpoints screenshot"
-        );
-        let detail = std::fs::read_to_string(&paths[1]).unwrap();
-        assert!(
-            detail.contains(&two),
-            "{two} missing from the detail screenshot"
-        );
-        assert!(
-            std::fs::read_to_string(&paths[2])
-                .unwrap()
-                .contains("Everywhere")
-        );
     }
 
     #[test]
