@@ -75,9 +75,6 @@ impl Services {
         demo: bool,
         tx: &mpsc::Sender<Action>,
     ) -> Services {
-        // Every LookupEvents call (poller and pager) keeps to CloudTrail's 2 calls a second.
-        let backend: SharedBackend =
-            std::sync::Arc::new(crate::detail_fetch::PacedTrail::new(backend));
         Services {
             pager: crate::detail_fetch::EventsPager::new(
                 backend.clone(),

@@ -215,7 +215,7 @@ pub enum Command {
     Suspend,
     /// The chart window changed: poll the charts for it now.
     ChartWindow(crate::app::charts::ChartWindow),
-    /// Fetch one page of CloudTrail events (paced to 2 calls a second).
+    /// Fetch one page of CloudTrail events (the AWS backend keeps to 2 calls a second).
     FetchEvents(crate::app::trail_log::EventsRequest),
     /// Send a write, start or abort a traffic shift (`write::Executor`).
     Ops(crate::write::OpsCommand),
