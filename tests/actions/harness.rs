@@ -17,6 +17,9 @@ use sagetop::sim::SimAccount;
 use sagetop::write::{Executor, SessionFacts, WriteSetup};
 use tokio::sync::mpsc;
 
+#[path = "../support/trail.rs"]
+mod trail;
+
 /// The manual clock, reporting a high speed so background tasks look at it often (every few
 /// milliseconds of wall time); time itself moves only when the test says so.
 #[derive(Clone)]
@@ -200,26 +203,7 @@ impl Harness {
 
     /// UpdateEndpointWeightsAndCapacities events the operator made since the harness started.
     pub async fn updates_sent(&self, endpoint: &str) -> Vec<TrailEvent> {
-        let mut out = Vec::new();
-        let mut token = None;
-        loop {
-            let q = EventQuery {
-                resource: Some(endpoint.to_string()),
-                start: Some(self.started),
-                next_token: token,
-                max_results: 50,
-                ..Default::default()
-            };
-            let page = self.sim.lookup_events(&q).await.expect("lookup");
-            out.extend(page.events.into_iter().filter(|e| {
-                e.name == "UpdateEndpointWeightsAndCapacities"
-                    && e.principal.contains("OnCallEngineer")
-            }));
-            match page.next_token {
-                Some(t) => token = Some(t),
-                None => return out,
-            }
-        }
+        trail::operator_updates(self.sim.as_ref(), endpoint, self.started).await
     }
 
     /// Audit lines as JSON values.

@@ -13,7 +13,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sagetop::app::state::SessionInfo;
 use sagetop::app::{Action, AppState, Command, Panel, Polled, update};
-use sagetop::boundary::{Backend, SharedBackend};
+use sagetop::boundary::SharedBackend;
 use sagetop::clock::{Clock, ManualClock, SharedClock, fixture_epoch};
 use sagetop::domain::*;
 use sagetop::faults::{FaultSpec, FaultyBackend, World};
@@ -21,6 +21,9 @@ use sagetop::sim::SimAccount;
 use sagetop::theme::Theme;
 use sagetop::write::{Executor, SessionFacts, WriteSetup};
 use tokio::sync::mpsc;
+
+#[path = "../support/trail.rs"]
+mod trail;
 
 pub const CHURN: &str = "churn-predictor";
 pub const FRAUD: &str = "fraud-detection-xgb";
@@ -231,27 +234,8 @@ impl Rig {
 
     /// Operator `UpdateEndpointWeightsAndCapacities` calls the account recorded since start.
     pub async fn updates_sent(&self, endpoint: &str) -> Vec<TrailEvent> {
-        let mut out = Vec::new();
-        let mut token = None;
-        loop {
-            let q = EventQuery {
-                resource: Some(endpoint.to_string()),
-                start: Some(self.started),
-                next_token: token,
-                max_results: 50,
-                ..Default::default()
-            };
-            let page = self.sim.lookup_events(&q).await.expect("lookup");
-            out.extend(page.events.into_iter().filter(|e| {
-                e.name == "UpdateEndpointWeightsAndCapacities"
-                    && e.principal.contains("OnCallEngineer")
-                    && e.error_code.is_none()
-            }));
-            match page.next_token {
-                Some(t) => token = Some(t),
-                None => return out,
-            }
-        }
+        let all = trail::operator_updates(self.sim.as_ref(), endpoint, self.started).await;
+        all.into_iter().filter(|e| e.error_code.is_none()).collect()
     }
 
     pub fn audit_lines(&self) -> Vec<serde_json::Value> {
