@@ -117,7 +117,7 @@ impl FleetSnapshot {
                     .as_ref()
                     .map(|t| usage.get(t).copied().unwrap_or(0));
                 let percent =
-                    used.and_then(|u| (q.value > 0.0).then(|| f64::from(u) / q.value * 100.0));
+                    used.and_then(|u| crate::app::quotas_view::percent(f64::from(u), q.value));
                 let level = used.map(|u| quota_level(f64::from(u), q.value));
                 QuotaSnapshot {
                     quota: q.clone(),
