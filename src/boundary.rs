@@ -99,14 +99,6 @@ impl Operation {
         };
         format!("{prefix}:{}", self.as_str())
     }
-
-    /// Whether the operation changes the account.
-    pub fn is_write(self) -> bool {
-        matches!(
-            self,
-            Operation::UpdateEndpointWeightsAndCapacities | Operation::RegisterScalableTarget
-        )
-    }
 }
 
 impl std::fmt::Display for Operation {

@@ -560,11 +560,6 @@ fn apply_data(state: &mut AppState, data: PanelData, at: Timestamp) -> Vec<Comma
     cmds
 }
 
-/// Whether the panel's poll has failed since its last good data.
-pub fn is_stale(state: &AppState, panel: Panel) -> bool {
-    state.health(panel).error.is_some()
-}
-
 /// `:profile` / `:region`: ask the runtime to reconnect, unless something in flight would be
 /// cut off by it.
 fn reconnect(

@@ -63,16 +63,6 @@ impl EndpointStatus {
         )
     }
 
-    /// The endpoint cannot serve or cannot be changed until someone acts.
-    pub fn is_failure(self) -> bool {
-        matches!(
-            self,
-            EndpointStatus::Failed
-                | EndpointStatus::UpdateRollbackFailed
-                | EndpointStatus::OutOfService
-        )
-    }
-
     /// Only an InService endpoint accepts weight and capacity updates.
     pub fn accepts_updates(self) -> bool {
         self == EndpointStatus::InService
@@ -120,12 +110,6 @@ impl Variant {
     /// Weight used for traffic share: current if known, else desired, else AWS's default 1.0.
     pub fn effective_weight(&self) -> f64 {
         self.current_weight.or(self.desired_weight).unwrap_or(1.0)
-    }
-
-    /// Current and desired instance counts differ (a change is in flight).
-    pub fn is_converging(&self) -> bool {
-        self.current_instance_count != self.desired_instance_count
-            || self.current_weight != self.desired_weight
     }
 }
 
