@@ -314,7 +314,12 @@ impl AppState {
 
     /// Index of the selection among the visible rows (0 when unset or filtered out).
     pub fn selected_index(&self) -> usize {
-        let rows = self.visible_endpoints();
+        self.selected_index_in(&self.visible_endpoints())
+    }
+
+    /// Index of the selection among `rows` (the visible rows, already filtered and sorted,
+    /// so callers that hold them do not sort again).
+    pub fn selected_index_in(&self, rows: &[&Endpoint]) -> usize {
         self.selected
             .as_ref()
             .and_then(|name| rows.iter().position(|e| &e.name == name))
@@ -324,7 +329,7 @@ impl AppState {
     /// The endpoint the selection points at, if any row is visible.
     pub fn selected_endpoint(&self) -> Option<&Endpoint> {
         let rows = self.visible_endpoints();
-        rows.get(self.selected_index()).copied()
+        rows.get(self.selected_index_in(&rows)).copied()
     }
 
     /// The endpoint actions apply to: the one in the detail view, else the selected row.

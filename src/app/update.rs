@@ -299,7 +299,7 @@ fn move_by(state: &mut AppState, delta: i64) {
             if rows.is_empty() {
                 return;
             }
-            let cur = state.selected_index() as i64;
+            let cur = state.selected_index_in(&rows) as i64;
             let next = (cur.saturating_add(delta)).clamp(0, rows.len() as i64 - 1) as usize;
             state.selected = Some(rows[next].name.clone());
         }

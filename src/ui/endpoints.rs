@@ -391,11 +391,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) ->
         );
         return None;
     }
-    let selected = state
-        .selected
-        .as_ref()
-        .and_then(|name| rows.iter().position(|e| &e.name == name))
-        .unwrap_or(0);
+    let selected = state.selected_index_in(&rows);
     let fitted = columns::fit(specs(state, &rows), inner.width);
     let body_height = inner.height.saturating_sub(1) as usize;
     let offset = scroll_offset(selected, rows.len(), body_height);
