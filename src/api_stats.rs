@@ -227,6 +227,12 @@ impl<B: Backend + ?Sized> Backend for Counted<B> {
             self.inner.describe_autoscaling(endpoint).await,
         )
     }
+    async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
+        self.record(
+            Operation::DescribeScalableTargets,
+            self.inner.describe_fleet_autoscaling().await,
+        )
+    }
     async fn scaling_activities(
         &self,
         endpoint: &str,

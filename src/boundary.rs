@@ -45,6 +45,7 @@ pub enum Operation {
     GetMetricData,
     LookupEvents,
     ListServiceQuotas,
+    ListAWSDefaultServiceQuotas,
     UpdateEndpointWeightsAndCapacities,
     RegisterScalableTarget,
     InvokeEndpoint,
@@ -63,6 +64,7 @@ impl Operation {
             Operation::GetMetricData => "GetMetricData",
             Operation::LookupEvents => "LookupEvents",
             Operation::ListServiceQuotas => "ListServiceQuotas",
+            Operation::ListAWSDefaultServiceQuotas => "ListAWSDefaultServiceQuotas",
             Operation::UpdateEndpointWeightsAndCapacities => "UpdateEndpointWeightsAndCapacities",
             Operation::RegisterScalableTarget => "RegisterScalableTarget",
             Operation::InvokeEndpoint => "InvokeEndpoint",
@@ -82,7 +84,9 @@ impl Operation {
             | Operation::RegisterScalableTarget => Service::ApplicationAutoScaling,
             Operation::GetMetricData => Service::CloudWatch,
             Operation::LookupEvents => Service::CloudTrail,
-            Operation::ListServiceQuotas => Service::ServiceQuotas,
+            Operation::ListServiceQuotas | Operation::ListAWSDefaultServiceQuotas => {
+                Service::ServiceQuotas
+            }
             Operation::InvokeEndpoint => Service::SageMakerRuntime,
         }
     }
@@ -253,6 +257,18 @@ pub trait Backend: Send + Sync + 'static {
     /// Scalable targets and policies of every variant of an endpoint.
     async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>>;
 
+    /// Scalable targets and policies of every endpoint variant in the region, by endpoint
+    /// (namespace-wide `DescribeScalableTargets` / `DescribeScalingPolicies` pages on AWS).
+    /// The provided version asks per endpoint; backends that can page the namespace override it.
+    async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
+        let mut out = FleetAutoscaling::new();
+        for e in self.list_endpoints().await? {
+            let v = self.describe_autoscaling(&e.name).await?;
+            out.insert(e.name, v);
+        }
+        Ok(out)
+    }
+
     /// Recent scaling activities of an endpoint's variants, newest first.
     async fn scaling_activities(
         &self,
@@ -315,6 +331,9 @@ impl<B: Backend + ?Sized> Backend for ReadOnly<B> {
     }
     async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {
         self.0.describe_autoscaling(endpoint).await
+    }
+    async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
+        self.0.describe_fleet_autoscaling().await
     }
     async fn scaling_activities(
         &self,

@@ -374,14 +374,17 @@ mod tests {
             MetricSeries {
                 key: SeriesKey::new("ep", "v1", MetricName::ModelLatency, Statistic::Average),
                 points: vec![p(0, 9_000.0), p(60, 12_500.0)],
+                status: SeriesStatus::Complete,
             },
             MetricSeries {
                 key: SeriesKey::new("ep", "v1", MetricName::Invocations, Statistic::Sum),
                 points: vec![p(60, 840.0)],
+                status: SeriesStatus::Complete,
             },
             MetricSeries {
                 key: SeriesKey::new("ep", "v1", MetricName::GPUUtilization, Statistic::Average),
                 points: vec![],
+                status: SeriesStatus::Complete,
             },
         ];
         let latest = latest_figures(&series);

@@ -450,6 +450,7 @@ mod tests {
                     value: *v,
                 })
                 .collect(),
+            status: SeriesStatus::Complete,
         }
     }
 

@@ -165,6 +165,7 @@ impl AwsBackend {
                 .map(|k| MetricSeries {
                     key: k.clone(),
                     points: Vec::new(),
+                    status: SeriesStatus::Complete,
                 })
                 .collect());
         }
@@ -209,6 +210,7 @@ impl AwsBackend {
             .map(|k| MetricSeries {
                 key: k.clone(),
                 points: cache.points(k, q),
+                status: SeriesStatus::Complete,
             })
             .collect())
     }

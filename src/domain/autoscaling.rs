@@ -60,6 +60,9 @@ pub struct VariantAutoscaling {
 }
 
 /// Status of a scaling activity, as Application Auto Scaling reports it.
+/// Autoscaling of every endpoint in a region: endpoint name → its variants' targets and policies.
+pub type FleetAutoscaling = std::collections::BTreeMap<String, Vec<VariantAutoscaling>>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ActivityStatus {
     Pending,

@@ -184,11 +184,24 @@ pub struct Datapoint {
     pub value: f64,
 }
 
+/// Whether CloudWatch delivered a series (GetMetricData's per-result `StatusCode`): one series
+/// can fail (`InternalError`, `Forbidden`) while the others of the same call succeed.
+/// <https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataResult.html>
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SeriesStatus {
+    #[default]
+    Complete,
+    /// The series could not be read; `points` is empty. `code` is AWS's StatusCode.
+    Failed { code: String, message: String },
+}
+
 /// Datapoints of one series, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricSeries {
     pub key: SeriesKey,
     pub points: Vec<Datapoint>,
+    #[serde(default)]
+    pub status: SeriesStatus,
 }
 
 impl MetricSeries {

@@ -380,6 +380,12 @@ impl<B: Backend + ?Sized> Backend for FaultyBackend<B> {
         self.inner.describe_autoscaling(endpoint).await
     }
 
+    async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
+        self.before(Operation::DescribeScalableTargets, None)
+            .await?;
+        self.inner.describe_fleet_autoscaling().await
+    }
+
     async fn scaling_activities(
         &self,
         endpoint: &str,

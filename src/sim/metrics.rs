@@ -262,6 +262,7 @@ pub(crate) fn get_metrics(w: &World, q: &MetricQuery) -> BackendResult<Vec<Metri
         .map(|k| MetricSeries {
             key: k.clone(),
             points: Vec::new(),
+            status: SeriesStatus::Complete,
         })
         .collect();
 
