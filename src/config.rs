@@ -32,6 +32,10 @@ pub struct RefreshConfig {
     pub autoscaling: Option<u64>,
     pub quotas: Option<u64>,
     pub events: Option<u64>,
+    /// What metric polling may cost per hour (the cost governor keeps to it).
+    pub metrics_budget_usd_per_hour: Option<f64>,
+    /// SageMaker calls a second the endpoints poller spends on routine describes and lists.
+    pub control_plane_calls_per_second: Option<f64>,
 }
 
 /// Per-profile settings.
@@ -188,6 +192,20 @@ impl Config {
                     .into(),
             );
         }
+        if let Some(usd) = r.metrics_budget_usd_per_hour
+            && !(usd.is_finite() && usd >= 0.0)
+        {
+            return invalid(format!(
+                "[refresh] metrics_budget_usd_per_hour must be 0 or more, got {usd}"
+            ));
+        }
+        if let Some(rate) = r.control_plane_calls_per_second
+            && !(rate.is_finite() && rate > 0.0)
+        {
+            return invalid(format!(
+                "[refresh] control_plane_calls_per_second must be more than 0, got {rate}"
+            ));
+        }
         if let Some(rate) = self.guard.max_5xx_rate
             && !(rate.is_finite() && (0.0..=1.0).contains(&rate))
         {
@@ -237,6 +255,12 @@ impl Config {
         set(&mut iv.autoscaling_watched, r.autoscaling);
         set(&mut iv.quotas, r.quotas);
         set(&mut iv.events, r.events);
+        if let Some(usd) = r.metrics_budget_usd_per_hour {
+            iv.metrics_budget_usd_per_hour = usd;
+        }
+        if let Some(rate) = r.control_plane_calls_per_second {
+            iv.control_plane_calls_per_second = rate;
+        }
     }
 }
 
@@ -271,6 +295,14 @@ pub const DEFAULT_CONFIG: &str = r#"# sagetop configuration: $XDG_CONFIG_HOME/sa
 # autoscaling = 30      # the endpoint on screen
 # quotas = 300          # ListServiceQuotas
 # events = 60           # CloudTrail LookupEvents
+# GetMetricData is billed per metric requested ($0.01 per 1,000 in us-east-1). sagetop polls
+# the endpoint on screen and the rows on screen every minute and the rest of the fleet in
+# turn, as slowly as this budget requires (charts count too); `:api` shows spend and budget.
+# metrics_budget_usd_per_hour = 0.50
+# SageMaker calls a second spent listing and describing the fleet. Endpoints whose status or
+# LastModifiedTime changed, the one on screen and rows on screen are described at once; the
+# rest are re-described in turn within this budget (a big fleet fills in over time).
+# control_plane_calls_per_second = 0.4
 
 # Per-profile settings: production profiles need the endpoint name typed to confirm a write.
 # [profiles.prod]

@@ -102,7 +102,7 @@ pub async fn fetch_endpoints(backend: &dyn Backend) -> BackendResult<EndpointsDa
             Err(e) => {
                 first_error.get_or_insert_with(|| e.clone());
                 data.failed.insert(summary.name.clone(), e);
-                data.endpoints.push(listed_only(summary));
+                data.endpoints.push(crate::fleet_sync::listed_only(summary));
             }
         }
     }
@@ -114,20 +114,6 @@ pub async fn fetch_endpoints(backend: &dyn Backend) -> BackendResult<EndpointsDa
     }
     data.endpoints.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(data)
-}
-
-/// An endpoint known only from `ListEndpoints` (its describe failed): no variants yet.
-fn listed_only(s: EndpointSummary) -> Endpoint {
-    Endpoint {
-        name: s.name,
-        arn: s.arn,
-        status: s.status,
-        failure_reason: None,
-        creation_time: s.creation_time,
-        last_modified_time: s.last_modified_time,
-        config_name: String::new(),
-        variants: Vec::new(),
-    }
 }
 
 /// Start of the minute containing `t`.
@@ -161,6 +147,8 @@ pub async fn fetch_metrics(
     Ok(MetricsData {
         latest: latest_figures(&result),
         series: result,
+        fetched_at: endpoints.iter().map(|e| (e.name.clone(), now)).collect(),
+        budget: None,
     })
 }
 

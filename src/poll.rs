@@ -1,9 +1,12 @@
 //! Background pollers: one task per panel, each sending owned, timestamped snapshots over a
 //! channel. A poll never starts while the previous one runs; failures back off with jitter.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use futures::StreamExt;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -12,11 +15,17 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::charts::ChartWindow;
+use crate::app::action::AutoscalingData;
 use crate::app::{Action, Panel, PanelData, Polled};
-use crate::boundary::{BackendError, SharedBackend};
+use crate::boundary::{BackendError, BackendResult, SharedBackend};
 use crate::clock::SharedClock;
-use crate::domain::Endpoint;
+use crate::domain::{Endpoint, Timestamp, VariantAutoscaling};
 use crate::fleet;
+use crate::fleet_sync::{FleetSync, OnScreen};
+use crate::metric_budget::MetricGovernor;
+
+/// Describe calls in flight at once.
+const DESCRIBE_CONCURRENCY: usize = 8;
 
 /// How often each panel is polled, in the backend clock's time (simulated time on `--demo`).
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +48,10 @@ pub struct PollIntervals {
     pub backoff_max: Duration,
     /// Shortest wall-clock wait between two polls of one panel, whatever the clock speed.
     pub min_wall: Duration,
+    /// What metric polling may cost (`GetMetricData`, $ per hour; the governor keeps to it).
+    pub metrics_budget_usd_per_hour: f64,
+    /// SageMaker control-plane calls a second the endpoints poller spends on routine reads.
+    pub control_plane_calls_per_second: f64,
 }
 
 impl PollIntervals {
@@ -56,6 +69,8 @@ impl PollIntervals {
             backoff_base: Duration::from_secs(2),
             backoff_max: Duration::from_secs(300),
             min_wall: Duration::from_secs(1),
+            metrics_budget_usd_per_hour: crate::metric_budget::DEFAULT_BUDGET_USD_PER_HOUR,
+            control_plane_calls_per_second: crate::fleet_sync::DEFAULT_CALLS_PER_SECOND,
         }
     }
 
@@ -103,6 +118,7 @@ pub struct Pollers {
     refresh: HashMap<Panel, Arc<Notify>>,
     watch_tx: watch::Sender<Option<String>>,
     window_tx: watch::Sender<ChartWindow>,
+    visible_tx: watch::Sender<Arc<Vec<String>>>,
     cancel: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -120,6 +136,8 @@ impl Pollers {
         let (fleet_tx, fleet_rx) = watch::channel::<Arc<Vec<Endpoint>>>(Arc::new(Vec::new()));
         let (watch_tx, watch_rx) = watch::channel::<Option<String>>(None);
         let (window_tx, window_rx) = watch::channel(ChartWindow::default());
+        let (visible_tx, visible_rx) = watch::channel::<Arc<Vec<String>>>(Arc::new(Vec::new()));
+        let chart_metrics = Arc::new(AtomicU64::new(0));
         let fleet_tx = Arc::new(fleet_tx);
         let mut refresh = HashMap::new();
         let mut tasks = Vec::new();
@@ -136,6 +154,13 @@ impl Pollers {
                 fleet_rx: fleet_rx.clone(),
                 watch_rx: watch_rx.clone(),
                 window_rx: window_rx.clone(),
+                visible_rx: visible_rx.clone(),
+                chart_metrics: chart_metrics.clone(),
+                chart_seen: None,
+                sync: FleetSync::new(intervals.control_plane_calls_per_second),
+                governor: MetricGovernor::new(intervals.metrics_budget_usd_per_hour),
+                fleet_autoscaling_at: None,
+                forced: false,
                 refresh: notify,
                 cancel: cancel.clone(),
                 rng: ChaCha8Rng::seed_from_u64(
@@ -148,9 +173,15 @@ impl Pollers {
             refresh,
             watch_tx,
             window_tx,
+            visible_tx,
             cancel,
             tasks,
         }
+    }
+
+    /// The rows of the endpoints table on screen (described and metered first).
+    pub fn set_visible(&self, rows: Vec<String>) {
+        self.visible_tx.send_replace(Arc::new(rows));
     }
 
     /// Poll now: one panel or all.
@@ -194,6 +225,18 @@ struct PollTask {
     fleet_rx: watch::Receiver<Arc<Vec<Endpoint>>>,
     watch_rx: watch::Receiver<Option<String>>,
     window_rx: watch::Receiver<ChartWindow>,
+    visible_rx: watch::Receiver<Arc<Vec<String>>>,
+    /// Metrics the charts poller has requested so far (the governor counts them).
+    chart_metrics: Arc<AtomicU64>,
+    /// (count, when) the metrics poller last read `chart_metrics`.
+    chart_seen: Option<(u64, Timestamp)>,
+    /// The endpoints poller's memory of the fleet.
+    sync: FleetSync,
+    governor: MetricGovernor,
+    /// When the autoscaling poller last read the whole fleet.
+    fleet_autoscaling_at: Option<Timestamp>,
+    /// The person asked for a refresh: list the fleet now.
+    forced: bool,
     refresh: Arc<Notify>,
     cancel: CancellationToken,
     rng: ChaCha8Rng,
@@ -228,14 +271,15 @@ impl PollTask {
             let watched = self.watch_rx.borrow().clone();
             let window = *self.window_rx.borrow_and_update();
             let now = self.clock.now();
+            let cancel = self.cancel.clone();
             let result = tokio::select! {
-                _ = self.cancel.cancelled() => return,
-                r = fleet::poll_panel_in(self.backend.as_ref(), self.panel, &fleet, watched.as_deref(), window, now) => r,
+                _ = cancel.cancelled() => return,
+                r = self.poll_once(&fleet, watched.as_deref(), window, now) => r,
             };
             let busy = match &result {
                 Ok(PanelData::Endpoints(data)) => {
                     self.fleet_tx.send_replace(Arc::new(data.endpoints.clone()));
-                    data.endpoints.iter().any(|e| e.status.is_transitional())
+                    self.sync.busy()
                 }
                 _ => fleet.iter().any(|e| e.status.is_transitional()),
             };
@@ -271,13 +315,186 @@ impl PollTask {
             tokio::select! {
                 _ = self.cancel.cancelled() => return,
                 _ = tokio::time::sleep(delay) => {}
-                _ = self.refresh.notified() => {}
+                _ = self.refresh.notified() => self.forced = true,
+                // Rows scrolled into view that were never described are described at once.
+                _ = self.visible_rx.changed(), if self.panel == Panel::Endpoints => {}
                 // Opening a detail view re-polls autoscaling and charts for it at once.
                 _ = self.watch_rx.changed(), if matches!(self.panel, Panel::Autoscaling | Panel::Charts) => {}
                 // So does a new chart window.
                 _ = self.window_rx.changed(), if self.panel == Panel::Charts => {}
             }
         }
+    }
+}
+
+impl PollTask {
+    /// One poll of this task's panel.
+    async fn poll_once(
+        &mut self,
+        fleet: &[Endpoint],
+        watched: Option<&str>,
+        window: ChartWindow,
+        now: Timestamp,
+    ) -> BackendResult<PanelData> {
+        match self.panel {
+            Panel::Endpoints => self.poll_endpoints(watched, now).await,
+            Panel::Metrics => self.poll_metrics(fleet, watched, now).await,
+            Panel::Autoscaling => self.poll_autoscaling(fleet, watched, now).await,
+            panel => {
+                let r = fleet::poll_panel_in(
+                    self.backend.as_ref(),
+                    panel,
+                    fleet,
+                    watched,
+                    window,
+                    now,
+                )
+                .await;
+                if let Ok(PanelData::Charts(c)) = &r {
+                    self.chart_metrics
+                        .fetch_add(c.series.len() as u64, Ordering::Relaxed);
+                }
+                r
+            }
+        }
+    }
+
+    /// Lists the fleet when due and describes what `FleetSync` chooses; a failed describe
+    /// keeps the endpoint's last good description (marked failed).
+    async fn poll_endpoints(
+        &mut self,
+        watched: Option<&str>,
+        now: Timestamp,
+    ) -> BackendResult<PanelData> {
+        let forced = std::mem::take(&mut self.forced);
+        if forced || self.sync.list_due(now, self.intervals.endpoints_stable) {
+            let list = self.backend.list_endpoints().await?;
+            self.sync.on_list(list, now);
+        }
+        let on_screen = OnScreen {
+            watched: watched.map(str::to_string),
+            visible: self.visible_rx.borrow_and_update().to_vec(),
+        };
+        let names = self.sync.plan(&on_screen, now);
+        let backend = self.backend.clone();
+        let results: Vec<(String, BackendResult<Endpoint>)> = futures::stream::iter(names)
+            .map(|n| {
+                let b = backend.clone();
+                async move {
+                    let r = b.describe_endpoint(&n).await;
+                    (n, r)
+                }
+            })
+            .buffer_unordered(DESCRIBE_CONCURRENCY)
+            .collect()
+            .await;
+        let mut first_error = None;
+        let at = self.clock.now();
+        for (name, r) in results {
+            if let Err(e) = &r
+                && !matches!(e, BackendError::NotFound { .. })
+            {
+                first_error.get_or_insert_with(|| e.clone());
+            }
+            self.sync.on_described(&name, r, at);
+        }
+        // Nothing described at all: the panel failed (e.g. DescribeEndpoint denied).
+        if !self.sync.any_described()
+            && let Some(e) = first_error
+        {
+            return Err(e);
+        }
+        Ok(PanelData::Endpoints(self.sync.data()))
+    }
+
+    /// Metrics the charts poller requested per hour since the last metrics poll.
+    fn charts_per_hour(&mut self, now: Timestamp) -> f64 {
+        let total = self.chart_metrics.load(Ordering::Relaxed);
+        let rate = match self.chart_seen {
+            Some((seen, at)) if now > at => {
+                let secs = (now - at).num_milliseconds() as f64 / 1000.0;
+                total.saturating_sub(seen) as f64 * 3600.0 / secs
+            }
+            _ => 0.0,
+        };
+        self.chart_seen = Some((total, now));
+        rate
+    }
+
+    /// The endpoints the cost governor chooses, in one batch query.
+    async fn poll_metrics(
+        &mut self,
+        fleet: &[Endpoint],
+        watched: Option<&str>,
+        now: Timestamp,
+    ) -> BackendResult<PanelData> {
+        let on_screen = OnScreen {
+            watched: watched.map(str::to_string),
+            visible: self.visible_rx.borrow().to_vec(),
+        };
+        let charts = self.charts_per_hour(now);
+        let before = self.governor.clone();
+        let plan = self
+            .governor
+            .plan(fleet, &on_screen, self.intervals.metrics, charts);
+        let wanted: BTreeSet<&str> = plan.endpoints.iter().map(String::as_str).collect();
+        let chosen: Vec<Endpoint> = fleet
+            .iter()
+            .filter(|e| wanted.contains(e.name.as_str()))
+            .cloned()
+            .collect();
+        match fleet::fetch_metrics(self.backend.as_ref(), &chosen, now).await {
+            Ok(mut data) => {
+                let at = self.clock.now();
+                data.fetched_at = chosen.iter().map(|e| (e.name.clone(), at)).collect();
+                data.budget = Some(plan.report);
+                Ok(PanelData::Metrics(data))
+            }
+            Err(e) => {
+                // The endpoints not read get their turn again.
+                self.governor = before;
+                Err(e)
+            }
+        }
+    }
+
+    /// The endpoint on screen per endpoint (with its activities); the whole fleet with one
+    /// namespace-wide read, every `autoscaling_fleet`.
+    async fn poll_autoscaling(
+        &mut self,
+        fleet: &[Endpoint],
+        watched: Option<&str>,
+        now: Timestamp,
+    ) -> BackendResult<PanelData> {
+        let fleet_due = self.fleet_autoscaling_at.is_none_or(|t| {
+            (now - t).to_std().unwrap_or_default() + Duration::from_secs(1)
+                >= self.intervals.autoscaling_fleet
+        });
+        let mut data = AutoscalingData::default();
+        if watched.is_none() || fleet_due {
+            let all = self.backend.describe_fleet_autoscaling().await?;
+            for e in fleet {
+                let config = all.get(&e.name).cloned().unwrap_or_else(|| {
+                    e.variants
+                        .iter()
+                        .map(|v| VariantAutoscaling {
+                            variant: v.name.clone(),
+                            target: None,
+                            policies: Vec::new(),
+                        })
+                        .collect()
+                });
+                data.config.insert(e.name.clone(), config);
+            }
+            self.fleet_autoscaling_at = Some(now);
+        }
+        if let Some(one) = watched {
+            let d = fleet::fetch_autoscaling(self.backend.as_ref(), &[one.to_string()]).await?;
+            data.config.extend(d.config);
+            data.activities.extend(d.activities);
+            data.activity_errors.extend(d.activity_errors);
+        }
+        Ok(PanelData::Autoscaling(data))
     }
 }
 

@@ -208,6 +208,7 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
                     Command::Quit => {}
                     Command::Refresh(panel) => services.pollers.refresh(panel),
                     Command::Watch(endpoint) => services.pollers.watch(endpoint),
+                    Command::Visible(rows) => services.pollers.set_visible(rows),
                     Command::ChartWindow(window) => services.pollers.set_chart_window(window),
                     Command::FetchEvents(request) => services.pager.fetch(request),
                     Command::Ops(cmd) => services.executor.handle(cmd),

@@ -352,6 +352,7 @@ fn tracking_shows_updating_then_reports_the_outcome() {
             result: Ok(PanelData::Endpoints(EndpointsData {
                 endpoints: eps,
                 failed: BTreeMap::new(),
+                ..Default::default()
             })),
             retry_in: None,
         })

@@ -107,6 +107,7 @@ fn fleet() -> (Vec<Endpoint>, MetricsData) {
         MetricsData {
             latest,
             series: Vec::new(),
+            ..Default::default()
         },
     )
 }
@@ -140,6 +141,7 @@ fn loaded() -> AppState {
             PanelData::Endpoints(EndpointsData {
                 endpoints: eps,
                 failed: BTreeMap::new(),
+                ..Default::default()
             }),
             t(0),
         ),
@@ -585,6 +587,7 @@ fn deleted_endpoint_leaves_its_detail_view_with_a_message() {
     let data = PanelData::Endpoints(EndpointsData {
         endpoints: eps,
         failed: BTreeMap::new(),
+        ..Default::default()
     });
     update(&mut s, polled(Panel::Endpoints, data, t(5)), t(5));
     assert_eq!(s.view, View::Endpoints);
@@ -615,6 +618,7 @@ fn endpoint_whose_describe_failed_keeps_its_last_description() {
             PanelData::Endpoints(EndpointsData {
                 endpoints: eps,
                 failed,
+                ..Default::default()
             }),
             t(5),
         ),
@@ -762,6 +766,7 @@ fn a_new_connection_starts_fresh_but_keeps_the_persons_settings() {
             PanelData::Endpoints(EndpointsData {
                 endpoints: eps,
                 failed: BTreeMap::new(),
+                ..Default::default()
             }),
             t(0),
         ),

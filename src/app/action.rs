@@ -74,6 +74,10 @@ pub struct EndpointsData {
     pub endpoints: Vec<Endpoint>,
     /// Endpoint name → why its describe failed (the rest of the list is still good).
     pub failed: BTreeMap<String, BackendError>,
+    /// Endpoint name → when its description (variants) was last read; endpoints missing
+    /// here are known only from `ListEndpoints` so far.
+    #[serde(default)]
+    pub described_at: BTreeMap<String, Timestamp>,
 }
 
 /// Latest metrics of every variant, keyed by (endpoint, variant), plus the raw recent series.
@@ -81,6 +85,13 @@ pub struct EndpointsData {
 pub struct MetricsData {
     pub latest: BTreeMap<(String, String), VariantMetrics>,
     pub series: Vec<MetricSeries>,
+    /// Endpoint name → when its figures were read (the cost governor reads some endpoints
+    /// less often than every minute; rows show how old their figures are).
+    #[serde(default)]
+    pub fetched_at: BTreeMap<String, Timestamp>,
+    /// What the cost governor chose in the newest poll (`:api`).
+    #[serde(default)]
+    pub budget: Option<crate::metric_budget::BudgetReport>,
 }
 
 /// Autoscaling of every endpoint polled: configuration and recent activities.
@@ -202,6 +213,8 @@ pub enum Command {
     Refresh(Option<Panel>),
     /// The endpoint whose details (autoscaling, activities) are on screen, polled more often.
     Watch(Option<String>),
+    /// The rows of the endpoints table on screen (described and metered first).
+    Visible(Vec<String>),
     /// Put text on the clipboard of the terminal (OSC 52; works over SSH).
     Copy(String),
     /// Switch to a theme by name or path.

@@ -224,6 +224,8 @@ pub struct AppState {
     pub ops: super::ops::OpsState,
     /// Load runs: the `b` dialog, the run panel, past runs (`app::runs`).
     pub runs: super::runs::RunsState,
+    /// The rows on screen as last told to the pollers (`Command::Visible`).
+    pub visible_sent: Vec<String>,
 }
 
 impl AppState {
@@ -275,6 +277,7 @@ impl AppState {
             quotas_view: Default::default(),
             ops: Default::default(),
             runs: Default::default(),
+            visible_sent: Vec::new(),
         }
     }
 
@@ -356,6 +359,22 @@ impl AppState {
             View::Quotas => Scope::Quotas,
             View::Api => Scope::Api,
         }
+    }
+
+    /// Names of the endpoint rows on screen (none outside the endpoints view): the table
+    /// body is the screen less its chrome, scrolled as `figures::scroll_offset` says.
+    pub fn rows_on_screen(&self, chrome_rows: u16) -> Vec<String> {
+        if self.view != View::Endpoints {
+            return Vec::new();
+        }
+        let rows = self.visible_endpoints();
+        let height = self.size.1.saturating_sub(chrome_rows) as usize;
+        let offset = figures::scroll_offset(self.selected_index_in(&rows), rows.len(), height);
+        rows.iter()
+            .skip(offset)
+            .take(height)
+            .map(|e| e.name.clone())
+            .collect()
     }
 
     /// The endpoint the detail view shows, if it is open.

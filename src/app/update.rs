@@ -15,6 +15,20 @@ const CHROME_ROWS: u16 = 5;
 
 /// Applies one action to the state and returns what the runtime should do.
 pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Command> {
+    let tick = matches!(action, Action::Tick);
+    let mut cmds = apply(state, action, now);
+    // The pollers describe and meter the rows on screen first: tell them when those change.
+    if !tick {
+        let rows = state.rows_on_screen(CHROME_ROWS);
+        if rows != state.visible_sent {
+            state.visible_sent = rows.clone();
+            cmds.push(Command::Visible(rows));
+        }
+    }
+    cmds
+}
+
+fn apply(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Command> {
     let previous_second = state.now.timestamp();
     state.now = now;
     // Dialogs, writes and traffic shifts first (a dialog takes every key).
@@ -515,6 +529,10 @@ fn apply_data(state: &mut AppState, data: PanelData, at: Timestamp) -> Vec<Comma
             a.config.retain(|k, _| listed.contains(k));
             a.activities.retain(|k, _| listed.contains(k));
             a.activity_errors.retain(|k, _| listed.contains(k));
+            let m = &mut state.metrics;
+            m.latest.retain(|(e, _), _| listed.contains(e));
+            m.series.retain(|s| listed.contains(&s.key.endpoint));
+            m.fetched_at.retain(|e, _| listed.contains(e));
             super::ops::tracking::on_endpoints(state, at);
             if let View::Detail { endpoint } = &state.view
                 && state.endpoint(endpoint).is_none()
@@ -540,7 +558,7 @@ fn apply_data(state: &mut AppState, data: PanelData, at: Timestamp) -> Vec<Comma
                 state.selected = first;
             }
         }
-        PanelData::Metrics(m) => state.metrics = m,
+        PanelData::Metrics(m) => merge_metrics(state, m),
         PanelData::Autoscaling(a) => {
             // Autoscaling polls may cover only some endpoints; merge.
             for name in a.config.keys() {
@@ -558,6 +576,26 @@ fn apply_data(state: &mut AppState, data: PanelData, at: Timestamp) -> Vec<Comma
         PanelData::Charts(c) => state.charts = Some(c),
     }
     cmds
+}
+
+/// The cost governor reads some endpoints each poll: their figures replace the old ones, the
+/// others keep theirs (and their age). A poll that says nothing of when (a full snapshot)
+/// replaces everything.
+fn merge_metrics(state: &mut AppState, m: super::action::MetricsData) {
+    if m.fetched_at.is_empty() && !m.latest.is_empty() {
+        state.metrics = m;
+        return;
+    }
+    let cur = &mut state.metrics;
+    cur.latest.retain(|(e, _), _| !m.fetched_at.contains_key(e));
+    cur.series
+        .retain(|s| !m.fetched_at.contains_key(&s.key.endpoint));
+    cur.latest.extend(m.latest);
+    cur.series.extend(m.series);
+    cur.fetched_at.extend(m.fetched_at);
+    if m.budget.is_some() {
+        cur.budget = m.budget;
+    }
 }
 
 /// `:profile` / `:region`: ask the runtime to reconnect, unless something in flight would be

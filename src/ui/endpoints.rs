@@ -296,13 +296,7 @@ fn row<'a>(
     }
 }
 
-/// First row on screen so the selection stays visible (centred once past half a screen).
-pub fn scroll_offset(selected: usize, total: usize, height: usize) -> usize {
-    if height == 0 || total <= height {
-        return 0;
-    }
-    selected.saturating_sub(height / 2).min(total - height)
-}
+pub use crate::app::figures::scroll_offset;
 
 fn title<'a>(state: &AppState, theme: &Theme, shown: usize) -> Line<'a> {
     let total = state.endpoints.len();

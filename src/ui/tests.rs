@@ -190,10 +190,12 @@ pub fn fixture_state(extra: usize) -> AppState {
         PanelData::Endpoints(EndpointsData {
             endpoints: eps,
             failed: Default::default(),
+            ..Default::default()
         }),
         PanelData::Metrics(MetricsData {
             latest,
             series: Vec::new(),
+            ..Default::default()
         }),
         PanelData::Autoscaling(autoscaling),
     ] {
@@ -475,6 +477,7 @@ fn statuses_errors_and_staleness_are_styled_by_role() {
     let mut data = EndpointsData {
         endpoints: state.endpoints.clone(),
         failed: Default::default(),
+        ..Default::default()
     };
     data.endpoints.retain(|e| e.name != "churn-model");
     data.failed.insert(

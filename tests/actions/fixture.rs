@@ -97,6 +97,7 @@ pub fn loaded_with(session: SessionInfo) -> AppState {
     let data = EndpointsData {
         endpoints: fleet(),
         failed: BTreeMap::new(),
+        ..Default::default()
     };
     update(
         &mut s,

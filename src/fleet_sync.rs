@@ -1,0 +1,293 @@
+//! The endpoints poller's memory of the fleet: which endpoints to describe this cycle so that
+//! an account with 1,000 endpoints costs a fraction of a SageMaker call a second. `ListEndpoints`
+//! says what changed (status, LastModifiedTime); only those, the endpoint on screen, rows on
+//! screen never described, endpoints in transition and new endpoints are described at once;
+//! the rest are re-described slowly, as a per-second budget of control-plane calls allows.
+//! A failed describe keeps the last good description (its variants) and marks the row stale.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use crate::app::action::EndpointsData;
+use crate::boundary::{BackendError, BackendResult};
+use crate::domain::*;
+
+/// `ListEndpoints` returns at most 100 endpoints a page (MaxResults 1–100).
+/// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListEndpoints.html
+pub const LIST_PAGE: usize = 100;
+
+/// Default budget of SageMaker control-plane calls a second the endpoints poller spends on
+/// routine reads (`[refresh] control_plane_calls_per_second`).
+pub const DEFAULT_CALLS_PER_SECOND: f64 = 0.4;
+
+/// Calls the budget may save up (lets the first screen of rows be described at once).
+const BURST_CALLS: f64 = 40.0;
+
+/// An endpoint nothing says has changed is described again after at least this long, as the
+/// budget allows (oldest first, a few a cycle rather than all at once).
+pub const FULL_REFRESH: Duration = Duration::from_secs(10 * 60);
+
+/// Seconds of list pacing per `ListEndpoints` page: a fleet of 1,000 endpoints (10 pages) is
+/// listed at most every 50 s, whatever the configured interval.
+const SECS_PER_LIST_PAGE: u64 = 5;
+
+/// The last good description of an endpoint and what `ListEndpoints` said at that time.
+#[derive(Debug, Clone)]
+struct Described {
+    endpoint: Endpoint,
+    at: Timestamp,
+    status: EndpointStatus,
+    last_modified: Timestamp,
+}
+
+/// What the console has on screen: described first, every cycle.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OnScreen {
+    /// The endpoint whose detail is open.
+    pub watched: Option<String>,
+    /// Rows of the endpoints table on screen.
+    pub visible: Vec<String>,
+}
+
+/// The endpoints poller's state between cycles.
+#[derive(Debug, Clone)]
+pub struct FleetSync {
+    calls_per_second: f64,
+    listed: BTreeMap<String, EndpointSummary>,
+    /// Endpoints the newest list has and the one before did not.
+    new_since_list: BTreeSet<String>,
+    last_list: Option<Timestamp>,
+    described: BTreeMap<String, Described>,
+    errors: BTreeMap<String, BackendError>,
+    tokens: f64,
+    tokens_at: Option<Timestamp>,
+}
+
+impl Default for FleetSync {
+    fn default() -> Self {
+        FleetSync::new(DEFAULT_CALLS_PER_SECOND)
+    }
+}
+
+impl FleetSync {
+    pub fn new(calls_per_second: f64) -> Self {
+        FleetSync {
+            calls_per_second: calls_per_second.max(0.01),
+            listed: BTreeMap::new(),
+            new_since_list: BTreeSet::new(),
+            last_list: None,
+            described: BTreeMap::new(),
+            errors: BTreeMap::new(),
+            tokens: BURST_CALLS,
+            tokens_at: None,
+        }
+    }
+
+    fn refill(&mut self, now: Timestamp) {
+        if let Some(at) = self.tokens_at {
+            let secs = (now - at).num_milliseconds().max(0) as f64 / 1000.0;
+            self.tokens = (self.tokens + secs * self.calls_per_second).min(BURST_CALLS);
+        }
+        self.tokens_at = Some(now);
+    }
+
+    /// Pages one `ListEndpoints` of the fleet as last listed takes.
+    pub fn list_pages(&self) -> usize {
+        self.listed.len().div_ceil(LIST_PAGE).max(1)
+    }
+
+    /// Interval between two lists of a stable fleet: the configured one, longer for big fleets.
+    pub fn list_interval(&self, configured: Duration) -> Duration {
+        configured.max(Duration::from_secs(
+            SECS_PER_LIST_PAGE * self.list_pages() as u64,
+        ))
+    }
+
+    /// Whether this cycle lists the fleet (cycles in between only describe what is moving).
+    pub fn list_due(&self, now: Timestamp, configured: Duration) -> bool {
+        self.last_list.is_none_or(|t| {
+            (now - t).to_std().unwrap_or_default() + Duration::from_millis(500)
+                >= self.list_interval(configured)
+        })
+    }
+
+    /// Any listed endpoint is Creating, Updating, … (the poller speeds up).
+    pub fn busy(&self) -> bool {
+        self.listed.values().any(|s| s.status.is_transitional())
+    }
+
+    /// A new `ListEndpoints` answer: endpoints gone from it drop out.
+    pub fn on_list(&mut self, summaries: Vec<EndpointSummary>, now: Timestamp) {
+        self.refill(now);
+        let fresh: BTreeMap<String, EndpointSummary> =
+            summaries.into_iter().map(|s| (s.name.clone(), s)).collect();
+        self.described.retain(|k, _| fresh.contains_key(k));
+        self.errors.retain(|k, _| fresh.contains_key(k));
+        // The list of a previous cycle tells what is new in this one (on the first list
+        // every endpoint is merely not described yet).
+        let previous = std::mem::replace(&mut self.listed, fresh);
+        self.new_since_list = if self.last_list.is_some() {
+            self.listed
+                .keys()
+                .filter(|n| !previous.contains_key(*n))
+                .cloned()
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+        self.last_list = Some(now);
+        self.tokens -= self.list_pages() as f64;
+    }
+
+    /// Names to describe this cycle: what must be (changed, moving, on screen, new), then as
+    /// many others as the budget allows (never described, failed, not described for
+    /// [`FULL_REFRESH`]), oldest first.
+    pub fn plan(&mut self, on_screen: &OnScreen, now: Timestamp) -> Vec<String> {
+        self.refill(now);
+        let mut must: BTreeSet<String> = BTreeSet::new();
+        if let Some(w) = &on_screen.watched
+            && self.listed.contains_key(w)
+        {
+            must.insert(w.clone());
+        }
+        for (name, s) in &self.listed {
+            let changed = match self.described.get(name) {
+                Some(d) => d.status != s.status || d.last_modified != s.last_modified_time,
+                None => false,
+            };
+            let moving = s.status.is_transitional();
+            let new = self.new_since_list.contains(name) && !self.described.contains_key(name);
+            if changed || moving || new {
+                must.insert(name.clone());
+            }
+        }
+        for name in &on_screen.visible {
+            if self.listed.contains_key(name) && !self.described.contains_key(name) {
+                must.insert(name.clone());
+            }
+        }
+        let mut out: Vec<String> = must.iter().cloned().collect();
+        for name in &out {
+            self.tokens -= self.cost(name);
+        }
+        // The rest, as the budget allows: failed, never described, then the stalest.
+        let stale_before = now - chrono::Duration::from_std(FULL_REFRESH).unwrap_or_default();
+        let mut optional: Vec<(u8, Option<Timestamp>, &String)> = self
+            .listed
+            .keys()
+            .filter(|n| !must.contains(*n))
+            .filter_map(|n| match self.described.get(n) {
+                _ if self.errors.contains_key(n) => Some((0, None, n)),
+                None => Some((1, None, n)),
+                Some(d) if d.at <= stale_before => Some((2, Some(d.at), n)),
+                Some(_) => None,
+            })
+            .collect();
+        optional.sort();
+        let picked: Vec<String> = {
+            let mut picked = Vec::new();
+            let mut tokens = self.tokens;
+            for (_, _, n) in optional {
+                let c = self.cost(n);
+                if tokens < c {
+                    break;
+                }
+                tokens -= c;
+                picked.push(n.clone());
+            }
+            self.tokens = tokens;
+            picked
+        };
+        out.extend(picked);
+        out
+    }
+
+    /// Calls one describe costs: `DescribeEndpointConfig` too the first time.
+    fn cost(&self, name: &str) -> f64 {
+        if self.described.contains_key(name) {
+            1.0
+        } else {
+            2.0
+        }
+    }
+
+    /// The outcome of one describe. `NotFound`: deleted since the list, dropped.
+    pub fn on_described(&mut self, name: &str, result: BackendResult<Endpoint>, now: Timestamp) {
+        match result {
+            Ok(e) => {
+                // The describe is newer than the list: the next list showing the same status
+                // and time is no change, and an endpoint done updating stops the fast polls.
+                if let Some(s) = self.listed.get_mut(name) {
+                    s.status = e.status;
+                    s.last_modified_time = e.last_modified_time;
+                }
+                self.errors.remove(name);
+                self.described.insert(
+                    name.to_string(),
+                    Described {
+                        status: e.status,
+                        last_modified: e.last_modified_time,
+                        endpoint: e,
+                        at: now,
+                    },
+                );
+            }
+            Err(BackendError::NotFound { .. }) => {
+                self.listed.remove(name);
+                self.described.remove(name);
+                self.errors.remove(name);
+            }
+            Err(e) => {
+                self.errors.insert(name.to_string(), e);
+            }
+        }
+    }
+
+    /// Whether any endpoint has ever been described.
+    pub fn any_described(&self) -> bool {
+        !self.described.is_empty()
+    }
+
+    /// The fleet as the console shows it: each listed endpoint with its last good description
+    /// (status and times from the newest list), or what the list alone says.
+    pub fn data(&self) -> EndpointsData {
+        let mut data = EndpointsData::default();
+        for (name, s) in &self.listed {
+            let e = match self.described.get(name) {
+                Some(d) => {
+                    let mut e = d.endpoint.clone();
+                    // A row whose describe failed still shows the status the list reports.
+                    if self.errors.contains_key(name) {
+                        e.status = s.status;
+                        e.last_modified_time = s.last_modified_time;
+                    }
+                    e
+                }
+                None => listed_only(s.clone()),
+            };
+            data.endpoints.push(e);
+            if let Some(err) = self.errors.get(name) {
+                data.failed.insert(name.clone(), err.clone());
+            }
+            if let Some(d) = self.described.get(name) {
+                data.described_at.insert(name.clone(), d.at);
+            }
+        }
+        data
+    }
+}
+
+/// An endpoint known only from `ListEndpoints` (not described yet, or its describe failed
+/// before any succeeded): no variants.
+pub fn listed_only(s: EndpointSummary) -> Endpoint {
+    Endpoint {
+        name: s.name,
+        arn: s.arn,
+        status: s.status,
+        failure_reason: None,
+        creation_time: s.creation_time,
+        last_modified_time: s.last_modified_time,
+        config_name: String::new(),
+        variants: Vec::new(),
+    }
+}
