@@ -290,3 +290,125 @@ async fn a_lost_response_whose_change_is_absent_is_sent_once_more() {
     assert!(h.notice().contains("sent again"), "{}", h.notice());
     assert_eq!(weights(&h.describe(CHURN).await)[1].1, 3.0);
 }
+
+/// The guard's reads of VariantB fail: the call is throttled (`Err`) or CloudWatch answers
+/// with the series marked failed (`SeriesStatus::Failed`). Every other read works.
+struct GuardBlind {
+    inner: Arc<SimAccount>,
+    throttle: bool,
+}
+
+impl GuardBlind {
+    fn is_guard_read(q: &MetricQuery) -> bool {
+        q.series.len() == 3 && q.series.iter().all(|k| k.variant == "VariantB")
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for GuardBlind {
+    async fn identity(&self) -> BackendResult<Identity> {
+        self.inner.identity().await
+    }
+    async fn list_endpoints(&self) -> BackendResult<Vec<EndpointSummary>> {
+        self.inner.list_endpoints().await
+    }
+    async fn describe_endpoint(&self, n: &str) -> BackendResult<Endpoint> {
+        self.inner.describe_endpoint(n).await
+    }
+    async fn describe_autoscaling(&self, e: &str) -> BackendResult<Vec<VariantAutoscaling>> {
+        self.inner.describe_autoscaling(e).await
+    }
+    async fn scaling_activities(&self, e: &str, m: usize) -> BackendResult<Vec<ScalingActivity>> {
+        self.inner.scaling_activities(e, m).await
+    }
+    async fn get_metrics(&self, q: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
+        if !Self::is_guard_read(q) {
+            return self.inner.get_metrics(q).await;
+        }
+        if self.throttle {
+            return Err(BackendError::Throttled {
+                operation: Operation::GetMetricData,
+                message: "Rate exceeded".into(),
+            });
+        }
+        let mut series = self.inner.get_metrics(q).await?;
+        for s in series
+            .iter_mut()
+            .filter(|s| s.key.metric == MetricName::Invocation5XXErrors)
+        {
+            s.points.clear();
+            s.status = SeriesStatus::Failed {
+                code: "InternalError".into(),
+                message: "could not read the series".into(),
+            };
+        }
+        Ok(series)
+    }
+    async fn lookup_events(&self, q: &EventQuery) -> BackendResult<EventPage> {
+        self.inner.lookup_events(q).await
+    }
+    async fn list_quotas(&self) -> BackendResult<Vec<ServiceQuota>> {
+        self.inner.list_quotas().await
+    }
+    async fn update_weights_and_capacities(
+        &self,
+        e: &str,
+        c: &[VariantChange],
+    ) -> BackendResult<WriteReceipt> {
+        self.inner.update_weights_and_capacities(e, c).await
+    }
+    async fn register_scalable_target(
+        &self,
+        e: &str,
+        v: &str,
+        a: u32,
+        b: u32,
+    ) -> BackendResult<WriteReceipt> {
+        self.inner.register_scalable_target(e, v, a, b).await
+    }
+    async fn invoke(&self, r: &InvokeRequest) -> BackendResult<InvokeResponse> {
+        self.inner.invoke(r).await
+    }
+}
+
+/// A shift whose guard cannot read the target never advances: it holds, says why, and rolls
+/// back once the figures stay missing past the limit (before: no data counted as no breach,
+/// and the shift went on to 100% after its grace period).
+async fn blind_guard_rolls_back(throttle: bool) {
+    let mut h = Harness::build(false, move |sim| Arc::new(GuardBlind { inner: sim, throttle })).await;
+    all_on_a(&mut h).await;
+    start(
+        &mut h,
+        ":shift churn-predictor VariantA VariantB --canary 10 --wait 1m",
+    )
+    .await;
+    assert!(
+        h.until(600, 10, |h| shift(h)
+            .is_some_and(|s| s.figures.holding.is_some() || s.phase.is_done()))
+            .await,
+        "{:?}",
+        shift(&h)
+    );
+    let holding = shift(&h).unwrap().figures.holding.clone().unwrap_or_default();
+    assert!(holding.contains("holding: the guard could not read VariantB"), "{holding}");
+    assert_eq!(shift(&h).unwrap().step, 1);
+    assert!(h.until(1200, 10, done).await, "{:?}", shift(&h));
+    let s = shift(&h).unwrap();
+    let ShiftPhase::RolledBack { reason } = &s.phase else {
+        panic!("{:?}", s.phase)
+    };
+    assert!(reason.contains("could not read VariantB's metrics"), "{reason}");
+    assert_eq!(s.step, 1, "never went past the canary");
+    assert_eq!(shares(&h.describe(CHURN).await), [100, 0]);
+    assert_eq!(h.updates_sent(CHURN).await.len(), 2, "canary + rollback");
+}
+
+#[tokio::test]
+async fn a_guard_whose_reads_are_throttled_holds_then_rolls_back() {
+    blind_guard_rolls_back(true).await;
+}
+
+#[tokio::test]
+async fn a_guard_whose_series_come_back_failed_holds_then_rolls_back() {
+    blind_guard_rolls_back(false).await;
+}

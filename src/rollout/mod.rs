@@ -147,6 +147,9 @@ pub struct GuardFigures {
     pub latency_ms: Option<f64>,
     /// Minutes with traffic evaluated in the current step.
     pub minutes_checked: u32,
+    /// The guard could not read the target's figures: the shift holds (does not advance)
+    /// and says why; it rolls back if this lasts past `task::MISSING_LIMIT`.
+    pub holding: Option<String>,
 }
 
 /// A timestamped progress report of one shift.

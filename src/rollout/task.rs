@@ -25,8 +25,22 @@ const DESCRIBE_EVERY: Duration = Duration::from_secs(5);
 const METRICS_EVERY: Duration = Duration::from_secs(20);
 /// How much longer a watch waits for a first minute with traffic (CloudWatch lag).
 const DATA_GRACE: Duration = Duration::from_secs(180);
+/// Guard reads that fail (the call, or a series CloudWatch reports as failed) never count as
+/// healthy: the shift holds; after this many failed checks in a row *and* this long without
+/// a good read it rolls back.
+pub const MISSING_CHECKS: u32 = 3;
+pub const MISSING_LIMIT: Duration = Duration::from_secs(5 * 60);
 /// A step that is not InService after this long fails the shift.
 const APPLY_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// What one guard check found.
+enum Check {
+    /// Every minute read was within the thresholds (possibly none complete yet).
+    Healthy,
+    Breach(String),
+    /// The figures could not be read.
+    Missing(String),
+}
 
 /// Why a wait ended early.
 enum Stop {
@@ -249,44 +263,93 @@ impl Runner {
         self.snap.phase = ShiftPhase::Baking;
         self.snap.next_step_at = Some(until);
         self.snap.figures.minutes_checked = 0;
+        self.snap.figures.holding = None;
         // Only whole minutes that started after the step took effect count.
         self.evaluated = Some(minute_floor(effective));
         self.emit().await;
         let mut next_check = self.now();
+        // Failed reads in a row, and since when (the guard never treats them as healthy).
+        let mut missing: Option<(u32, Timestamp)> = None;
         loop {
             let now = self.now();
             let last = now >= until;
             if now >= next_check || last {
                 next_check = now + chrono::Duration::from_std(METRICS_EVERY).unwrap_or_default();
-                if let Some(reason) = self.check_guard().await {
-                    return Err(Stop::Failed(format!("guard breached: {reason}")));
+                match self.check_guard().await {
+                    Check::Breach(reason) => {
+                        return Err(Stop::Failed(format!("guard breached: {reason}")));
+                    }
+                    Check::Healthy => {
+                        missing = None;
+                        if self.snap.figures.holding.take().is_some() {
+                            self.emit().await;
+                        }
+                    }
+                    Check::Missing(why) => {
+                        let (count, since) = missing.map_or((1, now), |(c, t)| (c + 1, t));
+                        missing = Some((count, since));
+                        let long = (now - since).to_std().unwrap_or_default() >= MISSING_LIMIT;
+                        if count >= MISSING_CHECKS && long {
+                            return Err(Stop::Failed(format!(
+                                "the guard could not read {}'s metrics for {} checks over {} min ({why}); \
+                                 not shifting further without them",
+                                self.plan.to,
+                                count,
+                                (now - since).num_minutes()
+                            )));
+                        }
+                        self.snap.figures.holding = Some(format!(
+                            "holding: the guard could not read {}'s metrics ({why}); \
+                             rolls back if this lasts {} min",
+                            self.plan.to,
+                            MISSING_LIMIT.as_secs() / 60
+                        ));
+                        self.emit().await;
+                    }
                 }
             }
             let seen = self.snap.figures.minutes_checked > 0;
-            if last && (seen || self.plan.wait.is_zero() || now >= grace) {
+            // A step never ends on a check that could not be made.
+            if last && missing.is_none() && (seen || self.plan.wait.is_zero() || now >= grace) {
                 return Ok(());
             }
-            let left = if last { grace - now } else { until - now };
+            let left = if last && missing.is_none() {
+                grace - now
+            } else if last {
+                chrono::Duration::from_std(METRICS_EVERY).unwrap_or_default()
+            } else {
+                until - now
+            };
             let left = left.to_std().unwrap_or_default();
             self.pause(left.min(METRICS_EVERY)).await?;
         }
     }
 
-    /// Reads the minutes completed since the last check; `Some(reason)` on a breach.
-    async fn check_guard(&mut self) -> Option<String> {
+    /// Reads the minutes completed since the last check.
+    async fn check_guard(&mut self) -> Check {
         let end = minute_floor(self.now());
-        let start = self.evaluated? + chrono::Duration::seconds(60);
+        let Some(evaluated) = self.evaluated else {
+            return Check::Healthy;
+        };
+        let start = evaluated + chrono::Duration::seconds(60);
         if start >= end {
-            return None;
+            return Check::Healthy;
         }
         let q = guard::query(&self.plan.endpoint, &self.plan.to, start, end);
         let series = match self.service.backend().get_metrics(&q).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "shift: guard metrics failed");
-                return None;
+                return Check::Missing(e.to_string());
             }
         };
+        // A series CloudWatch could not read is missing, not quiet.
+        if let Some((key, code, message)) = series.iter().find_map(|s| match &s.status {
+            SeriesStatus::Failed { code, message } => Some((&s.key, code, message)),
+            SeriesStatus::Complete => None,
+        }) {
+            return Check::Missing(format!("{}: {code} {message}", key.metric.as_str()));
+        }
         let minutes: Vec<MinuteFigures> = guard::minutes(&series);
         let mut breach = None;
         for m in &minutes {
@@ -303,7 +366,7 @@ impl Runner {
             }
         }
         self.emit().await;
-        breach
+        breach.map_or(Check::Healthy, Check::Breach)
     }
 
     /// Restores the starting weights (after the endpoint is InService) and reports why.

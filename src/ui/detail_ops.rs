@@ -128,6 +128,9 @@ pub fn lines<'a>(state: &AppState, theme: &Theme, e: &Endpoint, w: usize) -> Vec
             )]),
         }
         out.extend(pack(guard, w, 2));
+        if running && let Some(why) = &f.holding {
+            out.push(Line::from(Span::styled(why.clone(), theme.warning)));
+        }
         let reason = match &s.phase {
             ShiftPhase::RollingBack { reason } | ShiftPhase::RolledBack { reason } => {
                 Some(format!("why: {reason}"))
