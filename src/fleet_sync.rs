@@ -291,3 +291,145 @@ pub fn listed_only(s: EndpointSummary) -> Endpoint {
         variants: Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(secs: i64) -> Timestamp {
+        crate::clock::fixture_epoch() + chrono::Duration::seconds(secs)
+    }
+
+    fn summary(name: &str, status: EndpointStatus, modified: i64) -> EndpointSummary {
+        EndpointSummary {
+            name: name.into(),
+            arn: format!("arn:{name}"),
+            status,
+            creation_time: t(0),
+            last_modified_time: t(modified),
+        }
+    }
+
+    fn described(s: &EndpointSummary) -> Endpoint {
+        let mut e = listed_only(s.clone());
+        e.config_name = "c".into();
+        e.variants = vec![Variant {
+            name: "v".into(),
+            model_name: None,
+            instance_type: Some("ml.m5.large".into()),
+            current_instance_count: Some(1),
+            desired_instance_count: Some(1),
+            current_weight: Some(1.0),
+            desired_weight: Some(1.0),
+            serverless: None,
+        }];
+        e
+    }
+
+    fn fleet(n: usize) -> Vec<EndpointSummary> {
+        (0..n)
+            .map(|i| summary(&format!("ep-{i:04}"), EndpointStatus::InService, 0))
+            .collect()
+    }
+
+    fn describe_all(
+        sync: &mut FleetSync,
+        names: &[String],
+        list: &[EndpointSummary],
+        at: Timestamp,
+    ) {
+        for n in names {
+            let s = list.iter().find(|s| &s.name == n).unwrap();
+            sync.on_described(n, Ok(described(s)), at);
+        }
+    }
+
+    #[test]
+    fn only_changes_the_screen_and_new_endpoints_are_described_at_once() {
+        let mut sync = FleetSync::new(0.4);
+        let list = fleet(1000);
+        let screen = OnScreen {
+            watched: None,
+            visible: (0..30).map(|i| format!("ep-{i:04}")).collect(),
+        };
+        sync.on_list(list.clone(), t(0));
+        let first = sync.plan(&screen, t(0));
+        // The 30 rows on screen at once; nothing else while the list ate the budget.
+        assert!(first.len() >= 30 && first.len() <= 35, "{}", first.len());
+        for v in &screen.visible {
+            assert!(first.contains(v));
+        }
+        describe_all(&mut sync, &first, &list, t(0));
+        // A minute later: one endpoint changed, one is new, one was deleted.
+        let mut next = list.clone();
+        next[500].status = EndpointStatus::Updating;
+        next[600].last_modified_time = t(50);
+        next.retain(|s| s.name != "ep-0001");
+        next.push(summary("zz-new", EndpointStatus::Creating, 55));
+        sync.on_list(next.clone(), t(60));
+        let plan = sync.plan(&screen, t(60));
+        for must in ["ep-0500", "zz-new"] {
+            assert!(plan.contains(&must.to_string()), "{must} in {plan:?}");
+        }
+        assert!(!plan.contains(&"ep-0001".to_string()));
+        assert!(!sync.data().endpoints.iter().any(|e| e.name == "ep-0001"));
+        // ep-0600 was never described (not on screen): it waits its turn with the rest.
+        assert!(sync.busy());
+    }
+
+    #[test]
+    fn a_failed_describe_keeps_the_last_good_one_and_reports_the_error() {
+        let mut sync = FleetSync::new(0.4);
+        let list = fleet(3);
+        sync.on_list(list.clone(), t(0));
+        let all = sync.plan(&OnScreen::default(), t(0));
+        describe_all(&mut sync, &all, &list, t(0));
+        let mut next = list.clone();
+        next[1].last_modified_time = t(30);
+        sync.on_list(next, t(30));
+        let plan = sync.plan(&OnScreen::default(), t(30));
+        assert_eq!(plan, vec!["ep-0001".to_string()]);
+        let throttled = BackendError::Throttled {
+            operation: crate::boundary::Operation::DescribeEndpoint,
+            message: "Rate exceeded".into(),
+        };
+        sync.on_described("ep-0001", Err(throttled.clone()), t(31));
+        let d = sync.data();
+        let e = d.endpoints.iter().find(|e| e.name == "ep-0001").unwrap();
+        assert_eq!(e.variants.len(), 1, "variants of the last good describe");
+        assert_eq!(e.last_modified_time, t(30), "times from the newest list");
+        assert_eq!(d.failed.get("ep-0001"), Some(&throttled));
+        assert_eq!(d.described_at.get("ep-0001"), Some(&t(0)));
+    }
+
+    #[test]
+    fn a_quiet_fleet_is_redescribed_in_turn_within_the_budget() {
+        let mut sync = FleetSync::new(0.4);
+        let list = fleet(1000);
+        let mut calls = 0.0;
+        let mut described = BTreeSet::new();
+        for minute in 0..60 {
+            let now = t(minute * 60);
+            if sync.list_due(now, Duration::from_secs(30)) {
+                sync.on_list(list.clone(), now);
+                calls += sync.list_pages() as f64;
+            }
+            let plan = sync.plan(&OnScreen::default(), now);
+            for n in &plan {
+                calls += if described.insert(n.clone()) {
+                    2.0
+                } else {
+                    1.0
+                };
+            }
+            describe_all(&mut sync, &plan, &list, now);
+        }
+        let rate = calls / 3600.0;
+        assert!(rate <= 0.4 + 40.0 / 3600.0, "{rate} calls/s");
+        assert!(
+            described.len() > 200,
+            "{} described in an hour",
+            described.len()
+        );
+    }
+}

@@ -106,10 +106,9 @@ impl MetricGovernor {
             .collect();
         rest.sort_by(|a, b| a.name.cmp(&b.name));
         let rest_series: usize = rest.iter().map(|e| series_count(e)).sum();
-        let start = self
-            .cursor
-            .as_ref()
-            .map_or(0, |c| rest.partition_point(|e| e.name.as_str() <= c.as_str()));
+        let start = self.cursor.as_ref().map_or(0, |c| {
+            rest.partition_point(|e| e.name.as_str() <= c.as_str())
+        });
         let room = (per_cycle - used as f64).max(0.0);
         let mut rr_used = 0usize;
         for k in 0..rest.len() {
@@ -208,7 +207,10 @@ mod tests {
                 p.report.planned_usd_per_hour
             );
             for v in &on_screen.visible {
-                assert!(p.endpoints.contains(v), "visible row {v} polled every cycle");
+                assert!(
+                    p.endpoints.contains(v),
+                    "visible row {v} polled every cycle"
+                );
             }
             seen.extend(p.endpoints);
             cycles += 1;
@@ -233,7 +235,11 @@ mod tests {
         let mut g = MetricGovernor::new(0.5);
         // Charts take 40,000 metrics an hour of the 50,000.
         let p = g.plan(&f, &on_screen, MIN, 40_000.0);
-        assert!(p.endpoints.len() < without, "{} vs {without}", p.endpoints.len());
+        assert!(
+            p.endpoints.len() < without,
+            "{} vs {without}",
+            p.endpoints.len()
+        );
         assert_eq!(p.endpoints[0], "ep-0042");
         assert!(p.report.planned_usd_per_hour <= 0.5 + 1e-9);
         // A budget of zero still polls the endpoint on screen, and says the rest wait.

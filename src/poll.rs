@@ -14,8 +14,8 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::charts::ChartWindow;
 use crate::app::action::AutoscalingData;
+use crate::app::charts::ChartWindow;
 use crate::app::{Action, Panel, PanelData, Polled};
 use crate::boundary::{BackendError, BackendResult, SharedBackend};
 use crate::clock::SharedClock;
@@ -341,15 +341,9 @@ impl PollTask {
             Panel::Metrics => self.poll_metrics(fleet, watched, now).await,
             Panel::Autoscaling => self.poll_autoscaling(fleet, watched, now).await,
             panel => {
-                let r = fleet::poll_panel_in(
-                    self.backend.as_ref(),
-                    panel,
-                    fleet,
-                    watched,
-                    window,
-                    now,
-                )
-                .await;
+                let r =
+                    fleet::poll_panel_in(self.backend.as_ref(), panel, fleet, watched, window, now)
+                        .await;
                 if let Ok(PanelData::Charts(c)) = &r {
                     self.chart_metrics
                         .fetch_add(c.series.len() as u64, Ordering::Relaxed);

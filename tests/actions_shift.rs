@@ -375,7 +375,13 @@ impl Backend for GuardBlind {
 /// back once the figures stay missing past the limit (before: no data counted as no breach,
 /// and the shift went on to 100% after its grace period).
 async fn blind_guard_rolls_back(throttle: bool) {
-    let mut h = Harness::build(false, move |sim| Arc::new(GuardBlind { inner: sim, throttle })).await;
+    let mut h = Harness::build(false, move |sim| {
+        Arc::new(GuardBlind {
+            inner: sim,
+            throttle,
+        })
+    })
+    .await;
     all_on_a(&mut h).await;
     start(
         &mut h,
@@ -383,21 +389,35 @@ async fn blind_guard_rolls_back(throttle: bool) {
     )
     .await;
     assert!(
-        h.until(600, 10, |h| shift(h)
-            .is_some_and(|s| s.figures.holding.is_some() || s.phase.is_done()))
+        h.until(600, 10, |h| shift(h).is_some_and(|s| s
+            .figures
+            .holding
+            .is_some()
+            || s.phase.is_done()))
             .await,
         "{:?}",
         shift(&h)
     );
-    let holding = shift(&h).unwrap().figures.holding.clone().unwrap_or_default();
-    assert!(holding.contains("holding: the guard could not read VariantB"), "{holding}");
+    let holding = shift(&h)
+        .unwrap()
+        .figures
+        .holding
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        holding.contains("holding: the guard could not read VariantB"),
+        "{holding}"
+    );
     assert_eq!(shift(&h).unwrap().step, 1);
     assert!(h.until(1200, 10, done).await, "{:?}", shift(&h));
     let s = shift(&h).unwrap();
     let ShiftPhase::RolledBack { reason } = &s.phase else {
         panic!("{:?}", s.phase)
     };
-    assert!(reason.contains("could not read VariantB's metrics"), "{reason}");
+    assert!(
+        reason.contains("could not read VariantB's metrics"),
+        "{reason}"
+    );
     assert_eq!(s.step, 1, "never went past the canary");
     assert_eq!(shares(&h.describe(CHURN).await), [100, 0]);
     assert_eq!(h.updates_sent(CHURN).await.len(), 2, "canary + rollback");
