@@ -88,6 +88,7 @@ fn shifting() -> AppState {
             rate_5xx: Some(0.0),
             latency_ms: Some(7.9),
             minutes_checked: 2,
+            holding: None,
         },
     };
     update(&mut s, Action::Ops(OpsAction::Shift(Box::new(snap))), now);

@@ -177,6 +177,14 @@ pub fn format_age(secs: i64) -> String {
     }
 }
 
+/// First row on screen so the selection stays visible (centred once past half a screen).
+pub fn scroll_offset(selected: usize, total: usize, height: usize) -> usize {
+    if height == 0 || total <= height {
+        return 0;
+    }
+    selected.saturating_sub(height / 2).min(total - height)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,12 +204,4 @@ mod tests {
         assert_eq!(error_rate(Some(0.0), Some(0.0)), Some(0.0));
         assert_eq!(error_rate(None, Some(3.0)), None);
     }
-}
-
-/// First row on screen so the selection stays visible (centred once past half a screen).
-pub fn scroll_offset(selected: usize, total: usize, height: usize) -> usize {
-    if height == 0 || total <= height {
-        return 0;
-    }
-    selected.saturating_sub(height / 2).min(total - height)
 }

@@ -22,7 +22,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     };
     let [summary_area, table_area] =
-        Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(inner);
+        Layout::vertical([Constraint::Length(4), Constraint::Min(1)]).areas(inner);
     let cost = match stats.metric_cost_usd_per_hour {
         Some(c) => Span::styled(format!("${c:.3}/hour"), theme.accent),
         None => Span::styled("estimating…".to_string(), theme.muted),
@@ -53,6 +53,36 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Span::styled(" ($0.01 per 1,000)", theme.muted),
         ]),
     ];
+    // The cost governor's choice: spend against budget, and how stale the slowest rows get.
+    if let Some(b) = &state.metrics.budget {
+        let over = stats
+            .metric_cost_usd_per_hour
+            .is_some_and(|c| c > b.budget_usd_per_hour * 1.05);
+        let slowest = match b.slowest_every {
+            Some(d) => format!(
+                "every {}",
+                crate::app::figures::format_age(d.as_secs() as i64)
+            ),
+            None => "not until the budget allows".to_string(),
+        };
+        summary.push(Line::from(vec![
+            Span::styled("budget ", theme.muted),
+            Span::styled(
+                format!("${:.2}/hour", b.budget_usd_per_hour),
+                if over { theme.warning } else { theme.base },
+            ),
+            Span::styled("  planned ", theme.muted),
+            Span::styled(format!("${:.3}/hour", b.planned_usd_per_hour), theme.base),
+            Span::styled(
+                format!(
+                    " (charts ${:.3})  {} on screen every minute, {} others in turn, ",
+                    b.charts_usd_per_hour, b.every_cycle, b.round_robin
+                ),
+                theme.muted,
+            ),
+            Span::styled(slowest, theme.base),
+        ]));
+    }
     if state.session.demo {
         summary.push(Line::from(Span::styled(
             "simulated account: calls are counted at the boundary and cost nothing",
