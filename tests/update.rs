@@ -168,12 +168,28 @@ fn ctrl(c: char) -> Action {
     Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
+/// Commands of `actions`, less the rows-on-screen reports (tested on their own).
 fn run(state: &mut AppState, actions: Vec<Action>) -> Vec<Command> {
     let mut out = Vec::new();
     for a in actions {
         out.extend(update(state, a, t(1)));
     }
+    out.retain(|c| !matches!(c, Command::Visible(_)));
     out
+}
+
+#[test]
+fn the_pollers_are_told_which_rows_are_on_screen() {
+    let mut s = loaded();
+    // A screen of 8 rows: 3 rows of table body (8 less 5 rows of chrome).
+    let cmds = update(&mut s, Action::Resize(120, 8), t(1));
+    let shown: Vec<String> = visible(&s).into_iter().take(3).collect();
+    assert_eq!(cmds, vec![Command::Visible(shown.clone())]);
+    // Nothing changes on screen: nothing is sent.
+    assert!(update(&mut s, Action::Resize(120, 8), t(1)).is_empty());
+    // The detail shows no rows: the pollers hear it.
+    let cmds = update(&mut s, Action::Open, t(1));
+    assert!(cmds.contains(&Command::Visible(Vec::new())), "{cmds:?}");
 }
 
 fn visible(state: &AppState) -> Vec<String> {
