@@ -176,7 +176,12 @@ pub(crate) fn route(
         Proto::Json10 | Proto::Json11 => {
             let target = header(h, "x-amz-target").unwrap_or_default();
             let (prefix, op) = target.rsplit_once('.').unwrap_or(("", target));
-            if model.metadata.target_prefix.as_deref() != Some(prefix) {
+            // botocore sends the model's full prefix; the Smithy-generated SDKs send the
+            // service shape's name (`CloudTrail_20131101` for
+            // `com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101`).
+            let full = model.metadata.target_prefix.as_deref().unwrap_or_default();
+            let short = full.rsplit('.').next().unwrap_or_default();
+            if prefix.is_empty() || (prefix != full && prefix != short) {
                 return Err((proto, unknown_operation(proto, target)));
             }
             op.to_string()
