@@ -345,21 +345,9 @@ fn check(
             };
             range(shape, n, v, at, errors);
         }
-        "boolean" => {
-            if !v.is_boolean() {
-                return wrong("a boolean");
-            }
-        }
-        "timestamp" => {
-            if !v.is_number() {
-                return wrong("a timestamp (epoch seconds)");
-            }
-        }
-        "blob" => {
-            if !v.is_string() {
-                return wrong("a blob");
-            }
-        }
+        "boolean" if !v.is_boolean() => return wrong("a boolean"),
+        "timestamp" if !v.is_number() => return wrong("a timestamp (epoch seconds)"),
+        "blob" if !v.is_string() => return wrong("a blob"),
         _ => {}
     }
     Ok(())
