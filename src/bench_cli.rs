@@ -22,7 +22,7 @@ use crate::load::{
     RunControl, RunParams, RunReport, StopAfter, StopReason, TargetInfo, UrlTarget,
 };
 use crate::sim::SimAccount;
-use crate::sim::server::SimServer;
+use crate::sim::wire::SimServer;
 
 /// Exit status when a budget is breached.
 pub const EXIT_BUDGET: u8 = 3;

@@ -74,7 +74,8 @@ pub struct SourceArgs {
 
     /// Inject faults into the simulated account, e.g. `throttle=0.3,deny=cloudtrail,latency=2s`
     /// (grammar and behaviour: the README's fault table).
-    #[arg(long, global = true, value_name = "SPEC", requires = "demo", value_parser = crate::faults::FaultSpec::parse_arg)]
+    /// Needs `--demo` (or `serve-demo`).
+    #[arg(long, global = true, value_name = "SPEC", value_parser = crate::faults::FaultSpec::parse_arg)]
     pub demo_faults: Option<crate::faults::FaultSpec>,
 
     /// AWS named profile.
@@ -121,6 +122,22 @@ pub enum Cmd {
     Man,
     /// Load run without the console: an endpoint (--endpoint) or a container (--url).
     Bench(Box<crate::bench_cli::BenchArgs>),
+    /// Serve the simulated account over AWS's wire protocols for any SDK, boto3 or the AWS CLI
+    /// (`--endpoint-url`), until interrupted. Honours --seed, --demo-speed, --demo-faults.
+    ServeDemo(ServeDemoArgs),
+}
+
+/// `sagetop serve-demo`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeDemoArgs {
+    /// Address to listen on (port 0: a free port).
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR:PORT")]
+    pub listen: std::net::SocketAddr,
+
+    /// Listen on a non-loopback address. The server has no authentication: anyone who can
+    /// reach it can read and change the simulated account.
+    #[arg(long)]
+    pub allow_non_loopback: bool,
 }
 
 /// The files sagetop writes, with their paths on this machine (shown by `--help`).

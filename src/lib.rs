@@ -21,6 +21,7 @@ pub mod poll;
 pub mod rollout;
 pub mod runtime;
 pub mod screenshots;
+pub mod serve_demo;
 pub mod sim;
 pub mod snapshot;
 pub mod start;

@@ -277,8 +277,16 @@ async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBu
             }
         };
     }
+    let serving = matches!(cli.command, Some(Cmd::ServeDemo(_)));
+    if cli.source.demo_faults.is_some() && !cli.source.demo && !serving {
+        eprintln!("sagetop: --demo-faults needs --demo (or the serve-demo subcommand)");
+        return ExitCode::from(EXIT_USAGE);
+    }
     if let Some(Cmd::Bench(args)) = &cli.command {
         return crate::bench_cli::run(&cli, args, &config).await;
+    }
+    if let Some(Cmd::ServeDemo(args)) = &cli.command {
+        return crate::serve_demo::run(&cli, args).await;
     }
     let source = match open_source(&cli, &config).await {
         Ok(s) => s,
@@ -294,7 +302,8 @@ async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBu
             | Cmd::Completions { .. }
             | Cmd::Man
             | Cmd::Config { .. }
-            | Cmd::Bench(_),
+            | Cmd::Bench(_)
+            | Cmd::ServeDemo(_),
         ) => {
             unreachable!("handled before start-up")
         }

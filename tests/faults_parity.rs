@@ -202,7 +202,7 @@ async fn invoke_faults_cross_the_runtime_server_unchanged() {
             target_variant: None,
         };
         let direct = b.invoke(&req).await.unwrap_err();
-        let server = sagetop::sim::server::SimServer::start(b, clock)
+        let server = sagetop::sim::wire::SimServer::start(b, clock)
             .await
             .unwrap();
         let client = sagetop::load::sdk::sim_runtime(&server.base_url())

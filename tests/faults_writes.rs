@@ -19,7 +19,7 @@ use sagetop::load::{
     BackendTarget, ErrorKind, LoadSpec, LoadTarget, Payloads, RequestOptions, RunControl, StopAfter,
 };
 use sagetop::sim::SimAccount;
-use sagetop::sim::server::SimServer;
+use sagetop::sim::wire::SimServer;
 use tokio_util::sync::CancellationToken;
 
 /// `:weights churn-predictor VariantA=90 VariantB=10`, confirmed with `y`, and the time for

@@ -12,7 +12,7 @@ use sagetop::load::{
     StopAfter, UrlTarget,
 };
 use sagetop::sim::SimAccount;
-use sagetop::sim::server::SimServer;
+use sagetop::sim::wire::SimServer;
 use tokio_util::sync::CancellationToken;
 
 fn sim() -> (Arc<SimAccount>, SharedClock) {

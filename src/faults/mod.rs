@@ -46,6 +46,34 @@ enum Dice {
     Invoke5xx,
 }
 
+/// An error the fault spec injects, as AWS would answer it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InjectedError {
+    pub code: &'static str,
+    pub message: String,
+    /// The HTTP status AWS's JSON services answer it with.
+    pub status: u16,
+}
+
+/// What an injected fault does to one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Injected {
+    /// An error response.
+    Error(InjectedError),
+    /// No response at all (a timeout, a lost request or response).
+    NoResponse,
+}
+
+impl Injected {
+    fn error(code: &'static str, message: &str, status: u16) -> Injected {
+        Injected::Error(InjectedError {
+            code,
+            message: message.to_string(),
+            status,
+        })
+    }
+}
+
 /// A `Backend` with faults injected per a [`FaultSpec`].
 pub struct FaultyBackend<B: ?Sized> {
     inner: Arc<B>,
@@ -187,7 +215,21 @@ impl<B: Backend + ?Sized> FaultyBackend<B> {
         {
             panic!("injected panic (--demo-faults panic-after={after:?})");
         }
-        self.run_schedule(elapsed);
+        match self.check(op, resource).await {
+            Ok(()) => Ok(()),
+            Err(Injected::Error(e)) => Err(self.error(op, resource, e.code, &e.message, e.status)),
+            Err(Injected::NoResponse) => Err(self.stall(op).await),
+        }
+    }
+
+    /// What the fault spec does to a call arriving now, as AWS would answer it: the simulated
+    /// account's wire server asks this before each operation and encodes an injected error in
+    /// that protocol's error shape (a `NoResponse` holds the reply past the client's timeout).
+    /// Latency faults are slept here. The `panic-after` fault is not applied (it targets the
+    /// console, not the server).
+    pub async fn check(&self, op: Operation, resource: Option<&str>) -> Result<(), Injected> {
+        self.run_schedule(self.elapsed());
+        let elapsed = self.elapsed();
         let res = resource.unwrap_or_default();
         let delay = self
             .spec
@@ -220,9 +262,7 @@ impl<B: Backend + ?Sized> FaultyBackend<B> {
             } else {
                 "ExpiredTokenException"
             };
-            return Err(self.error(
-                op,
-                resource,
+            return Err(Injected::error(
                 code,
                 "The security token included in the request is expired",
                 400,
@@ -241,23 +281,67 @@ impl<B: Backend + ?Sized> FaultyBackend<B> {
             } else {
                 "AccessDeniedException"
             };
-            return Err(self.error(op, resource, code, &message, 400));
+            return Err(Injected::error(code, &message, 400));
         }
         if self.fires(op, res, elapsed, |k| match k {
             FaultKind::Throttle(p) => Some((Dice::Throttle, *p)),
             _ => None,
         }) {
             self.count("throttle", op);
-            return Err(self.error(op, resource, throttling_code(op), "Rate exceeded", 400));
+            return Err(Injected::error(throttling_code(op), "Rate exceeded", 400));
         }
         if self.fires(op, res, elapsed, |k| match k {
             FaultKind::Timeout(p) => Some((Dice::Timeout, *p)),
             _ => None,
         }) {
             self.count("timeout", op);
-            return Err(self.stall(op).await);
+            return Err(Injected::NoResponse);
         }
         Ok(())
+    }
+
+    /// For a write that passed [`FaultyBackend::check`]: whether its request is lost on the
+    /// way (not applied, no response) and whether its response is lost (applied, no response).
+    pub fn write_losses(&self, op: Operation, endpoint: &str) -> (bool, bool) {
+        let elapsed = self.elapsed();
+        let lost_request = self.fires(op, endpoint, elapsed, |k| match k {
+            FaultKind::LostWriteRequest(p) => Some((Dice::LostRequest, *p)),
+            _ => None,
+        });
+        if lost_request {
+            self.count("lost-write-request", op);
+            return (true, false);
+        }
+        let lost_response = self.fires(op, endpoint, elapsed, |k| match k {
+            FaultKind::LostWriteResponse(p) => Some((Dice::LostResponse, *p)),
+            _ => None,
+        });
+        if lost_response {
+            self.count("lost-write-response", op);
+        }
+        (false, lost_response)
+    }
+
+    /// Whether an `InvokeEndpoint` that passed [`FaultyBackend::check`] fails with a 5XX.
+    pub fn invoke_fails(&self, endpoint: &str) -> Option<Injected> {
+        let op = Operation::InvokeEndpoint;
+        if self.fires(op, endpoint, self.elapsed(), |k| match k {
+            FaultKind::Invoke5xx(p) => Some((Dice::Invoke5xx, *p)),
+            _ => None,
+        }) {
+            self.count("invoke-5xx", op);
+            return Some(Injected::error(
+                "InternalFailure",
+                "An internal error has occurred. Try your request again.",
+                500,
+            ));
+        }
+        None
+    }
+
+    /// The simulated account behind the faults.
+    pub fn inner(&self) -> &Arc<B> {
+        &self.inner
     }
 
     /// AWS's AccessDenied wording, naming the caller, the action and the resource.
@@ -301,21 +385,12 @@ impl<B: Backend + ?Sized> FaultyBackend<B> {
         send: impl std::future::Future<Output = BackendResult<T>> + Send,
     ) -> BackendResult<T> {
         self.before(op, Some(endpoint)).await?;
-        let elapsed = self.elapsed();
-        if self.fires(op, endpoint, elapsed, |k| match k {
-            FaultKind::LostWriteRequest(p) => Some((Dice::LostRequest, *p)),
-            _ => None,
-        }) {
-            self.count("lost-write-request", op);
+        let (lost_request, lost) = self.write_losses(op, endpoint);
+        if lost_request {
             return Err(self.stall(op).await);
         }
-        let lost = self.fires(op, endpoint, elapsed, |k| match k {
-            FaultKind::LostWriteResponse(p) => Some((Dice::LostResponse, *p)),
-            _ => None,
-        });
         let result = send.await;
         if lost {
-            self.count("lost-write-response", op);
             tracing::debug!(applied = result.is_ok(), "write response dropped");
             return Err(self.stall(op).await);
         }
@@ -447,18 +522,8 @@ impl<B: Backend + ?Sized> Backend for FaultyBackend<B> {
         let op = Operation::InvokeEndpoint;
         let endpoint = request.endpoint.as_str();
         self.before(op, Some(endpoint)).await?;
-        if self.fires(op, endpoint, self.elapsed(), |k| match k {
-            FaultKind::Invoke5xx(p) => Some((Dice::Invoke5xx, *p)),
-            _ => None,
-        }) {
-            self.count("invoke-5xx", op);
-            return Err(self.error(
-                op,
-                Some(endpoint),
-                "InternalFailure",
-                "An internal error has occurred. Try your request again.",
-                500,
-            ));
+        if let Some(Injected::Error(e)) = self.invoke_fails(endpoint) {
+            return Err(self.error(op, Some(endpoint), e.code, &e.message, e.status));
         }
         self.inner.invoke(request).await
     }

@@ -17,7 +17,7 @@ use crate::app::runs_dialog::RunPlan;
 use crate::app::{Action, NoticeLevel};
 use crate::boundary::SharedBackend;
 use crate::clock::SharedClock;
-use crate::sim::server::SimServer;
+use crate::sim::wire::SimServer;
 
 /// How long `shutdown` waits for a stopped run to report before aborting it.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);

@@ -286,6 +286,7 @@ pub(crate) fn build_world(seed: u64, start_ms: i64, extra: usize) -> World {
         quotas: Vec::new(),
         write_seq: 0,
         invoke_seq: 0,
+        series_faults: Default::default(),
     };
     let mut history = Vec::new();
     for (i, spec) in specs.iter().enumerate() {

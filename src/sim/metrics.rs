@@ -230,6 +230,15 @@ impl Bucket {
     }
 }
 
+/// The `Messages` text CloudWatch gives a failed series.
+pub(crate) fn series_fault_message(code: &str) -> String {
+    match code {
+        "Forbidden" => "You are not authorized to access this metric.".into(),
+        "InternalError" => "An internal error occurred while retrieving this metric.".into(),
+        other => format!("The metric could not be retrieved ({other})."),
+    }
+}
+
 /// Oldest data CloudWatch still answers for (455 days).
 const MAX_LOOKBACK_MIN: i64 = 455 * 1440;
 
@@ -304,6 +313,15 @@ pub(crate) fn get_metrics(w: &World, q: &MetricQuery) -> BackendResult<Vec<Metri
                 })
                 .collect();
             out[si].points = points;
+        }
+    }
+    for s in &mut out {
+        if let Some(code) = w.series_faults.get(&(s.key.endpoint.clone(), s.key.metric)) {
+            s.points.clear();
+            s.status = SeriesStatus::Failed {
+                code: code.clone(),
+                message: series_fault_message(code),
+            };
         }
     }
     Ok(out)

@@ -10,9 +10,9 @@ mod history;
 mod ids;
 mod metrics;
 mod quotas;
-pub mod server;
 mod traffic;
 mod trail;
+pub mod wire;
 mod world;
 mod writes;
 
@@ -80,6 +80,22 @@ impl SimAccount {
             .and_then(|e| e.variants.iter_mut().find(|v| v.name == variant))
         {
             v.fault = error_rate.clamp(0.0, 1.0);
+        }
+    }
+
+    /// Test knob: from now on, GetMetricData answers every series of `metric` of `endpoint`
+    /// with per-series `StatusCode` `code` (`InternalError`, `Forbidden`) and no datapoints,
+    /// while the other series of the same call succeed. `None` removes the fault.
+    pub fn set_series_fault(&self, endpoint: &str, metric: MetricName, code: Option<&str>) {
+        let mut w = self.world();
+        let key = (endpoint.to_string(), metric);
+        match code {
+            Some(c) => {
+                w.series_faults.insert(key, c.to_string());
+            }
+            None => {
+                w.series_faults.remove(&key);
+            }
         }
     }
 

@@ -12,6 +12,9 @@ pub(crate) struct QuotaSpec {
     pub name: String,
     pub code: String,
     pub limit: f64,
+    /// AWS's default value of the quota; `limit` differs when an increase was applied.
+    /// ListServiceQuotas leaves out quotas still at their default.
+    pub default: f64,
     pub unit: &'static str,
     /// Set for "<instance type> for endpoint usage".
     pub instance_type: Option<String>,
@@ -49,6 +52,14 @@ const BASE_LIMITS: &[(&str, f64)] = &[
     ("ml.m5.large", 20.0),
     ("ml.m5.xlarge", 10.0),
     ("ml.p4d.24xlarge", 0.0),
+];
+
+/// Default values of the endpoint-usage quotas whose limit in the standard account is an
+/// applied increase (the others are at their default).
+const RAISED_FROM: &[(&str, f64)] = &[
+    ("ml.c5.2xlarge", 4.0),
+    ("ml.g5.12xlarge", 2.0),
+    ("ml.m5.xlarge", 4.0),
 ];
 
 /// The near-limit type keeps its limit whatever else runs in the account.
@@ -93,32 +104,41 @@ pub(crate) fn build<'a>(endpoints: impl Iterator<Item = &'a EndpointState>) -> V
         .into_iter()
         .map(|(t, limit)| {
             let name = endpoint_quota_name(&t);
+            let base = BASE_LIMITS.iter().find(|(b, _)| *b == t).map(|(_, l)| *l);
+            let raised = RAISED_FROM.iter().find(|(b, _)| *b == t).map(|(_, l)| *l);
+            // A limit above the published base is an applied increase from that base.
+            let default = raised.or(base.filter(|b| *b != limit)).unwrap_or(limit);
             QuotaSpec {
                 code: quota_code(&name),
                 name,
                 limit,
+                default,
                 unit: "None",
                 instance_type: Some(t),
             }
         })
         .collect();
     let round = |n: u32, floor: f64| ((f64::from(n) * 2.0 / 10.0).ceil() * 10.0).max(floor);
+    // (name, value, AWS default)
     let others = [
         (
             "Number of instances across all endpoints",
             round(total, 40.0),
+            20.0,
         ),
         (
             "Maximum total concurrency that can be allocated across all serverless endpoints",
             round(serverless_concurrency, 1000.0),
+            1000.0,
         ),
-        ("Number of production variants per endpoint", 10.0),
+        ("Number of production variants per endpoint", 10.0, 10.0),
     ];
-    for (name, limit) in others {
+    for (name, limit, default) in others {
         out.push(QuotaSpec {
             code: quota_code(name),
             name: name.to_string(),
             limit,
+            default,
             unit: "Count",
             instance_type: None,
         });
@@ -129,6 +149,20 @@ pub(crate) fn build<'a>(endpoints: impl Iterator<Item = &'a EndpointState>) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn some_quotas_are_applied_increases_and_some_at_their_default() {
+        let w = crate::sim::history::build_world(1, 0, 0);
+        let applied = w.quotas.iter().filter(|q| q.limit != q.default).count();
+        let at_default = w.quotas.iter().filter(|q| q.limit == q.default).count();
+        assert!(applied >= 3, "{applied} applied");
+        assert!(at_default >= 3, "{at_default} at default");
+        let c5 = w
+            .quotas
+            .iter()
+            .find(|q| q.instance_type.as_deref() == Some(NEAR_LIMIT_TYPE));
+        assert_eq!(c5.map(|q| (q.limit, q.default)), Some((6.0, 4.0)));
+    }
 
     #[test]
     fn codes_look_like_aws() {

@@ -321,6 +321,49 @@ impl Trail {
     }
 }
 
+impl Trail {
+    /// One page for the wire's `LookupEvents`: newest first, events in `[start, end]` that
+    /// `keep` accepts, after the `after` cursor; the cursor of the last event when more follow.
+    pub(crate) fn page(
+        &self,
+        start: Option<Timestamp>,
+        end: Option<Timestamp>,
+        after: Option<(i64, u64)>,
+        max: usize,
+        keep: impl Fn(&TrailEvent) -> bool,
+    ) -> (Vec<TrailEvent>, Option<(i64, u64)>) {
+        let mut events = Vec::new();
+        let mut last = None;
+        for (t, seq, ev) in self.items.iter().rev() {
+            if after.is_some_and(|a| (*t, *seq) >= a) {
+                continue;
+            }
+            if start.is_some_and(|s| ev.time < s) {
+                break;
+            }
+            if end.is_some_and(|e| ev.time > e) || !keep(ev) {
+                continue;
+            }
+            if events.len() == max {
+                return (events, last);
+            }
+            events.push(ev.clone());
+            last = Some((*t, *seq));
+        }
+        (events, None)
+    }
+}
+
+/// The cursor of a page, as text (inside the wire's NextToken).
+pub(crate) fn cursor_text(c: (i64, u64)) -> String {
+    encode_token(c)
+}
+
+/// The cursor back from [`cursor_text`]; `None` for anything else.
+pub(crate) fn parse_cursor(s: &str) -> Option<(i64, u64)> {
+    decode_token(s)
+}
+
 const K1: u64 = 0x5a17_c0de_9e37_79b9;
 const K2: u64 = 0x0ddb_a11c_afe5_7a3e;
 

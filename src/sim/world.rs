@@ -202,6 +202,9 @@ pub(crate) struct World {
     pub quotas: Vec<QuotaSpec>,
     pub write_seq: u64,
     pub invoke_seq: u64,
+    /// Series that GetMetricData reports as failed: (endpoint, metric) → StatusCode
+    /// (`SimAccount::set_series_fault`).
+    pub series_faults: BTreeMap<(String, MetricName), String>,
 }
 
 impl World {
