@@ -27,6 +27,16 @@ pub trait Clock: Send + Sync + 'static {
 
 pub type SharedClock = Arc<dyn Clock>;
 
+/// The simulated account's clock: real time at `--demo-speed 1`, else time running `speed`
+/// times faster from now.
+pub fn demo_clock(speed: f64) -> SharedClock {
+    if (speed - 1.0).abs() < f64::EPSILON {
+        Arc::new(SystemClock)
+    } else {
+        Arc::new(ScaledClock::new(chrono::Utc::now(), speed))
+    }
+}
+
 /// Real time.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;

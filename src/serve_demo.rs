@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::cli::{Cli, ServeDemoArgs};
-use crate::clock::{ScaledClock, SharedClock, SystemClock};
 use crate::sim::SimAccount;
 use crate::sim::wire::{AccountOptions, SimServer};
 use crate::start::EXIT_USAGE;
@@ -22,11 +21,7 @@ pub async fn run(cli: &Cli, args: &ServeDemoArgs) -> ExitCode {
         );
         return ExitCode::from(EXIT_USAGE);
     }
-    let clock: SharedClock = if (s.demo_speed - 1.0).abs() < f64::EPSILON {
-        Arc::new(SystemClock)
-    } else {
-        Arc::new(ScaledClock::new(chrono::Utc::now(), s.demo_speed))
-    };
+    let clock = crate::clock::demo_clock(s.demo_speed);
     let sim = Arc::new(SimAccount::with_extra_endpoints(
         s.seed,
         clock.clone(),
@@ -34,9 +29,7 @@ pub async fn run(cli: &Cli, args: &ServeDemoArgs) -> ExitCode {
     ));
     if let Some(spec) = &s.demo_faults {
         // Same checks as --demo (an endpoint the spec deletes must exist).
-        if let Err(msg) =
-            crate::faults::demo_backend(sim.clone(), spec, clock.clone(), s.seed, None)
-        {
+        if let Err(msg) = crate::faults::check_spec(&sim, spec) {
             eprintln!("sagetop: {msg}");
             return ExitCode::from(EXIT_USAGE);
         }

@@ -10,11 +10,12 @@ use crate::app::state::SessionInfo;
 use crate::aws::AwsOptions;
 use crate::boundary::{ReadOnly, SharedBackend};
 use crate::cli::{Cli, Cmd};
-use crate::clock::{ScaledClock, SharedClock, SystemClock};
+use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::poll::PollIntervals;
 use crate::runtime::{Console, run};
 use crate::sim::SimAccount;
+use crate::sim::wire::{AccountOptions, SimServer};
 use crate::snapshot::FleetSnapshot;
 use crate::theme::Theme;
 
@@ -129,54 +130,84 @@ struct Source {
     ops: crate::write::OpsSetup,
     /// Caps of console load runs (`[load]`).
     load_caps: crate::load::Caps,
+    /// The simulated account's server on `--demo`, kept running while the source is used.
+    server: Option<SimServer>,
 }
 
 async fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
-    let s = &cli.source;
-    if !s.demo {
-        return open_aws(cli, config).await;
+    if cli.source.demo {
+        open_demo(cli, config).await
+    } else {
+        open_aws(cli, config).await
     }
+}
+
+/// Keys the demo's SDK backend signs with: the simulated account accepts any.
+const DEMO_ACCESS_KEY: &str = "AKIASAGETOPDEMO00000";
+
+/// `--demo`: the simulated account served on AWS's wire protocols on loopback, read and
+/// written through the same SDK backend (`src/aws`) as a real account, so a demo runs the
+/// production code path; `--demo-faults` arrive as AWS's own error responses.
+async fn open_demo(cli: &Cli, config: &Config) -> Result<Source, String> {
+    let s = &cli.source;
     let profile = s.profile.clone().or_else(|| config.profile.clone());
     let read_only = cli.read_only
         || config.read_only.unwrap_or(false)
         || config.profile(profile.as_deref()).read_only;
-    let clock: SharedClock = if (s.demo_speed - 1.0).abs() < f64::EPSILON {
-        Arc::new(SystemClock)
-    } else {
-        Arc::new(ScaledClock::new(chrono::Utc::now(), s.demo_speed))
-    };
+    let clock = crate::clock::demo_clock(s.demo_speed);
     let sim = Arc::new(SimAccount::with_extra_endpoints(
         s.seed,
         clock.clone(),
         s.demo_endpoints,
     ));
-    let backend: SharedBackend = match &s.demo_faults {
-        Some(spec) => {
-            crate::faults::demo_backend(sim, spec, clock.clone(), s.seed, profile.clone())?
-        }
-        None => sim,
+    if let Some(spec) = &s.demo_faults {
+        crate::faults::check_spec(&sim, spec)?;
+    }
+    let server = SimServer::start_account(AccountOptions {
+        sim,
+        clock: clock.clone(),
+        faults: s.demo_faults.clone(),
+        seed: s.seed,
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+    })
+    .await
+    .map_err(|e| format!("cannot start the simulated account on 127.0.0.1: {e}"))?;
+    let opts = AwsOptions {
+        credentials: Some(crate::aws::StaticCredentials {
+            access_key_id: DEMO_ACCESS_KEY.into(),
+            secret_access_key: "sagetop-demo-secret".into(),
+            session_token: None,
+        }),
+        ..AwsOptions::from_flags(None, Some(DEMO_REGION.into()), Some(server.base_url()))
     };
-    // Count the console's calls at the boundary, as the AWS backend does, for `:api`.
-    let backend: SharedBackend = Arc::new(crate::api_stats::Counted::new(backend));
+    let aws = crate::aws::connect(&opts)
+        .await
+        .map_err(|e| e.to_string())?
+        .with_clock(clock.clone());
+    let aws: SharedBackend = Arc::new(aws);
     let backend: SharedBackend = if read_only {
-        Arc::new(ReadOnly(backend))
+        Arc::new(ReadOnly(aws))
     } else {
-        backend
+        aws
     };
     Ok(Source {
         backend,
         clock,
-        ops: crate::write::OpsSetup::new(cli, config, profile.as_deref(), Some("us-east-1")),
+        ops: crate::write::OpsSetup::new(cli, config, profile.as_deref(), Some(DEMO_REGION)),
         load_caps: crate::load::Caps::from_config(&config.load, false),
         session: SessionInfo {
             profile,
-            region: Some("us-east-1".into()),
+            region: Some(DEMO_REGION.into()),
             demo: true,
             read_only,
         },
         intervals: PollIntervals::demo(),
+        server: Some(server),
     })
 }
+
+/// The simulated account's region.
+const DEMO_REGION: &str = "us-east-1";
 
 /// Options for the AWS backend: flags first, then the config file (`profile`, the profile's
 /// `region`, `region`), then aws-config's own chain (AWS_PROFILE, AWS_REGION, ~/.aws/config).
@@ -229,6 +260,7 @@ async fn open_aws(cli: &Cli, config: &Config) -> Result<Source, String> {
         intervals,
         ops,
         load_caps: crate::load::Caps::from_config(&config.load, false),
+        server: None,
     })
 }
 

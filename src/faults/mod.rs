@@ -537,6 +537,19 @@ pub fn demo_backend(
     seed: u64,
     profile: Option<String>,
 ) -> Result<crate::boundary::SharedBackend, String> {
+    check_spec(&sim, spec)?;
+    tracing::info!(spec = %spec, seed, "fault injection on");
+    let world: Arc<dyn World> = sim.clone();
+    Ok(Arc::new(
+        FaultyBackend::new(sim, spec.clone(), clock, seed)
+            .with_world(world)
+            .with_profile(profile),
+    ))
+}
+
+/// Checks a `--demo-faults` spec against the simulated account it will act on: an endpoint
+/// the spec deletes must exist.
+pub fn check_spec(sim: &crate::sim::SimAccount, spec: &FaultSpec) -> Result<(), String> {
     let names = sim.endpoint_names();
     for d in &spec.deletions {
         if !names.contains(&d.endpoint) {
@@ -553,11 +566,5 @@ pub fn demo_backend(
             ));
         }
     }
-    tracing::info!(spec = %spec, seed, "fault injection on");
-    let world: Arc<dyn World> = sim.clone();
-    Ok(Arc::new(
-        FaultyBackend::new(sim, spec.clone(), clock, seed)
-            .with_world(world)
-            .with_profile(profile),
-    ))
+    Ok(())
 }
