@@ -179,6 +179,18 @@ impl BackendError {
         }
     }
 
+    /// CloudTrail (or another List/Lookup API) refused a NextToken: retrying it cannot succeed,
+    /// paging has to start again without a token.
+    pub fn is_invalid_next_token(&self) -> bool {
+        match self {
+            BackendError::Validation { message, .. } => message.contains("InvalidNextToken"),
+            BackendError::Service { code, message, .. } => {
+                code.starts_with("InvalidNextToken") || message.contains("InvalidNextToken")
+            }
+            _ => false,
+        }
+    }
+
     /// Worth retrying later by itself (with backoff).
     pub fn is_transient(&self) -> bool {
         matches!(

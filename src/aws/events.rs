@@ -85,6 +85,14 @@ pub fn parse_cloudtrail_event(raw: &str) -> Option<TrailEvent> {
             push_unique(&mut resources, name);
         }
     }
+    // Application Auto Scaling names a variant "endpoint/<endpoint>/variant/<variant>".
+    if let Some(id) = str_at(&doc, &["requestParameters", "resourceId"])
+        && let Some(endpoint) = id
+            .strip_prefix("endpoint/")
+            .and_then(|r| r.split('/').next())
+    {
+        push_unique(&mut resources, endpoint);
+    }
     let read_only = match doc.get("readOnly") {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
@@ -144,11 +152,33 @@ fn trail_event(e: &aws_sdk_cloudtrail::types::Event) -> TrailEvent {
     ev
 }
 
+/// Whether an event of a `ReadOnly=false` lookup (writes of every service) is about SageMaker
+/// endpoints: SageMaker's own, or Application Auto Scaling's on the `sagemaker` namespace.
+fn is_sagemaker_write(e: &aws_sdk_cloudtrail::types::Event) -> bool {
+    match e.event_source() {
+        Some(SAGEMAKER_EVENT_SOURCE) => true,
+        Some(AUTOSCALING_EVENT_SOURCE) => e
+            .cloud_trail_event()
+            .and_then(|raw| serde_json::from_str::<Value>(raw).ok())
+            .is_some_and(|doc| {
+                str_at(&doc, &["requestParameters", "serviceNamespace"]) == Some("sagemaker")
+            }),
+        _ => false,
+    }
+}
+
 impl AwsBackend {
+    /// One page. CloudTrail takes one lookup attribute per call: ResourceName for one endpoint;
+    /// `ReadOnly=false` for writes of the whole account (an EventSource lookup is mostly reads,
+    /// sagetop's own DescribeEndpoint polling included, so other people's writes fall off its
+    /// newest pages); EventSource=sagemaker.amazonaws.com when reads are wanted too.
+    /// https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
+    /// https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupAttribute.html
     pub(crate) async fn lookup_events_impl(&self, q: &EventQuery) -> BackendResult<EventPage> {
         let op = Operation::LookupEvents;
         let (key, value) = match &q.resource {
             Some(r) => (LookupAttributeKey::ResourceName, r.as_str()),
+            None if q.writes_only => (LookupAttributeKey::ReadOnly, "false"),
             None => (LookupAttributeKey::EventSource, SAGEMAKER_EVENT_SOURCE),
         };
         let attribute = LookupAttribute::builder()
@@ -175,11 +205,19 @@ impl AwsBackend {
             .set_next_token(q.next_token.clone());
         self.shared.limiter.acquire().await;
         let out = self.call(op, q.resource.as_deref(), req.send()).await?;
+        let account_writes = q.resource.is_none() && q.writes_only;
         let mut events: Vec<TrailEvent> = out
             .events()
             .iter()
-            .filter(|e| e.event_source().is_none_or(|s| s == SAGEMAKER_EVENT_SOURCE))
+            .filter(|e| {
+                if account_writes {
+                    is_sagemaker_write(e)
+                } else {
+                    e.event_source().is_none_or(|s| s == SAGEMAKER_EVENT_SOURCE)
+                }
+            })
             .map(trail_event)
+            .filter(|e| !(q.writes_only && e.read_only))
             .collect();
         events.sort_by_key(|e| std::cmp::Reverse(e.time));
         Ok(EventPage {
@@ -188,6 +226,7 @@ impl AwsBackend {
                 .next_token()
                 .filter(|t| !t.is_empty())
                 .map(str::to_string),
+            reached: out.events().iter().filter_map(|e| e.event_time()).map(to_time).min(),
         })
     }
 }

@@ -303,6 +303,10 @@ impl Backend for AwsBackend {
         self.describe_autoscaling_impl(endpoint).await
     }
 
+    async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
+        self.describe_fleet_autoscaling_impl().await
+    }
+
     async fn scaling_activities(
         &self,
         endpoint: &str,

@@ -1,6 +1,6 @@
 //! Owns the SageMaker calls: `ListEndpoints` (every page), `DescribeEndpoint` joined with a
-//! cached `DescribeEndpointConfig` (instance type, model, serverless config), weight and
-//! capacity updates that always name every variant, and `InvokeEndpoint` (sagemaker-runtime).
+//! cached `DescribeEndpointConfig` (instance type, model, serverless config), weight updates
+//! (every variant's weight) and capacity updates (one variant), and `InvokeEndpoint` (sagemaker-runtime).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -191,8 +191,7 @@ impl AwsBackend {
         Ok(variants)
     }
 
-    /// Every variant goes into the request: the ones not being changed keep their desired
-    /// weight and count (an omitted variant may otherwise lose them).
+    /// Weights of every variant, or the capacity of one (see [`build_request`]).
     pub(crate) async fn update_weights_impl(
         &self,
         endpoint: &str,
@@ -214,7 +213,7 @@ impl AwsBackend {
                 });
             }
         }
-        let desired = full_request(&current, changes);
+        let desired = build_request(&current, changes)?;
         let req = self
             .clients
             .sagemaker
@@ -252,38 +251,75 @@ impl AwsBackend {
     }
 }
 
-/// The request body for `UpdateEndpointWeightsAndCapacities`: every variant of `current`, in
-/// order, with the requested changes applied and everything else at its desired value.
-pub(crate) fn full_request(
+/// The request body for `UpdateEndpointWeightsAndCapacities`, which "updates variant weight of
+/// one or more variants associated with an existing endpoint, or capacity of one variant":
+/// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpointWeightsAndCapacities.html
+///
+/// - a weight change names every variant of `current` with its weight (requested, else its
+///   desired weight) and no instance count: counts read moments earlier would undo whatever
+///   autoscaling did since;
+/// - a capacity change names the one variant and its count alone;
+/// - anything else (weights and counts together, counts of two variants, a count for a
+///   serverless variant) is refused here, before anything is sent.
+pub(crate) fn build_request(
     current: &Endpoint,
     changes: &[VariantChange],
-) -> Vec<DesiredWeightAndCapacity> {
-    current
-        .variants
+) -> BackendResult<Vec<DesiredWeightAndCapacity>> {
+    let op = Operation::UpdateEndpointWeightsAndCapacities;
+    let refuse = |message: String| BackendError::Validation {
+        operation: op,
+        message,
+    };
+    let counts: Vec<&VariantChange> = changes
         .iter()
-        .map(|v| {
-            let change = changes.iter().find(|c| c.variant == v.name);
-            let weight = change
-                .and_then(|c| c.desired_weight)
-                .or(v.desired_weight)
-                .or(v.current_weight)
-                .unwrap_or(1.0);
-            let count = change
-                .and_then(|c| c.desired_instance_count)
-                .or(v.desired_instance_count)
-                .or(v.current_instance_count);
-            let mut b = DesiredWeightAndCapacity::builder()
-                .variant_name(&v.name)
-                .desired_weight(weight as f32);
-            // Serverless variants have no instance count.
-            if v.serverless.is_none()
-                && let Some(n) = count
+        .filter(|c| c.desired_instance_count.is_some())
+        .collect();
+    let weights = changes.iter().any(|c| c.desired_weight.is_some());
+    match (counts.as_slice(), weights) {
+        ([], false) => Err(refuse("no weight or instance count to change".into())),
+        ([], true) => Ok(current
+            .variants
+            .iter()
+            .map(|v| {
+                let w = changes
+                    .iter()
+                    .find(|c| c.variant == v.name)
+                    .and_then(|c| c.desired_weight)
+                    .or(v.desired_weight)
+                    .or(v.current_weight)
+                    .unwrap_or(1.0);
+                DesiredWeightAndCapacity::builder()
+                    .variant_name(&v.name)
+                    .desired_weight(w as f32)
+                    .build()
+            })
+            .collect()),
+        ([one], false) => {
+            let n = one.desired_instance_count.unwrap_or_default();
+            if current
+                .variant(&one.variant)
+                .is_some_and(|v| v.serverless.is_some())
             {
-                b = b.desired_instance_count(i32::try_from(n).unwrap_or(i32::MAX));
+                return Err(refuse(format!(
+                    "variant {} is serverless: it has no instance count to set",
+                    one.variant
+                )));
             }
-            b.build()
-        })
-        .collect()
+            Ok(vec![
+                DesiredWeightAndCapacity::builder()
+                    .variant_name(&one.variant)
+                    .desired_instance_count(i32::try_from(n).unwrap_or(i32::MAX))
+                    .build(),
+            ])
+        }
+        ([_], true) => Err(refuse(
+            "weights and an instance count cannot change in one call: change the weights, then the capacity".into(),
+        )),
+        (_, _) => Err(refuse(format!(
+            "instance counts of {} variants in one call: AWS changes the capacity of one variant per call",
+            counts.len()
+        ))),
+    }
 }
 
 #[cfg(test)]
@@ -303,9 +339,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn update_request_names_every_variant() {
-        let e = Endpoint {
+    fn endpoint() -> Endpoint {
+        Endpoint {
             name: "ep".into(),
             arn: String::new(),
             status: EndpointStatus::InService,
@@ -314,17 +349,11 @@ mod tests {
             last_modified_time: Timestamp::default(),
             config_name: "cfg".into(),
             variants: vec![variant("blue", 3.0, 2), variant("green", 1.0, 1)],
-        };
-        let req = full_request(
-            &e,
-            &[VariantChange {
-                variant: "green".into(),
-                desired_weight: Some(2.0),
-                desired_instance_count: None,
-            }],
-        );
-        let got: Vec<(Option<&str>, Option<f32>, Option<i32>)> = req
-            .iter()
+        }
+    }
+
+    fn fields(req: &[DesiredWeightAndCapacity]) -> Vec<(Option<&str>, Option<f32>, Option<i32>)> {
+        req.iter()
             .map(|d| {
                 (
                     d.variant_name(),
@@ -332,14 +361,36 @@ mod tests {
                     d.desired_instance_count(),
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn weight_changes_name_every_variant_without_counts() {
+        let e = endpoint();
+        let change = |v: &str, w: Option<f64>, n: Option<u32>| VariantChange {
+            variant: v.into(),
+            desired_weight: w,
+            desired_instance_count: n,
+        };
+        let req = build_request(&e, &[change("green", Some(2.0), None)]).unwrap();
         assert_eq!(
-            got,
-            vec![
-                (Some("blue"), Some(3.0), Some(2)),
-                (Some("green"), Some(2.0), Some(1))
-            ]
+            fields(&req),
+            vec![(Some("blue"), Some(3.0), None), (Some("green"), Some(2.0), None)]
         );
+        // Capacity of one variant, alone.
+        let req = build_request(&e, &[change("green", None, Some(4))]).unwrap();
+        assert_eq!(fields(&req), vec![(Some("green"), None, Some(4))]);
+        // Mixed, or two capacities: refused before sending.
+        for bad in [
+            vec![change("green", Some(2.0), Some(4))],
+            vec![change("blue", None, Some(1)), change("green", None, Some(4))],
+            vec![change("blue", Some(1.0), None), change("green", None, Some(4))],
+        ] {
+            assert!(matches!(
+                build_request(&e, &bad),
+                Err(BackendError::Validation { .. })
+            ));
+        }
     }
 
     #[test]
