@@ -71,6 +71,27 @@ impl Operation {
         }
     }
 
+    /// The operation AWS names `name` (the SDK's operation metadata), if sagetop calls it.
+    pub fn parse(name: &str) -> Option<Operation> {
+        const ALL: [Operation; 14] = [
+            Operation::GetCallerIdentity,
+            Operation::ListEndpoints,
+            Operation::DescribeEndpoint,
+            Operation::DescribeEndpointConfig,
+            Operation::DescribeScalableTargets,
+            Operation::DescribeScalingPolicies,
+            Operation::DescribeScalingActivities,
+            Operation::GetMetricData,
+            Operation::LookupEvents,
+            Operation::ListServiceQuotas,
+            Operation::ListAWSDefaultServiceQuotas,
+            Operation::UpdateEndpointWeightsAndCapacities,
+            Operation::RegisterScalableTarget,
+            Operation::InvokeEndpoint,
+        ];
+        ALL.into_iter().find(|o| o.as_str() == name)
+    }
+
     pub fn service(self) -> Service {
         match self {
             Operation::GetCallerIdentity => Service::Sts,

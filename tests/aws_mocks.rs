@@ -775,16 +775,38 @@ fn other_services_down(r: &mut Rules) {
 #[tokio::test]
 async fn quotas_are_paged_and_matched_to_the_fleets_instance_types() {
     let (p1, p2) = quota_rules();
+    // ListServiceQuotas leaves out quotas at their default value; those come from
+    // ListAWSDefaultServiceQuotas (the applied value wins where both list a quota).
+    let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
+        .match_requests(|r| r.service_code() == Some("sagemaker") && r.max_results() == Some(100))
+        .then_output(|| {
+            aws_sdk_servicequotas::operation::list_aws_default_service_quotas::ListAwsDefaultServiceQuotasOutput::builder()
+                .quotas(quota("ml.g5.xlarge for endpoint usage", "L-G5X", 2.0))
+                .quotas(quota("ml.g4dn.xlarge for endpoint usage", "L-G4DN", 1.0))
+                .build()
+        });
     let mut rules = Rules {
         sagemaker: fleet_rules(),
-        quotas: vec![p1.clone(), p2.clone()],
+        quotas: vec![p1.clone(), p2.clone(), defaults.clone()],
         ..Rules::default()
     };
     other_services_down(&mut rules);
     let b = backend(&rules);
     let quotas = b.list_quotas().await.unwrap();
-    assert_eq!(quotas.len(), 102);
+    assert_eq!(quotas.len(), 103);
     assert_eq!((p1.num_calls(), p2.num_calls()), (1, 1));
+    assert_eq!(defaults.num_calls(), 1);
+    let g4 = quotas.iter().find(|q| q.code == "L-G4DN").unwrap();
+    assert_eq!(g4.endpoint_instance_type(), Some("ml.g4dn.xlarge"));
+    let api = b.api_stats();
+    let calls = |op: Operation| {
+        api.operations
+            .iter()
+            .find(|o| o.operation == op)
+            .map_or(0, |o| o.calls)
+    };
+    assert_eq!(calls(Operation::ListServiceQuotas), 2, "both pages are counted");
+    assert_eq!(calls(Operation::ListAWSDefaultServiceQuotas), 1);
     let g5 = quotas.iter().find(|q| q.code == "L-G5X").unwrap();
     assert_eq!(
         (g5.endpoint_instance_type(), g5.value, g5.adjustable),

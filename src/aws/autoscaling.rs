@@ -383,7 +383,7 @@ impl AwsBackend {
         }
         let to_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
         let req = self
-            .clients
+            .writes
             .autoscaling
             .register_scalable_target()
             .service_namespace(namespace())

@@ -9,6 +9,7 @@
 //! - `quotas`: Service Quotas;
 //! - `errors`, `limiter`, `stats`: error mapping, the rate limiter, API accounting.
 
+mod accounting;
 mod autoscaling;
 mod connect;
 mod errors;
@@ -87,6 +88,55 @@ impl Clients {
     }
 }
 
+impl Clients {
+    /// The same clients with `interceptor` registered on each.
+    fn instrumented(&self, counter: &accounting::AttemptCounter) -> Clients {
+        macro_rules! with {
+            ($krate:ident, $c:expr) => {
+                $krate::Client::from_conf($c.config().to_builder().interceptor(counter.clone()).build())
+            };
+        }
+        Clients {
+            sagemaker: with!(aws_sdk_sagemaker, self.sagemaker),
+            runtime: with!(aws_sdk_sagemakerruntime, self.runtime),
+            autoscaling: with!(aws_sdk_applicationautoscaling, self.autoscaling),
+            cloudwatch: with!(aws_sdk_cloudwatch, self.cloudwatch),
+            cloudtrail: with!(aws_sdk_cloudtrail, self.cloudtrail),
+            quotas: with!(aws_sdk_servicequotas, self.quotas),
+            sts: with!(aws_sdk_sts, self.sts),
+        }
+    }
+}
+
+/// Clients for writes: one attempt each. A write whose response was lost must not be sent
+/// again by the SDK's retry (the standard mode retries timeouts, IO errors, 5xx and throttling,
+/// so a write could be applied twice); sagetop's writer describes the endpoint first and
+/// decides. https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+#[derive(Debug, Clone)]
+struct WriteClients {
+    sagemaker: aws_sdk_sagemaker::Client,
+    autoscaling: aws_sdk_applicationautoscaling::Client,
+}
+
+impl WriteClients {
+    fn from(clients: &Clients) -> Self {
+        let once = || RetryConfig::standard().with_max_attempts(1);
+        WriteClients {
+            sagemaker: aws_sdk_sagemaker::Client::from_conf(
+                clients.sagemaker.config().to_builder().retry_config(once()).build(),
+            ),
+            autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(
+                clients
+                    .autoscaling
+                    .config()
+                    .to_builder()
+                    .retry_config(once())
+                    .build(),
+            ),
+        }
+    }
+}
+
 /// State shared by every backend of one sagetop process (kept across `reconnect`).
 #[derive(Debug, Clone)]
 pub(crate) struct SharedState {
@@ -112,11 +162,14 @@ struct Caches {
     variants: HashMap<String, Vec<String>>,
     /// Endpoint → variants with a registered scalable target, from the last autoscaling read.
     scaled: HashMap<String, Vec<String>>,
+    /// `ListAWSDefaultServiceQuotas` and when it was read.
+    default_quotas: Option<(std::time::Instant, Arc<Vec<ServiceQuota>>)>,
 }
 
 /// The `Backend` on a real AWS account (or an emulator behind `--endpoint-url`).
 pub struct AwsBackend {
     clients: Clients,
+    writes: WriteClients,
     profile: Option<String>,
     region: String,
     shared: SharedState,
@@ -145,7 +198,12 @@ impl AwsBackend {
         region: String,
         shared: SharedState,
     ) -> Self {
+        let counter = accounting::AttemptCounter {
+            stats: shared.stats.clone(),
+        };
+        let clients = clients.instrumented(&counter);
         AwsBackend {
+            writes: WriteClients::from(&clients),
             clients,
             profile,
             region,
@@ -194,7 +252,8 @@ impl AwsBackend {
         }
     }
 
-    /// Runs one SDK call: counts it, maps its error, records failures.
+    /// Runs one SDK call: maps its error and keeps it as the operation's last error (the
+    /// interceptor counts every attempt the SDK sent).
     async fn call<T, E, F>(
         &self,
         operation: Operation,
@@ -205,7 +264,6 @@ impl AwsBackend {
         F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
-        self.shared.stats.call(operation);
         match fut.await {
             Ok(v) => Ok(v),
             Err(e) => {
@@ -217,7 +275,7 @@ impl AwsBackend {
     }
 
     fn record_failure(&self, err: &BackendError) {
-        self.shared.stats.failed(err);
+        self.shared.stats.last_error(err);
         tracing::debug!(operation = %err.operation(), error = %err, "AWS call failed");
     }
 

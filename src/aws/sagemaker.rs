@@ -215,7 +215,7 @@ impl AwsBackend {
         }
         let desired = build_request(&current, changes)?;
         let req = self
-            .clients
+            .writes
             .sagemaker
             .update_endpoint_weights_and_capacities()
             .endpoint_name(endpoint)
