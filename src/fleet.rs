@@ -168,6 +168,13 @@ pub async fn fetch_metrics(
 pub fn latest_figures(series: &[MetricSeries]) -> BTreeMap<(String, String), VariantMetrics> {
     let mut out: BTreeMap<(String, String), VariantMetrics> = BTreeMap::new();
     for s in series {
+        if matches!(s.status, SeriesStatus::Failed { .. }) {
+            out.entry((s.key.endpoint.clone(), s.key.variant.clone()))
+                .or_default()
+                .failed
+                .push((s.key.metric, s.key.stat));
+            continue;
+        }
         let Some(p) = s.latest() else { continue };
         let m = out
             .entry((s.key.endpoint.clone(), s.key.variant.clone()))
@@ -421,5 +428,30 @@ mod tests {
         assert_eq!(m.invocations_per_min, Some(840.0));
         assert_eq!(m.gpu, None);
         assert_eq!(m.at, Some(t0 + chrono::Duration::seconds(60)));
+        assert!(m.failed.is_empty());
+    }
+
+    #[test]
+    fn a_failed_series_is_marked_failed_not_read_as_a_figure() {
+        let t0 = crate::clock::fixture_epoch();
+        let series = vec![
+            MetricSeries {
+                key: SeriesKey::new("ep", "v1", MetricName::Invocations, Statistic::Sum),
+                points: vec![Datapoint { at: t0, value: 0.0 }],
+                status: SeriesStatus::Failed {
+                    code: "InternalError".into(),
+                    message: "try again".into(),
+                },
+            },
+            MetricSeries {
+                key: SeriesKey::new("ep", "v1", MetricName::CPUUtilization, Statistic::Average),
+                points: vec![Datapoint { at: t0, value: 40.0 }],
+                status: SeriesStatus::Complete,
+            },
+        ];
+        let m = &latest_figures(&series)[&("ep".to_string(), "v1".to_string())];
+        assert_eq!(m.invocations_per_min, None, "not zero");
+        assert_eq!(m.failed, vec![(MetricName::Invocations, Statistic::Sum)]);
+        assert_eq!(m.cpu, Some(40.0));
     }
 }

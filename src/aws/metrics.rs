@@ -10,7 +10,7 @@ use aws_sdk_cloudwatch::types::{
 };
 
 use super::{AwsBackend, from_time, to_time};
-use crate::boundary::{BackendError, BackendResult, Operation};
+use crate::boundary::{BackendResult, Operation};
 use crate::domain::*;
 
 /// Most metric queries one `GetMetricData` call may carry.
@@ -219,6 +219,7 @@ impl AwsBackend {
             }
             g
         };
+        let mut failed: HashMap<SeriesKey, SeriesStatus> = HashMap::new();
         for (start, keys) in groups {
             let periods = (q.end - start)
                 .num_seconds()
@@ -231,8 +232,14 @@ impl AwsBackend {
                 offset += size;
                 let fresh = self.fetch_batch(batch, start, q.end, period_secs).await?;
                 let mut cache = self.metric_cache.lock().unwrap_or_else(|p| p.into_inner());
-                for (key, pts) in batch.iter().zip(fresh) {
-                    cache.merge(key, q, start, pts);
+                for (key, got) in batch.iter().zip(fresh) {
+                    match got {
+                        Ok(pts) => cache.merge(key, q, start, pts),
+                        // What is cached stays as it was; the next poll asks again.
+                        Err(status) => {
+                            failed.insert((*key).clone(), status);
+                        }
+                    }
                 }
             }
         }
@@ -240,29 +247,41 @@ impl AwsBackend {
         cache.evict_idle(q.end);
         Ok(q.series
             .iter()
-            .map(|k| MetricSeries {
-                key: k.clone(),
-                points: cache.points(k, q),
-                status: SeriesStatus::Complete,
+            .map(|k| match failed.get(k) {
+                Some(status) => MetricSeries {
+                    key: k.clone(),
+                    points: Vec::new(),
+                    status: status.clone(),
+                },
+                None => MetricSeries {
+                    key: k.clone(),
+                    points: cache.points(k, q),
+                    status: SeriesStatus::Complete,
+                },
             })
             .collect())
     }
 
-    /// One batch (≤ 500 series) over [start, end), every page; points per series, in order.
+    /// One batch (≤ 500 series) over [start, end), every page; per series, in order, its
+    /// points or why CloudWatch could not deliver it. Each `MetricDataResult` has its own
+    /// StatusCode: Complete, PartialData (more on the next page, asked for with the same
+    /// parameters and the NextToken), InternalError or Forbidden (that series alone failed).
+    /// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataResult.html
+    /// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
     async fn fetch_batch(
         &self,
         batch: &[&SeriesKey],
         start: Timestamp,
         end: Timestamp,
         period_secs: i32,
-    ) -> BackendResult<Vec<Vec<Datapoint>>> {
+    ) -> BackendResult<Vec<Result<Vec<Datapoint>, SeriesStatus>>> {
         let op = Operation::GetMetricData;
         let queries: Vec<MetricDataQuery> = batch
             .iter()
             .enumerate()
             .map(|(i, k)| metric_query(query_id(i), k, period_secs))
             .collect();
-        let mut points: Vec<Vec<Datapoint>> = vec![Vec::new(); batch.len()];
+        let mut points: Vec<Result<Vec<Datapoint>, SeriesStatus>> = vec![Ok(Vec::new()); batch.len()];
         let mut token: Option<String> = None;
         loop {
             let req = self
@@ -277,39 +296,32 @@ impl AwsBackend {
             self.shared.stats.metrics_requested(queries.len() as u64);
             let out = self.call(op, None, req.send()).await?;
             for r in out.metric_data_results() {
-                match r.status_code() {
-                    Some(StatusCode::Forbidden) => {
-                        let err = BackendError::AccessDenied {
-                            operation: op,
-                            message: result_message(r, "Forbidden"),
-                        };
-                        self.record_failure(&err);
-                        return Err(err);
-                    }
-                    Some(StatusCode::InternalError) => {
-                        let err = BackendError::Service {
-                            operation: op,
-                            code: "InternalError".into(),
-                            message: result_message(r, "CloudWatch could not compute the series"),
-                        };
-                        self.record_failure(&err);
-                        return Err(err);
-                    }
-                    _ => {}
-                }
                 let Some(i) = r.id().and_then(parse_query_id).filter(|i| *i < batch.len()) else {
                     tracing::warn!(id = ?r.id(), "GetMetricData returned an unknown query id");
                     continue;
                 };
-                points[i].extend(
-                    r.timestamps()
-                        .iter()
-                        .zip(r.values())
-                        .map(|(t, v)| Datapoint {
-                            at: to_time(t),
-                            value: *v,
-                        }),
-                );
+                let failure = match r.status_code() {
+                    Some(StatusCode::Forbidden) => Some(("Forbidden", "access to this metric is denied")),
+                    Some(StatusCode::InternalError) => {
+                        Some(("InternalError", "CloudWatch could not compute the series"))
+                    }
+                    _ => None,
+                };
+                if let Some((code, default)) = failure {
+                    let message = result_message(r, default);
+                    tracing::debug!(series = ?batch[i], code, %message, "metric series failed");
+                    points[i] = Err(SeriesStatus::Failed {
+                        code: code.to_string(),
+                        message,
+                    });
+                    continue;
+                }
+                if let Ok(p) = &mut points[i] {
+                    p.extend(r.timestamps().iter().zip(r.values()).map(|(t, v)| Datapoint {
+                        at: to_time(t),
+                        value: *v,
+                    }));
+                }
             }
             match out.next_token() {
                 Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {

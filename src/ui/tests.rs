@@ -65,6 +65,7 @@ fn metrics(at: Timestamp, inv: f64, lat: f64, e5: f64, cpu: f64, gpu: bool) -> V
         disk: Some(12.0),
         gpu: gpu.then_some(73.0),
         gpu_memory: gpu.then_some(55.0),
+        failed: Vec::new(),
     }
 }
 
