@@ -33,6 +33,18 @@ fn principal(doc: &Value) -> Option<String> {
     let arn = str_at(ui, &["arn"]);
     let found = match kind {
         "IAMUser" => str_at(ui, &["userName"]).map(str::to_string),
+        // An AWS service acting through its service-linked role (Application Auto Scaling
+        // changing a variant's capacity: AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint,
+        // invokedBy application-autoscaling.amazonaws.com) is that service, not a person.
+        // https://docs.aws.amazon.com/autoscaling/application/userguide/logging-cloudtrail.html
+        "AssumedRole"
+            if str_at(ui, &["invokedBy"]).is_some()
+                && arn
+                    .and_then(assumed_role_session)
+                    .is_some_and(|s| s.starts_with("AWSServiceRoleFor")) =>
+        {
+            str_at(ui, &["invokedBy"]).map(str::to_string)
+        }
         "AssumedRole" => {
             let session = arn.and_then(assumed_role_session);
             let role = str_at(ui, &["sessionContext", "sessionIssuer", "userName"]);
@@ -250,6 +262,23 @@ mod tests {
         assert_eq!(e.error_code.as_deref(), Some("ValidationException"));
         assert!(!e.read_only);
         assert_eq!(e.time.to_rfc3339(), "2026-03-02T10:15:00+00:00");
+    }
+
+    #[test]
+    fn autoscaling_through_its_service_linked_role_is_autoscaling() {
+        let raw = r#"{"eventTime":"2026-03-02T10:15:00Z","eventName":"UpdateEndpointWeightsAndCapacities",
+            "eventSource":"sagemaker.amazonaws.com","readOnly":false,
+            "userIdentity":{"type":"AssumedRole","invokedBy":"application-autoscaling.amazonaws.com",
+              "arn":"arn:aws:sts::123456789012:assumed-role/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint/AutoScaling",
+              "sessionContext":{"sessionIssuer":{"type":"Role","userName":"AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"}}},
+            "requestParameters":{"endpointName":"fraud"}}"#;
+        let e = parse_cloudtrail_event(raw).unwrap();
+        assert_eq!(e.principal, "application-autoscaling.amazonaws.com");
+        // A person's role that a service used on their behalf stays the person's.
+        let cfn = raw
+            .replace("application-autoscaling.amazonaws.com", "cloudformation.amazonaws.com")
+            .replace("AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint", "Deployer");
+        assert_eq!(parse_cloudtrail_event(&cfn).unwrap().principal, "Deployer/AutoScaling");
     }
 
     #[test]
