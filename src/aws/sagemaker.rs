@@ -53,6 +53,83 @@ fn status(s: Option<&aws_sdk_sagemaker::types::EndpointStatus>) -> EndpointStatu
         .unwrap_or(EndpointStatus::Updating)
 }
 
+/// What `ProductionVariantSummary` and `PendingProductionVariantSummary` both say about a
+/// variant (the second also names its instance type).
+/// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariantSummary.html
+/// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_PendingProductionVariantSummary.html
+struct Summary {
+    name: String,
+    instance_type: Option<String>,
+    current_count: Option<i32>,
+    desired_count: Option<i32>,
+    current_weight: Option<f32>,
+    desired_weight: Option<f32>,
+    serverless: Option<ServerlessConfig>,
+    statuses: Vec<VariantStatusEntry>,
+}
+
+fn statuses(list: &[aws_sdk_sagemaker::types::ProductionVariantStatus]) -> Vec<VariantStatusEntry> {
+    list.iter()
+        .map(|s| VariantStatusEntry {
+            status: s
+                .status()
+                .map(|x| x.as_str().to_string())
+                .unwrap_or_default(),
+            message: s.status_message().map(str::to_string),
+            start_time: s.start_time().map(to_time),
+        })
+        .collect()
+}
+
+fn summary_of(v: &aws_sdk_sagemaker::types::ProductionVariantSummary) -> Summary {
+    Summary {
+        name: v.variant_name().unwrap_or_default().to_string(),
+        instance_type: None,
+        current_count: v.current_instance_count(),
+        desired_count: v.desired_instance_count(),
+        current_weight: v.current_weight(),
+        desired_weight: v.desired_weight(),
+        serverless: serverless(v.current_serverless_config())
+            .or_else(|| serverless(v.desired_serverless_config())),
+        statuses: statuses(v.variant_status()),
+    }
+}
+
+fn pending_summary_of(v: &aws_sdk_sagemaker::types::PendingProductionVariantSummary) -> Summary {
+    Summary {
+        name: v.variant_name().unwrap_or_default().to_string(),
+        instance_type: v.instance_type().map(|t| t.as_str().to_string()),
+        current_count: v.current_instance_count(),
+        desired_count: v.desired_instance_count(),
+        current_weight: v.current_weight(),
+        desired_weight: v.desired_weight(),
+        serverless: serverless(v.current_serverless_config())
+            .or_else(|| serverless(v.desired_serverless_config())),
+        statuses: statuses(v.variant_status()),
+    }
+}
+
+/// A variant from its summary joined with its endpoint config's details.
+fn variant(s: &Summary, config: &ConfigVariants) -> Variant {
+    let c = config.get(&s.name).cloned().unwrap_or_default();
+    let serverless = s.serverless.or(c.serverless);
+    Variant {
+        name: s.name.clone(),
+        model_name: c.model_name,
+        instance_type: if serverless.is_some() {
+            None
+        } else {
+            s.instance_type.clone().or(c.instance_type)
+        },
+        current_instance_count: count(s.current_count),
+        desired_instance_count: count(s.desired_count),
+        current_weight: s.current_weight.map(weight),
+        desired_weight: s.desired_weight.map(weight),
+        serverless,
+        statuses: s.statuses.clone(),
+    }
+}
+
 impl AwsBackend {
     pub(crate) async fn list_endpoints_impl(&self) -> BackendResult<Vec<EndpointSummary>> {
         let mut out = Vec::new();
@@ -107,28 +184,39 @@ impl AwsBackend {
         let variants: Vec<Variant> = d
             .production_variants()
             .iter()
-            .map(|v| {
-                let vname = v.variant_name().unwrap_or_default().to_string();
-                let c = config.get(&vname).cloned().unwrap_or_default();
-                let serverless = serverless(v.current_serverless_config())
-                    .or_else(|| serverless(v.desired_serverless_config()))
-                    .or(c.serverless);
-                Variant {
-                    name: vname,
-                    model_name: c.model_name,
-                    instance_type: if serverless.is_some() {
-                        None
-                    } else {
-                        c.instance_type
-                    },
-                    current_instance_count: count(v.current_instance_count()),
-                    desired_instance_count: count(v.desired_instance_count()),
-                    current_weight: v.current_weight().map(weight),
-                    desired_weight: v.desired_weight().map(weight),
-                    serverless,
-                }
-            })
+            .map(|v| variant(&summary_of(v), &config))
             .collect();
+        let shadow_variants: Vec<Variant> = d
+            .shadow_production_variants()
+            .iter()
+            .map(|v| variant(&summary_of(v), &config))
+            .collect();
+        // A blue/green deployment under way: the new config's fleet runs beside the old one.
+        let pending = match d.pending_deployment_summary() {
+            Some(p) => {
+                let pending_config = p.endpoint_config_name().unwrap_or_default().to_string();
+                let pc = if pending_config.is_empty() || pending_config == config_name {
+                    config.clone()
+                } else {
+                    self.endpoint_config(&pending_config).await?
+                };
+                Some(PendingDeployment {
+                    config_name: pending_config,
+                    start_time: p.start_time().map(to_time),
+                    variants: p
+                        .production_variants()
+                        .iter()
+                        .map(|v| variant(&pending_summary_of(v), &pc))
+                        .collect(),
+                    shadow_variants: p
+                        .shadow_production_variants()
+                        .iter()
+                        .map(|v| variant(&pending_summary_of(v), &pc))
+                        .collect(),
+                })
+            }
+            None => None,
+        };
         self.caches().variants.insert(
             name.to_string(),
             variants.iter().map(|v| v.name.clone()).collect(),
@@ -142,6 +230,8 @@ impl AwsBackend {
             last_modified_time: d.last_modified_time().map(to_time).unwrap_or_default(),
             config_name,
             variants,
+            shadow_variants,
+            pending,
         })
     }
 
@@ -171,6 +261,7 @@ impl AwsBackend {
         let variants: ConfigVariants = out
             .production_variants()
             .iter()
+            .chain(out.shadow_production_variants())
             .filter_map(|v| {
                 let name = v.variant_name()?.to_string();
                 Some((
@@ -336,6 +427,7 @@ mod tests {
             current_weight: Some(w),
             desired_weight: Some(w),
             serverless: None,
+            statuses: Vec::new(),
         }
     }
 
@@ -348,6 +440,8 @@ mod tests {
             creation_time: Timestamp::default(),
             last_modified_time: Timestamp::default(),
             config_name: "cfg".into(),
+            shadow_variants: Vec::new(),
+            pending: None,
             variants: vec![variant("blue", 3.0, 2), variant("green", 1.0, 1)],
         }
     }

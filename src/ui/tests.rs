@@ -32,6 +32,7 @@ fn variant(name: &str, ty: Option<&str>, cur: u32, des: u32, w: f64) -> Variant 
         } else {
             None
         },
+        statuses: Vec::new(),
     }
 }
 
@@ -46,6 +47,8 @@ fn endpoint(name: &str, status: EndpointStatus, variants: Vec<Variant>) -> Endpo
         creation_time: t0 - Age::days(20),
         last_modified_time: t0 - Age::minutes(42),
         config_name: format!("{name}-config"),
+        shadow_variants: Vec::new(),
+        pending: None,
         variants,
     }
 }

@@ -303,6 +303,7 @@ mod tests {
             current_weight: Some(w),
             desired_weight: Some(w),
             serverless: None,
+            statuses: Vec::new(),
         };
         Endpoint {
             name: "ep".into(),
@@ -312,6 +313,8 @@ mod tests {
             creation_time: crate::clock::fixture_epoch(),
             last_modified_time: crate::clock::fixture_epoch(),
             config_name: "c".into(),
+            shadow_variants: Vec::new(),
+            pending: None,
             variants: vec![v("A", 9.0, 2), v("B", 1.0, 1)],
         }
     }
