@@ -438,3 +438,98 @@ async fn event_polls_page_back_through_other_services_writes_to_every_sagemaker_
     assert_eq!(reqs[0].lookup_attributes(), reqs[1].lookup_attributes());
     assert_eq!(reqs[0].max_results(), reqs[1].max_results());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Blue/green deployments and shadow variants
+
+/// During a blue/green UpdateEndpoint, DescribeEndpoint carries the new fleet in
+/// PendingDeploymentSummary (with VariantStatus) beside the old one; shadow variants come in
+/// ShadowProductionVariants. Both hold instances.
+/// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html
+#[tokio::test]
+async fn blue_green_new_fleet_shadow_variants_and_variant_status_are_mapped() {
+    use aws_sdk_sagemaker::types::{
+        PendingDeploymentSummary, PendingProductionVariantSummary, ProductionVariantStatus,
+        VariantStatus,
+    };
+    let baking = ProductionVariantStatus::builder()
+        .status(VariantStatus::Baking)
+        .status_message("watching alarms")
+        .start_time(DateTime::from_secs(1_700_000_000))
+        .build();
+    let describe = mock!(aws_sdk_sagemaker::Client::describe_endpoint).then_output(move || {
+        DescribeEndpointOutput::builder()
+            .endpoint_name("bg")
+            .endpoint_config_name("bg-v1")
+            .endpoint_status(SdkStatus::Updating)
+            .production_variants(summary("AllTraffic", 1.0, 4))
+            .shadow_production_variants(summary("shadow", 1.0, 1))
+            .pending_deployment_summary(
+                PendingDeploymentSummary::builder()
+                    .endpoint_config_name("bg-v2")
+                    .start_time(DateTime::from_secs(1_700_000_000))
+                    .production_variants(
+                        PendingProductionVariantSummary::builder()
+                            .variant_name("AllTraffic")
+                            .current_instance_count(2)
+                            .desired_instance_count(4)
+                            .current_weight(1.0)
+                            .desired_weight(1.0)
+                            .variant_status(baking.clone())
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    });
+    let config = |name: &'static str, ty: ProductionVariantInstanceType| {
+        mock!(aws_sdk_sagemaker::Client::describe_endpoint_config)
+            .match_requests(move |r| r.endpoint_config_name() == Some(name))
+            .then_output(move || {
+                DescribeEndpointConfigOutput::builder()
+                    .endpoint_config_name(name)
+                    .production_variants(
+                        ProductionVariant::builder()
+                            .variant_name("AllTraffic")
+                            .instance_type(ty.clone())
+                            .build(),
+                    )
+                    .shadow_production_variants(
+                        ProductionVariant::builder()
+                            .variant_name("shadow")
+                            .instance_type(ProductionVariantInstanceType::MlM5Large)
+                            .build(),
+                    )
+                    .build()
+            })
+    };
+    let v1 = config("bg-v1", ProductionVariantInstanceType::MlM5Xlarge);
+    let v2 = config("bg-v2", ProductionVariantInstanceType::MlG5Xlarge);
+    let b = backend(&Rules {
+        sagemaker: vec![describe, v1, v2.clone()],
+        ..Rules::default()
+    });
+    let e = b.describe_endpoint("bg").await.unwrap();
+    assert_eq!(e.variants[0].instance_type.as_deref(), Some("ml.m5.xlarge"));
+    assert_eq!(e.shadow_variants.len(), 1);
+    assert_eq!(e.shadow_variants[0].instance_type.as_deref(), Some("ml.m5.large"));
+    let p = e.pending.as_ref().expect("pending deployment");
+    assert_eq!(p.config_name, "bg-v2");
+    assert!(p.start_time.is_some());
+    let new = &p.variants[0];
+    assert_eq!(
+        (new.current_instance_count, new.desired_instance_count),
+        (Some(2), Some(4))
+    );
+    // The new config's instance type, from its DescribeEndpointConfig.
+    assert_eq!(new.instance_type.as_deref(), Some("ml.g5.xlarge"));
+    assert_eq!(v2.num_calls(), 1);
+    assert_eq!(new.statuses.len(), 1);
+    assert_eq!(new.statuses[0].status, "Baking");
+    assert_eq!(new.statuses[0].message.as_deref(), Some("watching alarms"));
+    // Every fleet that holds instances: old, shadow, new.
+    let usage = sagetop::app::figures::instance_usage(std::slice::from_ref(&e));
+    assert_eq!(usage["ml.m5.xlarge"], 4);
+    assert_eq!(usage["ml.m5.large"], 1);
+    assert_eq!(usage["ml.g5.xlarge"], 2);
+}

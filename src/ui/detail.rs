@@ -87,6 +87,10 @@ fn summary_lines<'a>(state: &AppState, theme: &Theme, e: &Endpoint, w: usize) ->
                 .map(|l| Line::styled(l, theme.danger)),
         );
     }
+    for (text, moving) in super::detail_deploy::lines(e, now) {
+        let style = if moving { theme.warning } else { theme.muted };
+        lines.extend(wrap(&text, w).into_iter().map(|l| Line::styled(l, style)));
+    }
     lines
 }
 
