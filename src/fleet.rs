@@ -447,7 +447,10 @@ mod tests {
             },
             MetricSeries {
                 key: SeriesKey::new("ep", "v1", MetricName::CPUUtilization, Statistic::Average),
-                points: vec![Datapoint { at: t0, value: 40.0 }],
+                points: vec![Datapoint {
+                    at: t0,
+                    value: 40.0,
+                }],
                 status: SeriesStatus::Complete,
             },
         ];

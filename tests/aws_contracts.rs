@@ -125,9 +125,8 @@ async fn weight_changes_send_weights_alone_and_scale_changes_one_capacity() {
         .match_requests(|r| {
             let d = r.desired_weights_and_capacities();
             d.len() == 2
-                && d.iter().all(|v| {
-                    v.desired_instance_count().is_none() && v.desired_weight().is_some()
-                })
+                && d.iter()
+                    .all(|v| v.desired_instance_count().is_none() && v.desired_weight().is_some())
         })
         .then_output(|| UpdateEndpointWeightsAndCapacitiesOutput::builder().build());
     let capacity = mock!(aws_sdk_sagemaker::Client::update_endpoint_weights_and_capacities)
@@ -147,7 +146,10 @@ async fn weight_changes_send_weights_alone_and_scale_changes_one_capacity() {
     });
     let e = b.describe_endpoint("fraud").await.unwrap();
 
-    let w = changes(weights_request(&e, &[("green".into(), 1.0), ("blue".into(), 1.0)]));
+    let w = changes(weights_request(
+        &e,
+        &[("green".into(), 1.0), ("blue".into(), 1.0)],
+    ));
     b.update_weights_and_capacities("fraud", &w).await.unwrap();
     let s = changes(scale_request(&e, "green", 4));
     b.update_weights_and_capacities("fraud", &s).await.unwrap();
@@ -165,7 +167,10 @@ async fn weight_changes_send_weights_alone_and_scale_changes_one_capacity() {
         s[0].clone(),
     ];
     for bad in [mixed, two] {
-        let err = b.update_weights_and_capacities("fraud", &bad).await.unwrap_err();
+        let err = b
+            .update_weights_and_capacities("fraud", &bad)
+            .await
+            .unwrap_err();
         assert!(matches!(err, BackendError::Validation { .. }), "{err:?}");
     }
     assert_eq!((weights.num_calls(), capacity.num_calls()), (1, 1));
@@ -219,14 +224,21 @@ async fn writes_get_one_attempt_while_reads_retry_and_every_attempt_is_counted()
         ..Rules::default()
     });
     let e = b.describe_endpoint("fraud").await.unwrap();
-    assert_eq!(describe.num_calls(), 3, "the read was retried through two throttles");
+    assert_eq!(
+        describe.num_calls(),
+        3,
+        "the read was retried through two throttles"
+    );
     assert_eq!(e.variants.len(), 2);
     // :api shows every request sent: DescribeEndpoint 3 (2 throttled), its config 1.
     assert_eq!(calls(&b, Operation::DescribeEndpoint), (3, 2));
     assert_eq!(calls(&b, Operation::DescribeEndpointConfig), (1, 0));
 
     let w = changes(weights_request(&e, &[("green".into(), 2.0)]));
-    let err = b.update_weights_and_capacities("fraud", &w).await.unwrap_err();
+    let err = b
+        .update_weights_and_capacities("fraud", &w)
+        .await
+        .unwrap_err();
     assert!(err.is_transient(), "{err:?}");
     assert_eq!(lost.num_calls(), 1, "the write went out once");
     let err = b
@@ -235,7 +247,10 @@ async fn writes_get_one_attempt_while_reads_retry_and_every_attempt_is_counted()
         .unwrap_err();
     assert!(err.is_transient(), "{err:?}");
     assert_eq!(register.num_calls(), 1, "the write went out once");
-    assert_eq!(calls(&b, Operation::UpdateEndpointWeightsAndCapacities).0, 1);
+    assert_eq!(
+        calls(&b, Operation::UpdateEndpointWeightsAndCapacities).0,
+        1
+    );
     assert_eq!(calls(&b, Operation::RegisterScalableTarget).0, 1);
 }
 
@@ -273,7 +288,9 @@ fn sdk_policy(name: &str, endpoint: &str, variant: &str) -> SdkPolicy {
 #[tokio::test]
 async fn scaling_policies_are_paged_ten_at_a_time_per_endpoint_and_across_the_namespace() {
     // Twelve policies on blue: two pages of at most 10.
-    let policies_page = |token: Option<&'static str>, range: std::ops::Range<usize>, next: Option<&'static str>| {
+    let policies_page = |token: Option<&'static str>,
+                         range: std::ops::Range<usize>,
+                         next: Option<&'static str>| {
         mock!(aws_sdk_applicationautoscaling::Client::describe_scaling_policies)
             .match_requests(move |r| {
                 r.max_results().is_some_and(|m| (1..=10).contains(&m)) && r.next_token() == token
@@ -293,13 +310,16 @@ async fn scaling_policies_are_paged_ten_at_a_time_per_endpoint_and_across_the_na
     };
     let p1 = policies_page(None, 0..10, Some("pp2"));
     let p2 = policies_page(Some("pp2"), 10..13, None);
-    let targets_for_fraud = mock!(aws_sdk_applicationautoscaling::Client::describe_scalable_targets)
-        .match_requests(|r| !r.resource_ids().is_empty() && r.max_results().is_some_and(|m| m <= 50))
-        .then_output(|| {
-            DescribeScalableTargetsOutput::builder()
-                .scalable_targets(target("fraud", "blue"))
-                .build()
-        });
+    let targets_for_fraud =
+        mock!(aws_sdk_applicationautoscaling::Client::describe_scalable_targets)
+            .match_requests(|r| {
+                !r.resource_ids().is_empty() && r.max_results().is_some_and(|m| m <= 50)
+            })
+            .then_output(|| {
+                DescribeScalableTargetsOutput::builder()
+                    .scalable_targets(target("fraud", "blue"))
+                    .build()
+            });
     // Namespace-wide: no ResourceIds, pages of at most 50.
     let all_targets = mock!(aws_sdk_applicationautoscaling::Client::describe_scalable_targets)
         .match_requests(|r| {
@@ -315,7 +335,12 @@ async fn scaling_policies_are_paged_ten_at_a_time_per_endpoint_and_across_the_na
         });
     let b = backend(&Rules {
         sagemaker: fraud_rules(),
-        autoscaling: vec![targets_for_fraud, all_targets.clone(), p1.clone(), p2.clone()],
+        autoscaling: vec![
+            targets_for_fraud,
+            all_targets.clone(),
+            p1.clone(),
+            p2.clone(),
+        ],
         ..Rules::default()
     });
     let a = b.describe_autoscaling("fraud").await.unwrap();
@@ -331,7 +356,11 @@ async fn scaling_policies_are_paged_ten_at_a_time_per_endpoint_and_across_the_na
     assert_eq!(search.len(), 1);
     assert_eq!(search[0].policies.len(), 1);
     // Green (known from the describe) has no target.
-    assert!(fleet["fraud"].iter().any(|v| v.variant == "green" && v.target.is_none()));
+    assert!(
+        fleet["fraud"]
+            .iter()
+            .any(|v| v.variant == "green" && v.target.is_none())
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -381,7 +410,13 @@ async fn event_polls_page_back_through_other_services_writes_to_every_sagemaker_
         .then_output(|| {
             let mut b = LookupEventsOutput::builder();
             for i in 0..49 {
-                b = b.events(trail_event(&format!("ec2-{i}"), "ec2.amazonaws.com", "CreateTags", 1, ""));
+                b = b.events(trail_event(
+                    &format!("ec2-{i}"),
+                    "ec2.amazonaws.com",
+                    "CreateTags",
+                    1,
+                    "",
+                ));
             }
             b.events(trail_event(
                 "sm-1",
@@ -512,7 +547,10 @@ async fn blue_green_new_fleet_shadow_variants_and_variant_status_are_mapped() {
     let e = b.describe_endpoint("bg").await.unwrap();
     assert_eq!(e.variants[0].instance_type.as_deref(), Some("ml.m5.xlarge"));
     assert_eq!(e.shadow_variants.len(), 1);
-    assert_eq!(e.shadow_variants[0].instance_type.as_deref(), Some("ml.m5.large"));
+    assert_eq!(
+        e.shadow_variants[0].instance_type.as_deref(),
+        Some("ml.m5.large")
+    );
     let p = e.pending.as_ref().expect("pending deployment");
     assert_eq!(p.config_name, "bg-v2");
     assert!(p.start_time.is_some());

@@ -476,12 +476,19 @@ async fn a_failed_series_fails_alone_and_partial_data_pages_on() {
     assert!(got[0].points.is_empty() && got[1].points.is_empty());
     assert_eq!(got[2].status, SeriesStatus::Complete);
     let values: Vec<f64> = got[2].points.iter().map(|p| p.value).collect();
-    assert_eq!(values, vec![5.0, 6.0], "the partial series was completed from page 2");
+    assert_eq!(
+        values,
+        vec![5.0, 6.0],
+        "the partial series was completed from page 2"
+    );
     // The second page carries the first call's parameters.
     let reqs = log.lock().unwrap();
     let (a, c) = (&reqs[0], &reqs[reqs.len() - 1]);
     assert_eq!(c.next_token(), Some("more"));
-    assert_eq!((a.start_time(), a.end_time()), (c.start_time(), c.end_time()));
+    assert_eq!(
+        (a.start_time(), a.end_time()),
+        (c.start_time(), c.end_time())
+    );
     assert_eq!(a.metric_data_queries(), c.metric_data_queries());
 }
 
@@ -865,7 +872,11 @@ async fn quotas_are_paged_and_matched_to_the_fleets_instance_types() {
             .find(|o| o.operation == op)
             .map_or(0, |o| o.calls)
     };
-    assert_eq!(calls(Operation::ListServiceQuotas), 2, "both pages are counted");
+    assert_eq!(
+        calls(Operation::ListServiceQuotas),
+        2,
+        "both pages are counted"
+    );
     assert_eq!(calls(Operation::ListAWSDefaultServiceQuotas), 1);
     let g5 = quotas.iter().find(|q| q.code == "L-G5X").unwrap();
     assert_eq!(

@@ -202,6 +202,7 @@ pub fn want_pages(state: &mut AppState, scope: LookupScope, pages: usize) -> Vec
 /// One more page of `scope`, explicitly (the `m` key, or the selection at the last row).
 /// Also retries after an error.
 pub fn ask_page(state: &mut AppState, scope: LookupScope) -> Vec<Command> {
+    align(state, &scope);
     let c = state.trail.cursors.entry(scope.clone()).or_default();
     if c.has_more() && c.asked == 0 {
         c.asked = 1;
@@ -218,8 +219,23 @@ fn goal_unmet(state: &AppState, scope: &LookupScope, c: &Cursor) -> bool {
     until || super::events_view::needs_rows(state, scope)
 }
 
+/// Reads shown or hidden is another lookup: its tokens do not fit the other one, so a cursor
+/// that paged the other lookup starts again from the top.
+fn align(state: &mut AppState, scope: &LookupScope) {
+    let writes_only = wants_writes_only(state, scope);
+    if let Some(c) = state.trail.cursors.get_mut(scope)
+        && !c.loading
+        && c.writes_only != writes_only
+        && (c.pages > 0 || c.next_token.is_some() || c.exhausted)
+    {
+        c.restart();
+        c.writes_only = writes_only;
+    }
+}
+
 /// Starts the next page of `scope` if nothing is in flight and a goal wants it.
 pub fn pump(state: &mut AppState, scope: &LookupScope) -> Vec<Command> {
+    align(state, scope);
     let Some(c) = state.trail.cursors.get(scope) else {
         return Vec::new();
     };
@@ -234,10 +250,6 @@ pub fn pump(state: &mut AppState, scope: &LookupScope) -> Vec<Command> {
     let polled_oldest = state.events.iter().map(|e| e.time).min();
     let writes_only = wants_writes_only(state, scope);
     let c = state.trail.cursors.get_mut(scope).expect("cursor exists");
-    // Reads shown or hidden is another lookup: its tokens do not fit, start it from the top.
-    if c.writes_only != writes_only && (c.pages > 0 || c.next_token.is_some()) {
-        c.restart();
-    }
     if c.asked > 0 {
         c.asked -= 1;
     } else {
@@ -245,7 +257,11 @@ pub fn pump(state: &mut AppState, scope: &LookupScope) -> Vec<Command> {
     }
     c.loading = true;
     state.dirty = true;
-    vec![Command::FetchEvents(c.request(scope, polled_oldest, writes_only))]
+    vec![Command::FetchEvents(c.request(
+        scope,
+        polled_oldest,
+        writes_only,
+    ))]
 }
 
 /// A page arrived: merge it, move the cursor, and maybe ask for the next one.
@@ -263,7 +279,9 @@ pub fn on_page(state: &mut AppState, page: EventsPageResult) -> Vec<Command> {
             // newest events (what was loaded stays) and say so.
             c.restarts += 1;
             c.restart();
-            c.notice = Some("CloudTrail refused the page token; paging restarted from the newest events".into());
+            c.notice = Some(
+                "CloudTrail refused the page token; paging restarted from the newest events".into(),
+            );
             c.error = None;
             c.asked = c.asked.max(1);
             state.dirty = true;
@@ -396,7 +414,10 @@ mod tests {
     fn older_pages_repeat_the_first_calls_parameters_and_a_refused_token_restarts() {
         let mut s = AppState::new(SessionInfo::default(), fixture_epoch());
         // The poller brought the newest page: the pager starts below its oldest event.
-        s.events = vec![ev("p1", 3, "UpdateEndpoint", false), ev("p2", 7, "X", false)];
+        s.events = vec![
+            ev("p1", 3, "UpdateEndpoint", false),
+            ev("p2", 7, "X", false),
+        ];
         let polled_oldest = fixture_epoch() - chrono::Duration::minutes(7);
         let scope: LookupScope = None;
         let until = fixture_epoch() - chrono::Duration::days(3);
@@ -404,7 +425,10 @@ mod tests {
         let Command::FetchEvents(r1) = &first[0] else {
             panic!("{first:?}")
         };
-        assert_eq!((r1.end, r1.next_token.as_deref()), (Some(polled_oldest), None));
+        assert_eq!(
+            (r1.end, r1.next_token.as_deref()),
+            (Some(polled_oldest), None)
+        );
         let page = |token: Option<&str>| EventsPageResult {
             resource: scope.clone(),
             at: fixture_epoch(),

@@ -238,7 +238,12 @@ impl AwsBackend {
                 .next_token()
                 .filter(|t| !t.is_empty())
                 .map(str::to_string),
-            reached: out.events().iter().filter_map(|e| e.event_time()).map(to_time).min(),
+            reached: out
+                .events()
+                .iter()
+                .filter_map(|e| e.event_time())
+                .map(to_time)
+                .min(),
         })
     }
 }
@@ -276,9 +281,18 @@ mod tests {
         assert_eq!(e.principal, "application-autoscaling.amazonaws.com");
         // A person's role that a service used on their behalf stays the person's.
         let cfn = raw
-            .replace("application-autoscaling.amazonaws.com", "cloudformation.amazonaws.com")
-            .replace("AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint", "Deployer");
-        assert_eq!(parse_cloudtrail_event(&cfn).unwrap().principal, "Deployer/AutoScaling");
+            .replace(
+                "application-autoscaling.amazonaws.com",
+                "cloudformation.amazonaws.com",
+            )
+            .replace(
+                "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+                "Deployer",
+            );
+        assert_eq!(
+            parse_cloudtrail_event(&cfn).unwrap().principal,
+            "Deployer/AutoScaling"
+        );
     }
 
     #[test]

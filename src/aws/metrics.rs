@@ -281,7 +281,8 @@ impl AwsBackend {
             .enumerate()
             .map(|(i, k)| metric_query(query_id(i), k, period_secs))
             .collect();
-        let mut points: Vec<Result<Vec<Datapoint>, SeriesStatus>> = vec![Ok(Vec::new()); batch.len()];
+        let mut points: Vec<Result<Vec<Datapoint>, SeriesStatus>> =
+            vec![Ok(Vec::new()); batch.len()];
         let mut token: Option<String> = None;
         loop {
             let req = self
@@ -301,7 +302,9 @@ impl AwsBackend {
                     continue;
                 };
                 let failure = match r.status_code() {
-                    Some(StatusCode::Forbidden) => Some(("Forbidden", "access to this metric is denied")),
+                    Some(StatusCode::Forbidden) => {
+                        Some(("Forbidden", "access to this metric is denied"))
+                    }
                     Some(StatusCode::InternalError) => {
                         Some(("InternalError", "CloudWatch could not compute the series"))
                     }
@@ -317,10 +320,15 @@ impl AwsBackend {
                     continue;
                 }
                 if let Ok(p) = &mut points[i] {
-                    p.extend(r.timestamps().iter().zip(r.values()).map(|(t, v)| Datapoint {
-                        at: to_time(t),
-                        value: *v,
-                    }));
+                    p.extend(
+                        r.timestamps()
+                            .iter()
+                            .zip(r.values())
+                            .map(|(t, v)| Datapoint {
+                                at: to_time(t),
+                                value: *v,
+                            }),
+                    );
                 }
             }
             match out.next_token() {

@@ -93,7 +93,12 @@ impl Clients {
     fn instrumented(&self, counter: &accounting::AttemptCounter) -> Clients {
         macro_rules! with {
             ($krate:ident, $c:expr) => {
-                $krate::Client::from_conf($c.config().to_builder().interceptor(counter.clone()).build())
+                $krate::Client::from_conf(
+                    $c.config()
+                        .to_builder()
+                        .interceptor(counter.clone())
+                        .build(),
+                )
             };
         }
         Clients {
@@ -123,7 +128,12 @@ impl WriteClients {
         let once = || RetryConfig::standard().with_max_attempts(1);
         WriteClients {
             sagemaker: aws_sdk_sagemaker::Client::from_conf(
-                clients.sagemaker.config().to_builder().retry_config(once()).build(),
+                clients
+                    .sagemaker
+                    .config()
+                    .to_builder()
+                    .retry_config(once())
+                    .build(),
             ),
             autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(
                 clients

@@ -33,7 +33,10 @@ fn quota(q: &SdkQuota) -> Option<ServiceQuota> {
 
 /// Applied values first; defaults only for quotas with no applied value (matched by code,
 /// else by name).
-pub(crate) fn merge_quotas(applied: Vec<ServiceQuota>, defaults: &[ServiceQuota]) -> Vec<ServiceQuota> {
+pub(crate) fn merge_quotas(
+    applied: Vec<ServiceQuota>,
+    defaults: &[ServiceQuota],
+) -> Vec<ServiceQuota> {
     let mut out = applied;
     for d in defaults {
         let known = out

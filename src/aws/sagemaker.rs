@@ -469,7 +469,10 @@ mod tests {
         let req = build_request(&e, &[change("green", Some(2.0), None)]).unwrap();
         assert_eq!(
             fields(&req),
-            vec![(Some("blue"), Some(3.0), None), (Some("green"), Some(2.0), None)]
+            vec![
+                (Some("blue"), Some(3.0), None),
+                (Some("green"), Some(2.0), None)
+            ]
         );
         // Capacity of one variant, alone.
         let req = build_request(&e, &[change("green", None, Some(4))]).unwrap();
@@ -477,8 +480,14 @@ mod tests {
         // Mixed, or two capacities: refused before sending.
         for bad in [
             vec![change("green", Some(2.0), Some(4))],
-            vec![change("blue", None, Some(1)), change("green", None, Some(4))],
-            vec![change("blue", Some(1.0), None), change("green", None, Some(4))],
+            vec![
+                change("blue", None, Some(1)),
+                change("green", None, Some(4)),
+            ],
+            vec![
+                change("blue", Some(1.0), None),
+                change("green", None, Some(4)),
+            ],
         ] {
             assert!(matches!(
                 build_request(&e, &bad),

@@ -187,10 +187,11 @@ impl Endpoint {
     /// Every fleet that holds instances: production and shadow variants, and during a
     /// blue/green deployment the new fleet's too (both run at once and count against quotas).
     pub fn instance_fleets(&self) -> impl Iterator<Item = &Variant> {
-        self.variants
-            .iter()
-            .chain(&self.shadow_variants)
-            .chain(self.pending.iter().flat_map(|p| p.variants.iter().chain(&p.shadow_variants)))
+        self.variants.iter().chain(&self.shadow_variants).chain(
+            self.pending
+                .iter()
+                .flat_map(|p| p.variants.iter().chain(&p.shadow_variants)),
+        )
     }
 }
 

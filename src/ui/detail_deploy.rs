@@ -59,7 +59,11 @@ pub fn lines(e: &Endpoint, now: Timestamp) -> Vec<(String, bool)> {
         }
     }
     for v in &e.shadow_variants {
-        let mut t = format!("Shadow {} {} (gets a copy of the traffic, answers no one)", v.name, fleet(v));
+        let mut t = format!(
+            "Shadow {} {} (gets a copy of the traffic, answers no one)",
+            v.name,
+            fleet(v)
+        );
         let st = status_text(&v.statuses, now);
         if !st.is_empty() {
             t.push_str(&format!(" · {st}"));
@@ -117,11 +121,16 @@ mod tests {
         let l = lines(&e, now);
         assert_eq!(l.len(), 2, "{l:?}");
         assert!(
-            l[0].0.starts_with("Blue/green: new fleet AllTraffic 2/4 ml.g5.xlarge · Baking"),
+            l[0].0
+                .starts_with("Blue/green: new fleet AllTraffic 2/4 ml.g5.xlarge · Baking"),
             "{}",
             l[0].0
         );
         assert!(l[0].0.contains("waiting for alarms") && l[0].0.contains("config bg-v2"));
-        assert!(l[1].0.starts_with("Shadow shadow 1/1 ml.g5.xlarge"), "{}", l[1].0);
+        assert!(
+            l[1].0.starts_with("Shadow shadow 1/1 ml.g5.xlarge"),
+            "{}",
+            l[1].0
+        );
     }
 }
