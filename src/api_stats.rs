@@ -1,6 +1,7 @@
 //! API accounting at the boundary: calls per minute per operation, throttles, errors, and what
-//! `GetMetricData` polling costs. The AWS backend counts its HTTP calls; [`Counted`] counts the
-//! calls made to any other backend (the simulated account).
+//! `GetMetricData` polling costs. The AWS backend counts every request attempt (an SDK
+//! interceptor, retries included); [`Counted`] counts the calls made to any other backend
+//! (the simulated account).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
@@ -68,6 +69,14 @@ struct Inner {
     metric_calls: VecDeque<(Instant, u64)>,
 }
 
+/// How one request attempt ended (counted per attempt by the AWS backend's interceptor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Ok,
+    Throttled,
+    Failed,
+}
+
 /// Thread-safe counters; cheap to update from every call.
 #[derive(Debug)]
 pub struct ApiAccounting {
@@ -100,6 +109,26 @@ impl ApiAccounting {
         c.calls += 1;
         c.recent.push_back(now);
         trim(&mut c.recent, now, MINUTE);
+    }
+
+    /// One attempt of `op` went to AWS (the SDK's retries are attempts too) and ended so.
+    pub fn attempt(&self, op: Operation, outcome: AttemptOutcome) {
+        self.call(op);
+        if outcome == AttemptOutcome::Ok {
+            return;
+        }
+        let mut inner = self.lock();
+        let c = inner.ops.entry(op).or_default();
+        c.errors += 1;
+        if outcome == AttemptOutcome::Throttled {
+            c.throttles += 1;
+        }
+    }
+
+    /// The error a caller was shown for `op` (attempts were counted already).
+    pub fn last_error(&self, err: &BackendError) {
+        let mut inner = self.lock();
+        inner.ops.entry(err.operation()).or_default().last_error = Some(err.to_string());
     }
 
     /// A call of `op` failed.

@@ -71,6 +71,27 @@ impl Operation {
         }
     }
 
+    /// The operation AWS names `name` (the SDK's operation metadata), if sagetop calls it.
+    pub fn parse(name: &str) -> Option<Operation> {
+        const ALL: [Operation; 14] = [
+            Operation::GetCallerIdentity,
+            Operation::ListEndpoints,
+            Operation::DescribeEndpoint,
+            Operation::DescribeEndpointConfig,
+            Operation::DescribeScalableTargets,
+            Operation::DescribeScalingPolicies,
+            Operation::DescribeScalingActivities,
+            Operation::GetMetricData,
+            Operation::LookupEvents,
+            Operation::ListServiceQuotas,
+            Operation::ListAWSDefaultServiceQuotas,
+            Operation::UpdateEndpointWeightsAndCapacities,
+            Operation::RegisterScalableTarget,
+            Operation::InvokeEndpoint,
+        ];
+        ALL.into_iter().find(|o| o.as_str() == name)
+    }
+
     pub fn service(self) -> Service {
         match self {
             Operation::GetCallerIdentity => Service::Sts,
@@ -176,6 +197,18 @@ impl BackendError {
             | BackendError::Timeout { operation, .. }
             | BackendError::Network { operation, .. }
             | BackendError::Service { operation, .. } => *operation,
+        }
+    }
+
+    /// CloudTrail (or another List/Lookup API) refused a NextToken: retrying it cannot succeed,
+    /// paging has to start again without a token.
+    pub fn is_invalid_next_token(&self) -> bool {
+        match self {
+            BackendError::Validation { message, .. } => message.contains("InvalidNextToken"),
+            BackendError::Service { code, message, .. } => {
+                code.starts_with("InvalidNextToken") || message.contains("InvalidNextToken")
+            }
+            _ => false,
         }
     }
 

@@ -156,6 +156,13 @@ pub async fn fetch_metrics(
 pub fn latest_figures(series: &[MetricSeries]) -> BTreeMap<(String, String), VariantMetrics> {
     let mut out: BTreeMap<(String, String), VariantMetrics> = BTreeMap::new();
     for s in series {
+        if matches!(s.status, SeriesStatus::Failed { .. }) {
+            out.entry((s.key.endpoint.clone(), s.key.variant.clone()))
+                .or_default()
+                .failed
+                .push((s.key.metric, s.key.stat));
+            continue;
+        }
         let Some(p) = s.latest() else { continue };
         let m = out
             .entry((s.key.endpoint.clone(), s.key.variant.clone()))
@@ -236,15 +243,43 @@ pub async fn fetch_quotas(backend: &dyn Backend) -> BackendResult<Vec<ServiceQuo
     Ok(q)
 }
 
-/// The newest page of SageMaker management events.
-pub async fn fetch_events(backend: &dyn Backend) -> BackendResult<Vec<TrailEvent>> {
-    let page = backend
-        .lookup_events(&EventQuery {
-            max_results: MAX_EVENTS_PER_PAGE,
-            ..EventQuery::default()
-        })
-        .await?;
-    Ok(page.events)
+/// How far back each events poll makes sure it has every write: several poll intervals plus
+/// CloudTrail's delivery delay (events typically arrive within about 5 minutes).
+pub const EVENTS_LOOKBACK: chrono::Duration = chrono::Duration::minutes(20);
+
+/// Most `LookupEvents` pages one events poll reads (each waits on the 2-a-second limiter).
+pub const EVENTS_PAGE_BUDGET: usize = 8;
+
+/// SageMaker writes (and autoscaling's on SageMaker): the newest page, then older pages of
+/// the same lookup (same parameters with each token) until the lookup reaches back to
+/// `now - EVENTS_LOOKBACK`, within [`EVENTS_PAGE_BUDGET`]. Writes only: reads (sagetop's own
+/// polling among them) would fill the pages and hide other people's changes.
+pub async fn fetch_events(backend: &dyn Backend, now: Timestamp) -> BackendResult<Vec<TrailEvent>> {
+    let since = now - EVENTS_LOOKBACK;
+    let mut q = EventQuery {
+        max_results: MAX_EVENTS_PER_PAGE,
+        writes_only: true,
+        ..EventQuery::default()
+    };
+    let mut events = Vec::new();
+    for _ in 0..EVENTS_PAGE_BUDGET {
+        let page = match backend.lookup_events(&q).await {
+            Ok(p) => p,
+            // A later page that fails leaves what was read: the next poll reads again.
+            Err(e) if q.next_token.is_some() => {
+                tracing::debug!(error = %e, "older events page failed");
+                break;
+            }
+            Err(e) => return Err(e),
+        };
+        let reached = page.events.iter().map(|e| e.time).chain(page.reached).min();
+        events.extend(page.events);
+        match page.next_token {
+            Some(t) if reached.is_none_or(|r| r > since) => q.next_token = Some(t),
+            _ => break,
+        }
+    }
+    Ok(events)
 }
 
 /// Polls one panel. `endpoints` is the fleet as last seen (metrics and autoscaling need it);
@@ -280,7 +315,7 @@ pub async fn poll_panel_in(
             PanelData::Autoscaling(fetch_autoscaling(backend, &names).await?)
         }
         Panel::Quotas => PanelData::Quotas(fetch_quotas(backend).await?),
-        Panel::Events => PanelData::Events(fetch_events(backend).await?),
+        Panel::Events => PanelData::Events(fetch_events(backend, now).await?),
         Panel::Charts => {
             let name = only.unwrap_or_default();
             let Some(e) = endpoints.iter().find(|e| e.name == name) else {
@@ -381,5 +416,33 @@ mod tests {
         assert_eq!(m.invocations_per_min, Some(840.0));
         assert_eq!(m.gpu, None);
         assert_eq!(m.at, Some(t0 + chrono::Duration::seconds(60)));
+        assert!(m.failed.is_empty());
+    }
+
+    #[test]
+    fn a_failed_series_is_marked_failed_not_read_as_a_figure() {
+        let t0 = crate::clock::fixture_epoch();
+        let series = vec![
+            MetricSeries {
+                key: SeriesKey::new("ep", "v1", MetricName::Invocations, Statistic::Sum),
+                points: vec![Datapoint { at: t0, value: 0.0 }],
+                status: SeriesStatus::Failed {
+                    code: "InternalError".into(),
+                    message: "try again".into(),
+                },
+            },
+            MetricSeries {
+                key: SeriesKey::new("ep", "v1", MetricName::CPUUtilization, Statistic::Average),
+                points: vec![Datapoint {
+                    at: t0,
+                    value: 40.0,
+                }],
+                status: SeriesStatus::Complete,
+            },
+        ];
+        let m = &latest_figures(&series)[&("ep".to_string(), "v1".to_string())];
+        assert_eq!(m.invocations_per_min, None, "not zero");
+        assert_eq!(m.failed, vec![(MetricName::Invocations, Statistic::Sum)]);
+        assert_eq!(m.cpu, Some(40.0));
     }
 }

@@ -288,6 +288,8 @@ pub fn listed_only(s: EndpointSummary) -> Endpoint {
         creation_time: s.creation_time,
         last_modified_time: s.last_modified_time,
         config_name: String::new(),
+        shadow_variants: Vec::new(),
+        pending: None,
         variants: Vec::new(),
     }
 }

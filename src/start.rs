@@ -10,7 +10,7 @@ use crate::app::state::SessionInfo;
 use crate::aws::AwsOptions;
 use crate::boundary::{ReadOnly, SharedBackend};
 use crate::cli::{Cli, Cmd};
-use crate::clock::SystemClock;
+use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::poll::PollIntervals;
 use crate::runtime::{Console, run};
@@ -376,10 +376,18 @@ async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBu
 }
 
 async fn snapshot(source: Source) -> ExitCode {
+    let code = write_snapshot(&source).await;
+    if let Some(server) = source.server {
+        server.shutdown().await;
+    }
+    code
+}
+
+async fn write_snapshot(source: &Source) -> ExitCode {
     let state = crate::fleet::prime_state(
         source.backend.as_ref(),
         source.clock.as_ref(),
-        source.session,
+        source.session.clone(),
     )
     .await;
     let snap = FleetSnapshot::from_state(&state);
@@ -434,7 +442,7 @@ async fn console(
         writes: source.ops.writes,
         reconnect,
     };
-    match run(console).await {
+    let code = match run(console).await {
         Ok(summary) => {
             tracing::info!(redraws = summary.redraws, "bye");
             ExitCode::SUCCESS
@@ -443,5 +451,9 @@ async fn console(
             eprintln!("sagetop: terminal error: {e}");
             ExitCode::FAILURE
         }
+    };
+    if let Some(server) = source.server {
+        server.shutdown().await;
     }
+    code
 }

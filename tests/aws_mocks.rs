@@ -393,36 +393,103 @@ async fn later_polls_ask_only_for_the_newest_minutes_and_return_the_whole_window
     assert!(got.iter().all(|s| s.points.len() == 10));
 }
 
+/// One series' Forbidden or InternalError fails that series alone; PartialData pages on with
+/// the same parameters:
+/// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataResult.html
 #[tokio::test]
-async fn forbidden_metric_results_are_access_denied() {
-    let rule = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_output(|| {
-        GetMetricDataOutput::builder()
-            .metric_data_results(
-                MetricDataResult::builder()
-                    .id("m0")
-                    .status_code(StatusCode::Forbidden)
-                    .build(),
-            )
-            .build()
-    });
+async fn a_failed_series_fails_alone_and_partial_data_pages_on() {
+    let log: Arc<Mutex<Vec<GetMetricDataInput>>> = Arc::default();
+    let seen = log.clone();
+    let point = |v: f64| (DateTime::from_secs(t0().timestamp()), v);
+    let page1 = mock!(aws_sdk_cloudwatch::Client::get_metric_data)
+        .match_requests(move |r| {
+            seen.lock().unwrap().push(r.clone());
+            r.next_token().is_none()
+        })
+        .then_output(move || {
+            GetMetricDataOutput::builder()
+                .metric_data_results(
+                    MetricDataResult::builder()
+                        .id("m0")
+                        .status_code(StatusCode::Forbidden)
+                        .messages(
+                            aws_sdk_cloudwatch::types::MessageData::builder()
+                                .code("Forbidden")
+                                .value("no access to this namespace")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .metric_data_results(
+                    MetricDataResult::builder()
+                        .id("m1")
+                        .status_code(StatusCode::InternalError)
+                        .build(),
+                )
+                .metric_data_results(
+                    MetricDataResult::builder()
+                        .id("m2")
+                        .status_code(StatusCode::PartialData)
+                        .timestamps(point(5.0).0)
+                        .values(point(5.0).1)
+                        .build(),
+                )
+                .next_token("more")
+                .build()
+        });
+    let seen = log.clone();
+    let page2 = mock!(aws_sdk_cloudwatch::Client::get_metric_data)
+        .match_requests(move |r| {
+            seen.lock().unwrap().push(r.clone());
+            r.next_token() == Some("more")
+        })
+        .then_output(move || {
+            GetMetricDataOutput::builder()
+                .metric_data_results(
+                    MetricDataResult::builder()
+                        .id("m2")
+                        .status_code(StatusCode::Complete)
+                        .timestamps(DateTime::from_secs((t0() + minutes(1)).timestamp()))
+                        .values(6.0)
+                        .build(),
+                )
+                .build()
+        });
     let b = backend(&Rules {
-        cloudwatch: vec![rule],
+        cloudwatch: vec![page1, page2],
         ..Rules::default()
     });
-    let err = b
-        .get_metrics(&window(t0() + minutes(10), 10, series_keys(1)))
+    let keys: Vec<SeriesKey> = series_keys(1).into_iter().take(3).collect();
+    let got = b
+        .get_metrics(&window(t0() + minutes(10), 10, keys.clone()))
         .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            BackendError::AccessDenied {
-                operation: Operation::GetMetricData,
-                ..
-            }
-        ),
-        "{err:?}"
+        .unwrap();
+    assert_eq!(got.len(), 3);
+    match &got[0].status {
+        SeriesStatus::Failed { code, message } => {
+            assert_eq!(code, "Forbidden");
+            assert!(message.contains("no access"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(&got[1].status, SeriesStatus::Failed { code, .. } if code == "InternalError"));
+    assert!(got[0].points.is_empty() && got[1].points.is_empty());
+    assert_eq!(got[2].status, SeriesStatus::Complete);
+    let values: Vec<f64> = got[2].points.iter().map(|p| p.value).collect();
+    assert_eq!(
+        values,
+        vec![5.0, 6.0],
+        "the partial series was completed from page 2"
     );
+    // The second page carries the first call's parameters.
+    let reqs = log.lock().unwrap();
+    let (a, c) = (&reqs[0], &reqs[reqs.len() - 1]);
+    assert_eq!(c.next_token(), Some("more"));
+    assert_eq!(
+        (a.start_time(), a.end_time()),
+        (c.start_time(), c.end_time())
+    );
+    assert_eq!(a.metric_data_queries(), c.metric_data_queries());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -775,16 +842,42 @@ fn other_services_down(r: &mut Rules) {
 #[tokio::test]
 async fn quotas_are_paged_and_matched_to_the_fleets_instance_types() {
     let (p1, p2) = quota_rules();
+    // ListServiceQuotas leaves out quotas at their default value; those come from
+    // ListAWSDefaultServiceQuotas (the applied value wins where both list a quota).
+    let defaults = mock!(aws_sdk_servicequotas::Client::list_aws_default_service_quotas)
+        .match_requests(|r| r.service_code() == Some("sagemaker") && r.max_results() == Some(100))
+        .then_output(|| {
+            aws_sdk_servicequotas::operation::list_aws_default_service_quotas::ListAwsDefaultServiceQuotasOutput::builder()
+                .quotas(quota("ml.g5.xlarge for endpoint usage", "L-G5X", 2.0))
+                .quotas(quota("ml.g4dn.xlarge for endpoint usage", "L-G4DN", 1.0))
+                .build()
+        });
     let mut rules = Rules {
         sagemaker: fleet_rules(),
-        quotas: vec![p1.clone(), p2.clone()],
+        quotas: vec![p1.clone(), p2.clone(), defaults.clone()],
         ..Rules::default()
     };
     other_services_down(&mut rules);
     let b = backend(&rules);
     let quotas = b.list_quotas().await.unwrap();
-    assert_eq!(quotas.len(), 102);
+    assert_eq!(quotas.len(), 103);
     assert_eq!((p1.num_calls(), p2.num_calls()), (1, 1));
+    assert_eq!(defaults.num_calls(), 1);
+    let g4 = quotas.iter().find(|q| q.code == "L-G4DN").unwrap();
+    assert_eq!(g4.endpoint_instance_type(), Some("ml.g4dn.xlarge"));
+    let api = b.api_stats();
+    let calls = |op: Operation| {
+        api.operations
+            .iter()
+            .find(|o| o.operation == op)
+            .map_or(0, |o| o.calls)
+    };
+    assert_eq!(
+        calls(Operation::ListServiceQuotas),
+        2,
+        "both pages are counted"
+    );
+    assert_eq!(calls(Operation::ListAWSDefaultServiceQuotas), 1);
     let g5 = quotas.iter().find(|q| q.code == "L-G5X").unwrap();
     assert_eq!(
         (g5.endpoint_instance_type(), g5.value, g5.adjustable),

@@ -127,49 +127,57 @@ async fn unknown_endpoints_are_not_found() {
 }
 
 #[tokio::test]
-async fn weight_and_capacity_updates_keep_the_untouched_variant() {
+async fn weights_and_one_variants_capacity_are_separate_updates() {
     let moto = Moto::start();
     let _sm = sagemaker(&moto).await;
     create_ab_endpoint(&moto, "fraud-xgb").await;
     let b = backend(&moto).await;
 
-    // Only green changes: weight 1 → 3 and one more instance.
-    let change = VariantChange {
+    // One more instance for green: the capacity of one variant, alone in the request (AWS
+    // changes "capacity of one variant" per call), so blue is not named and stays as it is.
+    let scale = VariantChange {
         variant: "green".into(),
-        desired_weight: Some(3.0),
+        desired_weight: None,
         desired_instance_count: Some(2),
     };
-    b.update_weights_and_capacities("fraud-xgb", &[change])
+    b.update_weights_and_capacities("fraud-xgb", &[scale])
         .await
         .unwrap();
     let e = b.describe_endpoint("fraud-xgb").await.unwrap();
     let blue = e.variant("blue").unwrap();
-    let green = e.variant("green").unwrap();
     assert_eq!(
         (blue.desired_weight, blue.desired_instance_count),
         (Some(3.0), Some(2)),
         "blue untouched"
     );
-    assert_eq!(
-        (green.desired_weight, green.desired_instance_count),
-        (Some(3.0), Some(2))
-    );
-    let weights: Vec<f64> = e.variants.iter().map(Variant::effective_weight).collect();
-    assert_eq!(percentages(&weights), vec![50, 50]);
+    assert_eq!(e.variant("green").unwrap().desired_instance_count, Some(2));
 
-    // A weight-only change keeps the count; a variant that does not exist is refused locally.
-    let weight_only = VariantChange {
-        variant: "blue".into(),
-        desired_weight: Some(1.0),
+    // Weights: every variant named with its weight (green's kept), no counts.
+    let weights = VariantChange {
+        variant: "green".into(),
+        desired_weight: Some(3.0),
         desired_instance_count: None,
     };
-    b.update_weights_and_capacities("fraud-xgb", &[weight_only])
+    b.update_weights_and_capacities("fraud-xgb", &[weights])
         .await
         .unwrap();
     let e = b.describe_endpoint("fraud-xgb").await.unwrap();
-    assert_eq!(e.variant("blue").unwrap().desired_instance_count, Some(2));
-    assert_eq!(e.variant("blue").unwrap().desired_weight, Some(1.0));
-    assert_eq!(e.variant("green").unwrap().desired_weight, Some(3.0));
+    let weights: Vec<f64> = e.variants.iter().map(Variant::effective_weight).collect();
+    assert_eq!(percentages(&weights), vec![50, 50]);
+    assert_eq!(e.variant("blue").unwrap().desired_weight, Some(3.0));
+    // (moto sets the counts it was not sent to null; AWS keeps them, so no count is asserted.)
+
+    // Weights and a count together are refused before anything is sent.
+    let mixed = VariantChange {
+        variant: "green".into(),
+        desired_weight: Some(1.0),
+        desired_instance_count: Some(3),
+    };
+    let err = b
+        .update_weights_and_capacities("fraud-xgb", &[mixed])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BackendError::Validation { .. }), "{err:?}");
     let bogus = VariantChange {
         variant: "purple".into(),
         desired_weight: Some(1.0),

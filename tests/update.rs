@@ -23,6 +23,7 @@ fn variant(name: &str, weight: f64, count: u32, itype: &str) -> Variant {
         current_weight: Some(weight),
         desired_weight: Some(weight),
         serverless: None,
+        statuses: Vec::new(),
     }
 }
 
@@ -40,6 +41,8 @@ fn endpoint(
         creation_time: fixture_epoch() - Duration::days(3),
         last_modified_time: fixture_epoch() - Duration::minutes(modified_mins_ago),
         config_name: format!("{name}-config"),
+        shadow_variants: Vec::new(),
+        pending: None,
         variants,
     }
 }

@@ -66,6 +66,10 @@ pub struct VariantMetrics {
     /// Percent, summed over GPUs.
     pub gpu: Option<f64>,
     pub gpu_memory: Option<f64>,
+    /// Series CloudWatch could not deliver this poll (GetMetricData's per-series StatusCode
+    /// InternalError or Forbidden): their figures are unknown, not zero.
+    #[serde(default)]
+    pub failed: Vec<(crate::domain::MetricName, crate::domain::Statistic)>,
 }
 
 /// Endpoint descriptions from one poll; endpoints that failed to describe are listed apart.

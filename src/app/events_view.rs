@@ -290,7 +290,13 @@ pub fn toggle_reads(state: &mut AppState) -> Vec<Command> {
     let c = &mut state.events_view.criteria;
     c.show_reads = !c.show_reads;
     let scope = c.scope();
-    trail_log::want_pages(state, scope, FILL_PAGES)
+    let reads = c.show_reads;
+    let cmds = trail_log::want_pages(state, scope.clone(), FILL_PAGES);
+    // The polled events are writes only: showing reads needs at least their newest page.
+    if reads && cmds.is_empty() {
+        return trail_log::ask_page(state, scope);
+    }
+    cmds
 }
 
 /// Sets the `/` text filter of the events view.

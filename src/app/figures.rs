@@ -154,7 +154,7 @@ pub fn sort_endpoints(
 pub fn instance_usage(endpoints: &[Endpoint]) -> BTreeMap<String, u32> {
     let mut usage = BTreeMap::new();
     for e in endpoints {
-        for v in &e.variants {
+        for v in e.instance_fleets() {
             if let (Some(t), Some(n)) = (&v.instance_type, v.current_instance_count) {
                 *usage.entry(t.clone()).or_insert(0) += n;
             }

@@ -61,12 +61,20 @@ pub struct ChartMarker {
 /// The principal Application Auto Scaling writes as.
 const AUTOSCALING_PRINCIPAL: &str = "application-autoscaling.amazonaws.com";
 
+/// The service-linked role Application Auto Scaling acts through on SageMaker variants.
+const AUTOSCALING_ROLE: &str = "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint";
+
+/// Application Auto Scaling's own writes: its service principal, or its service-linked role.
+fn is_autoscaling(principal: &str) -> bool {
+    principal.contains(AUTOSCALING_PRINCIPAL) || principal.starts_with(AUTOSCALING_ROLE)
+}
+
 fn event_kind(ev: &TrailEvent) -> MarkerKind {
     if ev.error_code.is_some() {
         return MarkerKind::Failed;
     }
     match ev.name.as_str() {
-        "UpdateEndpointWeightsAndCapacities" if ev.principal.contains(AUTOSCALING_PRINCIPAL) => {
+        "UpdateEndpointWeightsAndCapacities" if is_autoscaling(&ev.principal) => {
             MarkerKind::Autoscaling
         }
         "UpdateEndpointWeightsAndCapacities" => MarkerKind::Weights,
@@ -205,5 +213,32 @@ mod tests {
         assert_eq!(l.get(&30), Some(&MarkerKind::UpdateEndpoint));
         assert_eq!(l.get(&10), Some(&MarkerKind::Weights));
         assert_eq!(l.len(), 2);
+    }
+
+    #[test]
+    fn autoscalings_own_weight_changes_are_autoscaling_markers() {
+        let ev = |principal: &str| TrailEvent {
+            id: "e".into(),
+            time: t(0),
+            name: "UpdateEndpointWeightsAndCapacities".into(),
+            principal: principal.into(),
+            source_ip: None,
+            resources: vec!["fraud".into()],
+            error_code: None,
+            error_message: None,
+            read_only: false,
+            raw: "{}".into(),
+        };
+        assert_eq!(
+            event_kind(&ev("application-autoscaling.amazonaws.com")),
+            MarkerKind::Autoscaling
+        );
+        assert_eq!(
+            event_kind(&ev(
+                "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint/AutoScaling"
+            )),
+            MarkerKind::Autoscaling
+        );
+        assert_eq!(event_kind(&ev("Deployer/alice")), MarkerKind::Weights);
     }
 }

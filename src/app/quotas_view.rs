@@ -52,7 +52,8 @@ impl EndpointQuotaRow {
 pub fn endpoint_rows(state: &AppState) -> Vec<EndpointQuotaRow> {
     let mut used: BTreeMap<String, (u32, u32, BTreeSet<String>)> = BTreeMap::new();
     for e in &state.endpoints {
-        for v in &e.variants {
+        // Shadow variants and a blue/green deployment's new fleet hold instances too.
+        for v in e.instance_fleets() {
             let Some(t) = &v.instance_type else { continue };
             let slot = used.entry(t.clone()).or_default();
             slot.0 += v.current_instance_count.unwrap_or(0);
@@ -301,6 +302,8 @@ mod tests {
             creation_time: fixture_epoch(),
             last_modified_time: fixture_epoch(),
             config_name: String::new(),
+            shadow_variants: Vec::new(),
+            pending: None,
             variants: vec![Variant {
                 name: "AllTraffic".into(),
                 model_name: None,
@@ -310,6 +313,7 @@ mod tests {
                 current_weight: Some(1.0),
                 desired_weight: Some(1.0),
                 serverless: None,
+                statuses: Vec::new(),
             }],
         }
     }
@@ -367,5 +371,43 @@ mod tests {
         assert_eq!(others.len(), 1);
         assert_eq!(others[0].used, Some(810.0));
         assert_eq!(others[0].level, QuotaLevel::Warning);
+    }
+
+    #[test]
+    fn a_blue_green_deployments_new_fleet_counts_against_the_quota() {
+        let mut s = AppState::new(SessionInfo::default(), fixture_epoch());
+        let mut e = endpoint("bg", "ml.g5.xlarge", Some(2));
+        let mut new_fleet = e.variants[0].clone();
+        new_fleet.current_instance_count = Some(2);
+        new_fleet.desired_instance_count = Some(4);
+        new_fleet.statuses = vec![VariantStatusEntry {
+            status: "Baking".into(),
+            message: None,
+            start_time: None,
+        }];
+        let mut shadow = e.variants[0].clone();
+        shadow.name = "shadow".into();
+        shadow.current_instance_count = Some(1);
+        shadow.desired_instance_count = Some(1);
+        e.shadow_variants = vec![shadow];
+        e.pending = Some(PendingDeployment {
+            config_name: "bg-v2".into(),
+            start_time: None,
+            variants: vec![new_fleet],
+            shadow_variants: Vec::new(),
+        });
+        s.endpoints = vec![e];
+        s.quotas = vec![quota("ml.g5.xlarge for endpoint usage", 8.0)];
+        let rows = endpoint_rows(&s);
+        let g5 = rows
+            .iter()
+            .find(|r| r.instance_type == "ml.g5.xlarge")
+            .unwrap();
+        // 2 old + 2 new (of 4 wanted) + 1 shadow.
+        assert_eq!(g5.used, 5);
+        assert_eq!(
+            crate::app::figures::instance_usage(&s.endpoints)["ml.g5.xlarge"],
+            5
+        );
     }
 }

@@ -22,17 +22,26 @@ pub type LookupScope = Option<String>;
 pub struct EventsRequest {
     pub resource: LookupScope,
     pub next_token: Option<String>,
-    /// Without a token: start at this time (the oldest event of the newest polled page, so
-    /// the first page asked for is older than what the poller already brought).
+    /// The EndTime of the lookup's first call (the oldest event of the newest polled page, so
+    /// the first page asked for is older than what the poller already brought). Every later
+    /// page of the lookup sends it again with its token.
     pub end: Option<Timestamp>,
+    /// Writes only (reads hidden): CloudTrail's ReadOnly=false lookup for the whole account,
+    /// a client-side filter for a resource lookup.
+    pub writes_only: bool,
 }
 
 impl EventsRequest {
+    /// The `LookupEvents` parameters. A NextToken is only valid with exactly the parameters of
+    /// the call that returned it (otherwise InvalidNextTokenException), so a page with a token
+    /// carries the first call's EndTime and lookup attribute unchanged:
+    /// https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
     pub fn query(&self) -> EventQuery {
         EventQuery {
             resource: self.resource.clone(),
             next_token: self.next_token.clone(),
-            end: self.end.filter(|_| self.next_token.is_none()),
+            end: self.end,
+            writes_only: self.writes_only,
             max_results: MAX_EVENTS_PER_PAGE,
             ..EventQuery::default()
         }
@@ -69,7 +78,18 @@ pub struct Cursor {
     pub budget: usize,
     /// Pages asked for explicitly, fetched whatever the goals say.
     pub asked: usize,
+    /// EndTime of this lookup's first call, sent again with every token it returned.
+    pub end: Option<Timestamp>,
+    /// The lookup under way asks for writes only (fixed from its first page on).
+    pub writes_only: bool,
+    /// Times paging restarted from the newest events after CloudTrail refused a token.
+    pub restarts: u32,
+    /// Said to the person when paging had to restart ("paging restarted: …").
+    pub notice: Option<String>,
 }
+
+/// Restarts from the newest events after refused tokens before paging stops until asked.
+const MAX_RESTARTS: u32 = 2;
 
 impl Cursor {
     /// Older pages may exist.
@@ -77,17 +97,46 @@ impl Cursor {
         !self.exhausted && (self.pages == 0 || self.next_token.is_some())
     }
 
-    fn request(&self, resource: &LookupScope, polled_oldest: Option<Timestamp>) -> EventsRequest {
+    /// The next page's request. The first page fixes the lookup's parameters (EndTime,
+    /// writes only); every later page repeats them with the token.
+    fn request(
+        &mut self,
+        resource: &LookupScope,
+        polled_oldest: Option<Timestamp>,
+        writes_only: bool,
+    ) -> EventsRequest {
+        if self.pages == 0 && self.next_token.is_none() {
+            // Reads are not in the polled (writes-only) page: start from the newest for them.
+            self.end = if writes_only { polled_oldest } else { None };
+            self.writes_only = writes_only;
+        }
         EventsRequest {
             resource: resource.clone(),
             next_token: self.next_token.clone(),
-            end: if self.pages == 0 && self.next_token.is_none() {
-                polled_oldest
-            } else {
-                None
-            },
+            end: self.end,
+            writes_only: self.writes_only,
         }
     }
+
+    /// Back to before the first page: the next request starts a new lookup from the top.
+    fn restart(&mut self) {
+        self.next_token = None;
+        self.exhausted = false;
+        self.pages = 0;
+        self.oldest = None;
+        self.end = None;
+    }
+}
+
+/// Whether the lookup of `scope` should hide reads: the events view on that scope with
+/// "show reads" on asks for everything; everything else (markers, the view without reads)
+/// wants writes only.
+fn wants_writes_only(state: &AppState, scope: &LookupScope) -> bool {
+    !(matches!(
+        state.view,
+        super::state::View::Events | super::state::View::EventJson
+    ) && &state.events_view.criteria.scope() == scope
+        && state.events_view.criteria.show_reads)
 }
 
 /// Every event loaded, newest first, unique by event id.
@@ -153,6 +202,7 @@ pub fn want_pages(state: &mut AppState, scope: LookupScope, pages: usize) -> Vec
 /// One more page of `scope`, explicitly (the `m` key, or the selection at the last row).
 /// Also retries after an error.
 pub fn ask_page(state: &mut AppState, scope: LookupScope) -> Vec<Command> {
+    align(state, &scope);
     let c = state.trail.cursors.entry(scope.clone()).or_default();
     if c.has_more() && c.asked == 0 {
         c.asked = 1;
@@ -169,8 +219,23 @@ fn goal_unmet(state: &AppState, scope: &LookupScope, c: &Cursor) -> bool {
     until || super::events_view::needs_rows(state, scope)
 }
 
+/// Reads shown or hidden is another lookup: its tokens do not fit the other one, so a cursor
+/// that paged the other lookup starts again from the top.
+fn align(state: &mut AppState, scope: &LookupScope) {
+    let writes_only = wants_writes_only(state, scope);
+    if let Some(c) = state.trail.cursors.get_mut(scope)
+        && !c.loading
+        && c.writes_only != writes_only
+        && (c.pages > 0 || c.next_token.is_some() || c.exhausted)
+    {
+        c.restart();
+        c.writes_only = writes_only;
+    }
+}
+
 /// Starts the next page of `scope` if nothing is in flight and a goal wants it.
 pub fn pump(state: &mut AppState, scope: &LookupScope) -> Vec<Command> {
+    align(state, scope);
     let Some(c) = state.trail.cursors.get(scope) else {
         return Vec::new();
     };
@@ -183,6 +248,7 @@ pub fn pump(state: &mut AppState, scope: &LookupScope) -> Vec<Command> {
     }
     // Every event after the newest polled page's oldest one is already loaded.
     let polled_oldest = state.events.iter().map(|e| e.time).min();
+    let writes_only = wants_writes_only(state, scope);
     let c = state.trail.cursors.get_mut(scope).expect("cursor exists");
     if c.asked > 0 {
         c.asked -= 1;
@@ -191,7 +257,11 @@ pub fn pump(state: &mut AppState, scope: &LookupScope) -> Vec<Command> {
     }
     c.loading = true;
     state.dirty = true;
-    vec![Command::FetchEvents(c.request(scope, polled_oldest))]
+    vec![Command::FetchEvents(c.request(
+        scope,
+        polled_oldest,
+        writes_only,
+    ))]
 }
 
 /// A page arrived: merge it, move the cursor, and maybe ask for the next one.
@@ -204,6 +274,19 @@ pub fn on_page(state: &mut AppState, page: EventsPageResult) -> Vec<Command> {
     let c = state.trail.cursors.entry(resource.clone()).or_default();
     c.loading = false;
     match result {
+        Err(e) if e.is_invalid_next_token() && c.restarts < MAX_RESTARTS => {
+            // Retrying a refused token fails the same way forever: start again from the
+            // newest events (what was loaded stays) and say so.
+            c.restarts += 1;
+            c.restart();
+            c.notice = Some(
+                "CloudTrail refused the page token; paging restarted from the newest events".into(),
+            );
+            c.error = None;
+            c.asked = c.asked.max(1);
+            state.dirty = true;
+            pump(state, &resource)
+        }
         Err(e) => {
             // Stop paging until asked again (m, or the next view that wants more).
             c.error = Some(e);
@@ -216,10 +299,14 @@ pub fn on_page(state: &mut AppState, page: EventsPageResult) -> Vec<Command> {
             c.error = None;
             c.error_at = None;
             c.last_ok = Some(at);
+            if c.pages > 0 {
+                // The restarted lookup got past its first page again.
+                c.notice = None;
+            }
             c.pages += 1;
             c.next_token = p.next_token.clone();
             c.exhausted = p.next_token.is_none();
-            if let Some(o) = p.events.iter().map(|e| e.time).min() {
+            if let Some(o) = p.events.iter().map(|e| e.time).chain(p.reached).min() {
                 c.oldest = Some(c.oldest.map_or(o, |x| x.min(o)));
             }
             state.trail.merge(&p.events);
@@ -277,6 +364,7 @@ mod tests {
                 resource: scope.clone(),
                 next_token: None,
                 end: None,
+                writes_only: true,
             })]
         );
         // Nothing more while a page is in flight.
@@ -287,6 +375,7 @@ mod tests {
             result: Ok(EventPage {
                 events,
                 next_token: token.map(str::to_string),
+                reached: None,
             }),
         };
         let cmds = on_page(&mut s, page(vec![ev("a", 10, "X", false)], Some("t1")));
@@ -296,6 +385,7 @@ mod tests {
                 resource: scope.clone(),
                 next_token: Some("t1".into()),
                 end: None,
+                writes_only: true,
             })]
         );
         // Past the goal: stop although older pages exist.
@@ -318,5 +408,70 @@ mod tests {
         // The last page has no token: nothing older to ask for.
         assert!(on_page(&mut s, page(vec![], None)).is_empty());
         assert!(ask_page(&mut s, scope).is_empty());
+    }
+
+    #[test]
+    fn older_pages_repeat_the_first_calls_parameters_and_a_refused_token_restarts() {
+        let mut s = AppState::new(SessionInfo::default(), fixture_epoch());
+        // The poller brought the newest page: the pager starts below its oldest event.
+        s.events = vec![
+            ev("p1", 3, "UpdateEndpoint", false),
+            ev("p2", 7, "X", false),
+        ];
+        let polled_oldest = fixture_epoch() - chrono::Duration::minutes(7);
+        let scope: LookupScope = None;
+        let until = fixture_epoch() - chrono::Duration::days(3);
+        let first = want_until(&mut s, scope.clone(), until, 10);
+        let Command::FetchEvents(r1) = &first[0] else {
+            panic!("{first:?}")
+        };
+        assert_eq!(
+            (r1.end, r1.next_token.as_deref()),
+            (Some(polled_oldest), None)
+        );
+        let page = |token: Option<&str>| EventsPageResult {
+            resource: scope.clone(),
+            at: fixture_epoch(),
+            result: Ok(EventPage {
+                events: vec![ev("old", 30, "X", false)],
+                next_token: token.map(str::to_string),
+                reached: None,
+            }),
+        };
+        let next = on_page(&mut s, page(Some("t1")));
+        let Command::FetchEvents(r2) = &next[0] else {
+            panic!("{next:?}")
+        };
+        // The token goes with exactly the first call's parameters.
+        assert_eq!(r2.next_token.as_deref(), Some("t1"));
+        assert_eq!(r2.query().end, r1.query().end);
+        assert_eq!(r2.query().writes_only, r1.query().writes_only);
+        assert_eq!(r2.query().resource, r1.query().resource);
+        // CloudTrail refuses the token: paging starts again from the top, once, and says so.
+        let refused = || EventsPageResult {
+            resource: scope.clone(),
+            at: fixture_epoch(),
+            result: Err(BackendError::Validation {
+                operation: crate::boundary::Operation::LookupEvents,
+                message: "InvalidNextTokenException: Invalid NextToken".into(),
+            }),
+        };
+        let again = on_page(&mut s, refused());
+        let Command::FetchEvents(r3) = &again[0] else {
+            panic!("{again:?}")
+        };
+        assert_eq!(r3.next_token, None, "no stale token is sent again");
+        assert!(s.trail.cursor(&scope).unwrap().notice.is_some());
+        // Not forever: after the restarts allowed, the error stays until asked again.
+        let mut fetched = 1;
+        for _ in 0..5 {
+            let _ = on_page(&mut s, page(Some("t9")));
+            if on_page(&mut s, refused()).is_empty() {
+                break;
+            }
+            fetched += 1;
+        }
+        assert!(fetched <= MAX_RESTARTS as usize, "{fetched} restarts");
+        assert!(s.trail.cursor(&scope).unwrap().error.is_some());
     }
 }

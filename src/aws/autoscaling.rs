@@ -12,8 +12,14 @@ use super::{AwsBackend, to_time};
 use crate::boundary::{BackendError, BackendResult, Operation};
 use crate::domain::*;
 
-/// Largest `MaxResults` of the Describe* calls.
+/// Largest `MaxResults` of `DescribeScalableTargets` and `DescribeScalingActivities` (1–50):
+/// https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScalableTargets.html
+/// https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScalingActivities.html
 const MAX_PAGE: i32 = 50;
+
+/// Largest `MaxResults` of `DescribeScalingPolicies` (1–10):
+/// https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScalingPolicies.html
+pub(crate) const MAX_POLICY_PAGE: i32 = 10;
 
 fn namespace() -> ServiceNamespace {
     ServiceNamespace::Sagemaker
@@ -160,6 +166,116 @@ impl AwsBackend {
         Ok(result)
     }
 
+    /// Autoscaling of every endpoint variant in the region: namespace-wide pages of
+    /// `DescribeScalableTargets` (no ResourceIds: every target of the namespace, 50 a page)
+    /// and `DescribeScalingPolicies` (10 a page), grouped by endpoint. Variants known from the
+    /// last describe that have no target are listed without one.
+    pub(crate) async fn describe_fleet_autoscaling_impl(&self) -> BackendResult<FleetAutoscaling> {
+        let mut targets: Vec<ScalableTarget> = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let req = self
+                .clients
+                .autoscaling
+                .describe_scalable_targets()
+                .service_namespace(namespace())
+                .scalable_dimension(dimension())
+                .max_results(MAX_PAGE)
+                .set_next_token(token.clone());
+            let out = self
+                .call(Operation::DescribeScalableTargets, None, req.send())
+                .await?;
+            for t in out.scalable_targets() {
+                if let Some((e, v)) = parse_resource_id(t.resource_id()) {
+                    targets.push(ScalableTarget {
+                        endpoint: e,
+                        variant: v,
+                        min_capacity: capacity(t.min_capacity()),
+                        max_capacity: capacity(t.max_capacity()),
+                    });
+                }
+            }
+            match out.next_token() {
+                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
+                    token = Some(t.to_string())
+                }
+                _ => break,
+            }
+        }
+        let mut policies: Vec<((String, String), ScalingPolicy)> = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let req = self
+                .clients
+                .autoscaling
+                .describe_scaling_policies()
+                .service_namespace(namespace())
+                .scalable_dimension(dimension())
+                .max_results(MAX_POLICY_PAGE)
+                .set_next_token(token.clone());
+            let out = self
+                .call(Operation::DescribeScalingPolicies, None, req.send())
+                .await?;
+            for p in out.scaling_policies() {
+                if let Some(ev) = parse_resource_id(p.resource_id()) {
+                    policies.push((ev, policy(p)));
+                }
+            }
+            match out.next_token() {
+                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
+                    token = Some(t.to_string())
+                }
+                _ => break,
+            }
+        }
+        let mut fleet = FleetAutoscaling::new();
+        {
+            let known = self.caches().variants.clone();
+            for (endpoint, variants) in known {
+                fleet.insert(
+                    endpoint,
+                    variants
+                        .into_iter()
+                        .map(|variant| VariantAutoscaling {
+                            variant,
+                            target: None,
+                            policies: Vec::new(),
+                        })
+                        .collect(),
+                );
+            }
+        }
+        for t in targets {
+            let list = fleet.entry(t.endpoint.clone()).or_default();
+            let pol: Vec<ScalingPolicy> = policies
+                .iter()
+                .filter(|((e, v), _)| e == &t.endpoint && v == &t.variant)
+                .map(|(_, p)| p.clone())
+                .collect();
+            match list.iter_mut().find(|a| a.variant == t.variant) {
+                Some(a) => {
+                    a.policies = pol;
+                    a.target = Some(t);
+                }
+                None => list.push(VariantAutoscaling {
+                    variant: t.variant.clone(),
+                    policies: pol,
+                    target: Some(t),
+                }),
+            }
+        }
+        let mut caches = self.caches();
+        for (endpoint, list) in &fleet {
+            let scaled = list
+                .iter()
+                .filter(|a| a.target.is_some())
+                .map(|a| a.variant.clone())
+                .collect();
+            caches.scaled.insert(endpoint.clone(), scaled);
+        }
+        Ok(fleet)
+    }
+
     async fn policies(&self, endpoint: &str, variant: &str) -> BackendResult<Vec<ScalingPolicy>> {
         let mut out_policies = Vec::new();
         let mut token: Option<String> = None;
@@ -171,7 +287,7 @@ impl AwsBackend {
                 .service_namespace(namespace())
                 .scalable_dimension(dimension())
                 .resource_id(resource_id(endpoint, variant))
-                .max_results(MAX_PAGE)
+                .max_results(MAX_POLICY_PAGE)
                 .set_next_token(token.clone());
             let out = self
                 .call(
@@ -267,7 +383,7 @@ impl AwsBackend {
         }
         let to_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
         let req = self
-            .clients
+            .writes
             .autoscaling
             .register_scalable_target()
             .service_namespace(namespace())
@@ -283,7 +399,7 @@ impl AwsBackend {
         }
         Ok(WriteReceipt {
             request_id: out.request_id().unwrap_or_default().to_string(),
-            at: chrono::Utc::now(),
+            at: self.now(),
         })
     }
 }

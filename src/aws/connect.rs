@@ -326,7 +326,6 @@ impl AwsBackend {
             resource: None,
             timeout_secs: timeout.as_secs(),
         };
-        self.shared.stats.call(Operation::GetCallerIdentity);
         let out = self
             .clients
             .sts
@@ -340,7 +339,7 @@ impl AwsBackend {
             .await
             .map_err(|e| {
                 let err = map_sdk_error(ctx, e);
-                self.shared.stats.failed(&err);
+                self.shared.stats.last_error(&err);
                 err
             })?;
         Ok(self.identity_from(out.account(), out.arn()))

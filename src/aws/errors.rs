@@ -184,6 +184,14 @@ pub(crate) fn classify(
             message: or_code(message, code),
         };
     }
+    // A refused page token is the caller's mistake (parameters changed, token expired):
+    // not worth retrying as it is. https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
+    if code.starts_with("InvalidNextToken") {
+        return BackendError::Validation {
+            operation: op,
+            message: format!("{code}: {}", or_code(message, code)),
+        };
+    }
     if code == "ValidationException" || code == "ValidationError" || code == "InvalidParameterValue"
     {
         return BackendError::Validation {

@@ -33,6 +33,18 @@ fn principal(doc: &Value) -> Option<String> {
     let arn = str_at(ui, &["arn"]);
     let found = match kind {
         "IAMUser" => str_at(ui, &["userName"]).map(str::to_string),
+        // An AWS service acting through its service-linked role (Application Auto Scaling
+        // changing a variant's capacity: AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint,
+        // invokedBy application-autoscaling.amazonaws.com) is that service, not a person.
+        // https://docs.aws.amazon.com/autoscaling/application/userguide/logging-cloudtrail.html
+        "AssumedRole"
+            if str_at(ui, &["invokedBy"]).is_some()
+                && arn
+                    .and_then(assumed_role_session)
+                    .is_some_and(|s| s.starts_with("AWSServiceRoleFor")) =>
+        {
+            str_at(ui, &["invokedBy"]).map(str::to_string)
+        }
         "AssumedRole" => {
             let session = arn.and_then(assumed_role_session);
             let role = str_at(ui, &["sessionContext", "sessionIssuer", "userName"]);
@@ -84,6 +96,14 @@ pub fn parse_cloudtrail_event(raw: &str) -> Option<TrailEvent> {
         if let Some(name) = str_at(&doc, &["requestParameters", key]) {
             push_unique(&mut resources, name);
         }
+    }
+    // Application Auto Scaling names a variant "endpoint/<endpoint>/variant/<variant>".
+    if let Some(id) = str_at(&doc, &["requestParameters", "resourceId"])
+        && let Some(endpoint) = id
+            .strip_prefix("endpoint/")
+            .and_then(|r| r.split('/').next())
+    {
+        push_unique(&mut resources, endpoint);
     }
     let read_only = match doc.get("readOnly") {
         Some(Value::Bool(b)) => *b,
@@ -144,11 +164,33 @@ fn trail_event(e: &aws_sdk_cloudtrail::types::Event) -> TrailEvent {
     ev
 }
 
+/// Whether an event of a `ReadOnly=false` lookup (writes of every service) is about SageMaker
+/// endpoints: SageMaker's own, or Application Auto Scaling's on the `sagemaker` namespace.
+fn is_sagemaker_write(e: &aws_sdk_cloudtrail::types::Event) -> bool {
+    match e.event_source() {
+        Some(SAGEMAKER_EVENT_SOURCE) => true,
+        Some(AUTOSCALING_EVENT_SOURCE) => e
+            .cloud_trail_event()
+            .and_then(|raw| serde_json::from_str::<Value>(raw).ok())
+            .is_some_and(|doc| {
+                str_at(&doc, &["requestParameters", "serviceNamespace"]) == Some("sagemaker")
+            }),
+        _ => false,
+    }
+}
+
 impl AwsBackend {
+    /// One page. CloudTrail takes one lookup attribute per call: ResourceName for one endpoint;
+    /// `ReadOnly=false` for writes of the whole account (an EventSource lookup is mostly reads,
+    /// sagetop's own DescribeEndpoint polling included, so other people's writes fall off its
+    /// newest pages); EventSource=sagemaker.amazonaws.com when reads are wanted too.
+    /// https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
+    /// https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupAttribute.html
     pub(crate) async fn lookup_events_impl(&self, q: &EventQuery) -> BackendResult<EventPage> {
         let op = Operation::LookupEvents;
         let (key, value) = match &q.resource {
             Some(r) => (LookupAttributeKey::ResourceName, r.as_str()),
+            None if q.writes_only => (LookupAttributeKey::ReadOnly, "false"),
             None => (LookupAttributeKey::EventSource, SAGEMAKER_EVENT_SOURCE),
         };
         let attribute = LookupAttribute::builder()
@@ -175,11 +217,19 @@ impl AwsBackend {
             .set_next_token(q.next_token.clone());
         self.shared.limiter.acquire().await;
         let out = self.call(op, q.resource.as_deref(), req.send()).await?;
+        let account_writes = q.resource.is_none() && q.writes_only;
         let mut events: Vec<TrailEvent> = out
             .events()
             .iter()
-            .filter(|e| e.event_source().is_none_or(|s| s == SAGEMAKER_EVENT_SOURCE))
+            .filter(|e| {
+                if account_writes {
+                    is_sagemaker_write(e)
+                } else {
+                    e.event_source().is_none_or(|s| s == SAGEMAKER_EVENT_SOURCE)
+                }
+            })
             .map(trail_event)
+            .filter(|e| !(q.writes_only && e.read_only))
             .collect();
         events.sort_by_key(|e| std::cmp::Reverse(e.time));
         Ok(EventPage {
@@ -188,6 +238,12 @@ impl AwsBackend {
                 .next_token()
                 .filter(|t| !t.is_empty())
                 .map(str::to_string),
+            reached: out
+                .events()
+                .iter()
+                .filter_map(|e| e.event_time())
+                .map(to_time)
+                .min(),
         })
     }
 }
@@ -211,6 +267,32 @@ mod tests {
         assert_eq!(e.error_code.as_deref(), Some("ValidationException"));
         assert!(!e.read_only);
         assert_eq!(e.time.to_rfc3339(), "2026-03-02T10:15:00+00:00");
+    }
+
+    #[test]
+    fn autoscaling_through_its_service_linked_role_is_autoscaling() {
+        let raw = r#"{"eventTime":"2026-03-02T10:15:00Z","eventName":"UpdateEndpointWeightsAndCapacities",
+            "eventSource":"sagemaker.amazonaws.com","readOnly":false,
+            "userIdentity":{"type":"AssumedRole","invokedBy":"application-autoscaling.amazonaws.com",
+              "arn":"arn:aws:sts::123456789012:assumed-role/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint/AutoScaling",
+              "sessionContext":{"sessionIssuer":{"type":"Role","userName":"AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"}}},
+            "requestParameters":{"endpointName":"fraud"}}"#;
+        let e = parse_cloudtrail_event(raw).unwrap();
+        assert_eq!(e.principal, "application-autoscaling.amazonaws.com");
+        // A person's role that a service used on their behalf stays the person's.
+        let cfn = raw
+            .replace(
+                "application-autoscaling.amazonaws.com",
+                "cloudformation.amazonaws.com",
+            )
+            .replace(
+                "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+                "Deployer",
+            );
+        assert_eq!(
+            parse_cloudtrail_event(&cfn).unwrap().principal,
+            "Deployer/AutoScaling"
+        );
     }
 
     #[test]

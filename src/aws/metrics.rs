@@ -1,6 +1,7 @@
 //! Owns CloudWatch `GetMetricData`: every series of a query in as few calls as AWS's limits
 //! allow (≤ 500 queries, ≤ 100,800 datapoints per call), `NextToken` paging, query ids mapped
-//! back to series, and an incremental cache so later polls only ask for the newest minutes.
+//! back to series, and an incremental cache so later polls only ask for the newest minutes
+//! (each series keeps the longest window asked for recently).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -9,7 +10,7 @@ use aws_sdk_cloudwatch::types::{
 };
 
 use super::{AwsBackend, from_time, to_time};
-use crate::boundary::{BackendError, BackendResult, Operation};
+use crate::boundary::{BackendResult, Operation};
 use crate::domain::*;
 
 /// Most metric queries one `GetMetricData` call may carry.
@@ -49,17 +50,28 @@ fn parse_query_id(id: &str) -> Option<usize> {
     id.strip_prefix('m')?.parse().ok()
 }
 
+/// A window length asked for recently is kept this long after its last query: the chart of a
+/// 6 h window polled every few minutes keeps its 6 h while the fleet poll asks for 10 minutes.
+const WINDOW_MEMORY: chrono::Duration = chrono::Duration::minutes(15);
+
 #[derive(Debug, Clone)]
 struct CacheEntry {
     /// Oldest first, one per timestamp.
     points: Vec<Datapoint>,
-    /// End of the last window fetched for this series.
+    /// The points are complete from here…
+    covered_from: Timestamp,
+    /// …to the end of the last window fetched for this series.
     covered_until: Timestamp,
     /// End of the last query that asked for this series.
     last_used: Timestamp,
+    /// The longest window asked for recently and when it was last asked: what is kept.
+    longest: chrono::Duration,
+    longest_asked: Timestamp,
 }
 
-/// Series already fetched, keyed by series and period.
+/// Series already fetched, keyed by series and period. Each series keeps the longest window
+/// any caller asked for in the last [`WINDOW_MEMORY`] (a chart's 24 h and the fleet poll's
+/// 10 minutes share one entry), so memory is bounded by that window's points.
 #[derive(Debug, Default)]
 pub(crate) struct MetricCache {
     entries: HashMap<(SeriesKey, u64), CacheEntry>,
@@ -69,31 +81,52 @@ impl MetricCache {
     /// Where the fetch of `key` must start: after the first load, only the newest periods.
     fn fetch_start(&self, key: &SeriesKey, q: &MetricQuery, period: chrono::Duration) -> Timestamp {
         match self.entries.get(&(key.clone(), q.period.as_secs())) {
-            Some(e) if e.covered_until > q.start && e.covered_until <= q.end => {
+            Some(e)
+                if e.covered_from <= q.start
+                    && e.covered_until > q.start
+                    && e.covered_until <= q.end =>
+            {
                 (e.covered_until - period * OVERLAP_PERIODS).max(q.start)
             }
             _ => q.start,
         }
     }
 
-    /// Replaces what was held from `from` on with `fresh`, and trims to the query's window.
+    /// Replaces what was held from `from` on with `fresh` (fetched over `from..q.end`), then
+    /// trims to the longest window asked for recently.
     fn merge(&mut self, key: &SeriesKey, q: &MetricQuery, from: Timestamp, fresh: Vec<Datapoint>) {
+        let span = q.end - q.start;
         let entry = self
             .entries
             .entry((key.clone(), q.period.as_secs()))
             .or_insert_with(|| CacheEntry {
                 points: Vec::new(),
-                covered_until: q.end,
+                covered_from: from,
+                covered_until: from,
                 last_used: q.end,
+                longest: span,
+                longest_asked: q.end,
             });
-        entry.points.retain(|p| p.at >= q.start && p.at < from);
-        entry.points.extend(
-            fresh
-                .into_iter()
-                .filter(|p| p.at >= q.start && p.at < q.end),
-        );
+        if span >= entry.longest || q.end - entry.longest_asked > WINDOW_MEMORY {
+            entry.longest = span;
+            entry.longest_asked = q.end;
+        }
+        // Contiguous with what is held: coverage grows; otherwise it starts again at `from`.
+        let contiguous = from >= entry.covered_from && from <= entry.covered_until;
+        if !contiguous {
+            entry.points.clear();
+            entry.covered_from = from;
+        }
+        entry.points.retain(|p| p.at < from);
+        entry
+            .points
+            .extend(fresh.into_iter().filter(|p| p.at >= from && p.at < q.end));
         entry.points.sort_by_key(|p| p.at);
         entry.points.dedup_by_key(|p| p.at);
+        let keep_from = q.end - entry.longest;
+        entry.covered_from = entry.covered_from.max(keep_from);
+        let covered_from = entry.covered_from;
+        entry.points.retain(|p| p.at >= covered_from);
         entry.covered_until = q.end;
         entry.last_used = q.end;
     }
@@ -186,6 +219,7 @@ impl AwsBackend {
             }
             g
         };
+        let mut failed: HashMap<SeriesKey, SeriesStatus> = HashMap::new();
         for (start, keys) in groups {
             let periods = (q.end - start)
                 .num_seconds()
@@ -198,8 +232,14 @@ impl AwsBackend {
                 offset += size;
                 let fresh = self.fetch_batch(batch, start, q.end, period_secs).await?;
                 let mut cache = self.metric_cache.lock().unwrap_or_else(|p| p.into_inner());
-                for (key, pts) in batch.iter().zip(fresh) {
-                    cache.merge(key, q, start, pts);
+                for (key, got) in batch.iter().zip(fresh) {
+                    match got {
+                        Ok(pts) => cache.merge(key, q, start, pts),
+                        // What is cached stays as it was; the next poll asks again.
+                        Err(status) => {
+                            failed.insert((*key).clone(), status);
+                        }
+                    }
                 }
             }
         }
@@ -207,29 +247,42 @@ impl AwsBackend {
         cache.evict_idle(q.end);
         Ok(q.series
             .iter()
-            .map(|k| MetricSeries {
-                key: k.clone(),
-                points: cache.points(k, q),
-                status: SeriesStatus::Complete,
+            .map(|k| match failed.get(k) {
+                Some(status) => MetricSeries {
+                    key: k.clone(),
+                    points: Vec::new(),
+                    status: status.clone(),
+                },
+                None => MetricSeries {
+                    key: k.clone(),
+                    points: cache.points(k, q),
+                    status: SeriesStatus::Complete,
+                },
             })
             .collect())
     }
 
-    /// One batch (≤ 500 series) over [start, end), every page; points per series, in order.
+    /// One batch (≤ 500 series) over [start, end), every page; per series, in order, its
+    /// points or why CloudWatch could not deliver it. Each `MetricDataResult` has its own
+    /// StatusCode: Complete, PartialData (more on the next page, asked for with the same
+    /// parameters and the NextToken), InternalError or Forbidden (that series alone failed).
+    /// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataResult.html
+    /// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
     async fn fetch_batch(
         &self,
         batch: &[&SeriesKey],
         start: Timestamp,
         end: Timestamp,
         period_secs: i32,
-    ) -> BackendResult<Vec<Vec<Datapoint>>> {
+    ) -> BackendResult<Vec<Result<Vec<Datapoint>, SeriesStatus>>> {
         let op = Operation::GetMetricData;
         let queries: Vec<MetricDataQuery> = batch
             .iter()
             .enumerate()
             .map(|(i, k)| metric_query(query_id(i), k, period_secs))
             .collect();
-        let mut points: Vec<Vec<Datapoint>> = vec![Vec::new(); batch.len()];
+        let mut points: Vec<Result<Vec<Datapoint>, SeriesStatus>> =
+            vec![Ok(Vec::new()); batch.len()];
         let mut token: Option<String> = None;
         loop {
             let req = self
@@ -244,39 +297,39 @@ impl AwsBackend {
             self.shared.stats.metrics_requested(queries.len() as u64);
             let out = self.call(op, None, req.send()).await?;
             for r in out.metric_data_results() {
-                match r.status_code() {
-                    Some(StatusCode::Forbidden) => {
-                        let err = BackendError::AccessDenied {
-                            operation: op,
-                            message: result_message(r, "Forbidden"),
-                        };
-                        self.record_failure(&err);
-                        return Err(err);
-                    }
-                    Some(StatusCode::InternalError) => {
-                        let err = BackendError::Service {
-                            operation: op,
-                            code: "InternalError".into(),
-                            message: result_message(r, "CloudWatch could not compute the series"),
-                        };
-                        self.record_failure(&err);
-                        return Err(err);
-                    }
-                    _ => {}
-                }
                 let Some(i) = r.id().and_then(parse_query_id).filter(|i| *i < batch.len()) else {
                     tracing::warn!(id = ?r.id(), "GetMetricData returned an unknown query id");
                     continue;
                 };
-                points[i].extend(
-                    r.timestamps()
-                        .iter()
-                        .zip(r.values())
-                        .map(|(t, v)| Datapoint {
-                            at: to_time(t),
-                            value: *v,
-                        }),
-                );
+                let failure = match r.status_code() {
+                    Some(StatusCode::Forbidden) => {
+                        Some(("Forbidden", "access to this metric is denied"))
+                    }
+                    Some(StatusCode::InternalError) => {
+                        Some(("InternalError", "CloudWatch could not compute the series"))
+                    }
+                    _ => None,
+                };
+                if let Some((code, default)) = failure {
+                    let message = result_message(r, default);
+                    tracing::debug!(series = ?batch[i], code, %message, "metric series failed");
+                    points[i] = Err(SeriesStatus::Failed {
+                        code: code.to_string(),
+                        message,
+                    });
+                    continue;
+                }
+                if let Ok(p) = &mut points[i] {
+                    p.extend(
+                        r.timestamps()
+                            .iter()
+                            .zip(r.values())
+                            .map(|(t, v)| Datapoint {
+                                at: to_time(t),
+                                value: *v,
+                            }),
+                    );
+                }
             }
             match out.next_token() {
                 Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
@@ -376,5 +429,50 @@ mod tests {
         assert_eq!(got[got.len() - 2].value, 90.0);
         cache.evict_idle(t0 + min * 11 + chrono::Duration::hours(2));
         assert_eq!(cache.len(), 0);
+    }
+
+    #[test]
+    fn a_short_poll_does_not_trim_what_a_long_chart_window_holds() {
+        let t0 = crate::clock::fixture_epoch();
+        let min = chrono::Duration::minutes(1);
+        let key = SeriesKey::new("ep", "v", MetricName::Invocations, Statistic::Sum);
+        let q = |end: i32, len: i32| MetricQuery {
+            series: vec![key.clone()],
+            start: t0 + min * (end - len),
+            end: t0 + min * end,
+            period: std::time::Duration::from_secs(60),
+        };
+        let pts = |from: i32, to: i32| -> Vec<Datapoint> {
+            (from..to)
+                .map(|i| Datapoint {
+                    at: t0 + min * i,
+                    value: f64::from(i),
+                })
+                .collect()
+        };
+        let mut cache = MetricCache::default();
+        // The chart loads an hour.
+        cache.merge(&key, &q(60, 60), t0, pts(0, 60));
+        // The fleet poll asks for the last 10 minutes, one minute later.
+        let start = cache.fetch_start(&key, &q(61, 10), min);
+        assert_eq!(start, t0 + min * 58);
+        cache.merge(&key, &q(61, 10), start, pts(58, 61));
+        // The chart's next poll only needs the newest minutes and still gets the whole hour.
+        let start = cache.fetch_start(&key, &q(62, 60), min);
+        assert_eq!(start, t0 + min * 59, "only the newest periods are re-read");
+        cache.merge(&key, &q(62, 60), start, pts(59, 62));
+        let got = cache.points(&key, &q(62, 60));
+        assert_eq!(got.len(), 60, "the hour is still there");
+        assert_eq!(got.first().unwrap().at, t0 + min * 2);
+        // A window held but not covered (asked first for 10 minutes) is fetched whole.
+        let mut fresh = MetricCache::default();
+        fresh.merge(&key, &q(60, 10), t0 + min * 50, pts(50, 60));
+        assert_eq!(fresh.fetch_start(&key, &q(61, 60), min), t0 + min);
+        // Long windows not asked for in a while stop being kept.
+        for end in 63..(63 + 20) {
+            let start = cache.fetch_start(&key, &q(end, 10), min);
+            cache.merge(&key, &q(end, 10), start, pts(end - 2, end));
+        }
+        assert!(cache.points(&key, &q(82, 60)).len() <= 10);
     }
 }

@@ -9,6 +9,7 @@
 //! - `quotas`: Service Quotas;
 //! - `errors`, `limiter`, `stats`: error mapping, the rate limiter, API accounting.
 
+mod accounting;
 mod autoscaling;
 mod connect;
 mod errors;
@@ -87,6 +88,65 @@ impl Clients {
     }
 }
 
+impl Clients {
+    /// The same clients with `interceptor` registered on each.
+    fn instrumented(&self, counter: &accounting::AttemptCounter) -> Clients {
+        macro_rules! with {
+            ($krate:ident, $c:expr) => {
+                $krate::Client::from_conf(
+                    $c.config()
+                        .to_builder()
+                        .interceptor(counter.clone())
+                        .build(),
+                )
+            };
+        }
+        Clients {
+            sagemaker: with!(aws_sdk_sagemaker, self.sagemaker),
+            runtime: with!(aws_sdk_sagemakerruntime, self.runtime),
+            autoscaling: with!(aws_sdk_applicationautoscaling, self.autoscaling),
+            cloudwatch: with!(aws_sdk_cloudwatch, self.cloudwatch),
+            cloudtrail: with!(aws_sdk_cloudtrail, self.cloudtrail),
+            quotas: with!(aws_sdk_servicequotas, self.quotas),
+            sts: with!(aws_sdk_sts, self.sts),
+        }
+    }
+}
+
+/// Clients for writes: one attempt each. A write whose response was lost must not be sent
+/// again by the SDK's retry (the standard mode retries timeouts, IO errors, 5xx and throttling,
+/// so a write could be applied twice); sagetop's writer describes the endpoint first and
+/// decides. https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+#[derive(Debug, Clone)]
+struct WriteClients {
+    sagemaker: aws_sdk_sagemaker::Client,
+    autoscaling: aws_sdk_applicationautoscaling::Client,
+}
+
+impl WriteClients {
+    fn from(clients: &Clients) -> Self {
+        let once = || RetryConfig::standard().with_max_attempts(1);
+        WriteClients {
+            sagemaker: aws_sdk_sagemaker::Client::from_conf(
+                clients
+                    .sagemaker
+                    .config()
+                    .to_builder()
+                    .retry_config(once())
+                    .build(),
+            ),
+            autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(
+                clients
+                    .autoscaling
+                    .config()
+                    .to_builder()
+                    .retry_config(once())
+                    .build(),
+            ),
+        }
+    }
+}
+
 /// State shared by every backend of one sagetop process (kept across `reconnect`).
 #[derive(Debug, Clone)]
 pub(crate) struct SharedState {
@@ -112,16 +172,21 @@ struct Caches {
     variants: HashMap<String, Vec<String>>,
     /// Endpoint → variants with a registered scalable target, from the last autoscaling read.
     scaled: HashMap<String, Vec<String>>,
+    /// `ListAWSDefaultServiceQuotas` and when it was read.
+    default_quotas: Option<(std::time::Instant, Arc<Vec<ServiceQuota>>)>,
 }
 
 /// The `Backend` on a real AWS account (or an emulator behind `--endpoint-url`).
 pub struct AwsBackend {
     clients: Clients,
+    writes: WriteClients,
     profile: Option<String>,
     region: String,
     shared: SharedState,
     caches: Mutex<Caches>,
     metric_cache: Mutex<metrics::MetricCache>,
+    /// What "now" is for receipts (the simulated account's clock on `--demo`).
+    clock: crate::clock::SharedClock,
 }
 
 impl std::fmt::Debug for AwsBackend {
@@ -145,14 +210,32 @@ impl AwsBackend {
         region: String,
         shared: SharedState,
     ) -> Self {
+        let counter = accounting::AttemptCounter {
+            stats: shared.stats.clone(),
+        };
+        let clients = clients.instrumented(&counter);
         AwsBackend {
+            writes: WriteClients::from(&clients),
             clients,
             profile,
             region,
             shared,
             caches: Mutex::new(Caches::default()),
             metric_cache: Mutex::new(metrics::MetricCache::default()),
+            clock: std::sync::Arc::new(crate::clock::SystemClock),
         }
+    }
+
+    /// The same backend telling time by `clock` (the simulated account's on `--demo`, so a
+    /// write's receipt and the account's own timestamps agree at any demo speed).
+    pub fn with_clock(mut self, clock: crate::clock::SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, by this backend's clock.
+    pub(crate) fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     pub fn profile(&self) -> Option<&str> {
@@ -194,7 +277,8 @@ impl AwsBackend {
         }
     }
 
-    /// Runs one SDK call: counts it, maps its error, records failures.
+    /// Runs one SDK call: maps its error and keeps it as the operation's last error (the
+    /// interceptor counts every attempt the SDK sent).
     async fn call<T, E, F>(
         &self,
         operation: Operation,
@@ -205,7 +289,6 @@ impl AwsBackend {
         F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
-        self.shared.stats.call(operation);
         match fut.await {
             Ok(v) => Ok(v),
             Err(e) => {
@@ -217,7 +300,7 @@ impl AwsBackend {
     }
 
     fn record_failure(&self, err: &BackendError) {
-        self.shared.stats.failed(err);
+        self.shared.stats.last_error(err);
         tracing::debug!(operation = %err.operation(), error = %err, "AWS call failed");
     }
 
@@ -301,6 +384,10 @@ impl Backend for AwsBackend {
 
     async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {
         self.describe_autoscaling_impl(endpoint).await
+    }
+
+    async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
+        self.describe_fleet_autoscaling_impl().await
     }
 
     async fn scaling_activities(

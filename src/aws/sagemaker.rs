@@ -1,6 +1,6 @@
 //! Owns the SageMaker calls: `ListEndpoints` (every page), `DescribeEndpoint` joined with a
-//! cached `DescribeEndpointConfig` (instance type, model, serverless config), weight and
-//! capacity updates that always name every variant, and `InvokeEndpoint` (sagemaker-runtime).
+//! cached `DescribeEndpointConfig` (instance type, model, serverless config), weight updates
+//! (every variant's weight) and capacity updates (one variant), and `InvokeEndpoint` (sagemaker-runtime).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -51,6 +51,83 @@ fn status(s: Option<&aws_sdk_sagemaker::types::EndpointStatus>) -> EndpointStatu
     // A status this build does not know is shown as the closest safe reading: a change under way.
     s.and_then(|s| EndpointStatus::parse(s.as_str()))
         .unwrap_or(EndpointStatus::Updating)
+}
+
+/// What `ProductionVariantSummary` and `PendingProductionVariantSummary` both say about a
+/// variant (the second also names its instance type).
+/// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariantSummary.html
+/// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_PendingProductionVariantSummary.html
+struct Summary {
+    name: String,
+    instance_type: Option<String>,
+    current_count: Option<i32>,
+    desired_count: Option<i32>,
+    current_weight: Option<f32>,
+    desired_weight: Option<f32>,
+    serverless: Option<ServerlessConfig>,
+    statuses: Vec<VariantStatusEntry>,
+}
+
+fn statuses(list: &[aws_sdk_sagemaker::types::ProductionVariantStatus]) -> Vec<VariantStatusEntry> {
+    list.iter()
+        .map(|s| VariantStatusEntry {
+            status: s
+                .status()
+                .map(|x| x.as_str().to_string())
+                .unwrap_or_default(),
+            message: s.status_message().map(str::to_string),
+            start_time: s.start_time().map(to_time),
+        })
+        .collect()
+}
+
+fn summary_of(v: &aws_sdk_sagemaker::types::ProductionVariantSummary) -> Summary {
+    Summary {
+        name: v.variant_name().unwrap_or_default().to_string(),
+        instance_type: None,
+        current_count: v.current_instance_count(),
+        desired_count: v.desired_instance_count(),
+        current_weight: v.current_weight(),
+        desired_weight: v.desired_weight(),
+        serverless: serverless(v.current_serverless_config())
+            .or_else(|| serverless(v.desired_serverless_config())),
+        statuses: statuses(v.variant_status()),
+    }
+}
+
+fn pending_summary_of(v: &aws_sdk_sagemaker::types::PendingProductionVariantSummary) -> Summary {
+    Summary {
+        name: v.variant_name().unwrap_or_default().to_string(),
+        instance_type: v.instance_type().map(|t| t.as_str().to_string()),
+        current_count: v.current_instance_count(),
+        desired_count: v.desired_instance_count(),
+        current_weight: v.current_weight(),
+        desired_weight: v.desired_weight(),
+        serverless: serverless(v.current_serverless_config())
+            .or_else(|| serverless(v.desired_serverless_config())),
+        statuses: statuses(v.variant_status()),
+    }
+}
+
+/// A variant from its summary joined with its endpoint config's details.
+fn variant(s: &Summary, config: &ConfigVariants) -> Variant {
+    let c = config.get(&s.name).cloned().unwrap_or_default();
+    let serverless = s.serverless.or(c.serverless);
+    Variant {
+        name: s.name.clone(),
+        model_name: c.model_name,
+        instance_type: if serverless.is_some() {
+            None
+        } else {
+            s.instance_type.clone().or(c.instance_type)
+        },
+        current_instance_count: count(s.current_count),
+        desired_instance_count: count(s.desired_count),
+        current_weight: s.current_weight.map(weight),
+        desired_weight: s.desired_weight.map(weight),
+        serverless,
+        statuses: s.statuses.clone(),
+    }
 }
 
 impl AwsBackend {
@@ -107,28 +184,39 @@ impl AwsBackend {
         let variants: Vec<Variant> = d
             .production_variants()
             .iter()
-            .map(|v| {
-                let vname = v.variant_name().unwrap_or_default().to_string();
-                let c = config.get(&vname).cloned().unwrap_or_default();
-                let serverless = serverless(v.current_serverless_config())
-                    .or_else(|| serverless(v.desired_serverless_config()))
-                    .or(c.serverless);
-                Variant {
-                    name: vname,
-                    model_name: c.model_name,
-                    instance_type: if serverless.is_some() {
-                        None
-                    } else {
-                        c.instance_type
-                    },
-                    current_instance_count: count(v.current_instance_count()),
-                    desired_instance_count: count(v.desired_instance_count()),
-                    current_weight: v.current_weight().map(weight),
-                    desired_weight: v.desired_weight().map(weight),
-                    serverless,
-                }
-            })
+            .map(|v| variant(&summary_of(v), &config))
             .collect();
+        let shadow_variants: Vec<Variant> = d
+            .shadow_production_variants()
+            .iter()
+            .map(|v| variant(&summary_of(v), &config))
+            .collect();
+        // A blue/green deployment under way: the new config's fleet runs beside the old one.
+        let pending = match d.pending_deployment_summary() {
+            Some(p) => {
+                let pending_config = p.endpoint_config_name().unwrap_or_default().to_string();
+                let pc = if pending_config.is_empty() || pending_config == config_name {
+                    config.clone()
+                } else {
+                    self.endpoint_config(&pending_config).await?
+                };
+                Some(PendingDeployment {
+                    config_name: pending_config,
+                    start_time: p.start_time().map(to_time),
+                    variants: p
+                        .production_variants()
+                        .iter()
+                        .map(|v| variant(&pending_summary_of(v), &pc))
+                        .collect(),
+                    shadow_variants: p
+                        .shadow_production_variants()
+                        .iter()
+                        .map(|v| variant(&pending_summary_of(v), &pc))
+                        .collect(),
+                })
+            }
+            None => None,
+        };
         self.caches().variants.insert(
             name.to_string(),
             variants.iter().map(|v| v.name.clone()).collect(),
@@ -142,6 +230,8 @@ impl AwsBackend {
             last_modified_time: d.last_modified_time().map(to_time).unwrap_or_default(),
             config_name,
             variants,
+            shadow_variants,
+            pending,
         })
     }
 
@@ -171,6 +261,7 @@ impl AwsBackend {
         let variants: ConfigVariants = out
             .production_variants()
             .iter()
+            .chain(out.shadow_production_variants())
             .filter_map(|v| {
                 let name = v.variant_name()?.to_string();
                 Some((
@@ -191,8 +282,7 @@ impl AwsBackend {
         Ok(variants)
     }
 
-    /// Every variant goes into the request: the ones not being changed keep their desired
-    /// weight and count (an omitted variant may otherwise lose them).
+    /// Weights of every variant, or the capacity of one (see [`build_request`]).
     pub(crate) async fn update_weights_impl(
         &self,
         endpoint: &str,
@@ -214,9 +304,9 @@ impl AwsBackend {
                 });
             }
         }
-        let desired = full_request(&current, changes);
+        let desired = build_request(&current, changes)?;
         let req = self
-            .clients
+            .writes
             .sagemaker
             .update_endpoint_weights_and_capacities()
             .endpoint_name(endpoint)
@@ -224,7 +314,7 @@ impl AwsBackend {
         let out = self.call(op, Some(endpoint), req.send()).await?;
         Ok(WriteReceipt {
             request_id: out.request_id().unwrap_or_default().to_string(),
-            at: chrono::Utc::now(),
+            at: self.now(),
         })
     }
 
@@ -252,38 +342,75 @@ impl AwsBackend {
     }
 }
 
-/// The request body for `UpdateEndpointWeightsAndCapacities`: every variant of `current`, in
-/// order, with the requested changes applied and everything else at its desired value.
-pub(crate) fn full_request(
+/// The request body for `UpdateEndpointWeightsAndCapacities`, which "updates variant weight of
+/// one or more variants associated with an existing endpoint, or capacity of one variant":
+/// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpointWeightsAndCapacities.html
+///
+/// - a weight change names every variant of `current` with its weight (requested, else its
+///   desired weight) and no instance count: counts read moments earlier would undo whatever
+///   autoscaling did since;
+/// - a capacity change names the one variant and its count alone;
+/// - anything else (weights and counts together, counts of two variants, a count for a
+///   serverless variant) is refused here, before anything is sent.
+pub(crate) fn build_request(
     current: &Endpoint,
     changes: &[VariantChange],
-) -> Vec<DesiredWeightAndCapacity> {
-    current
-        .variants
+) -> BackendResult<Vec<DesiredWeightAndCapacity>> {
+    let op = Operation::UpdateEndpointWeightsAndCapacities;
+    let refuse = |message: String| BackendError::Validation {
+        operation: op,
+        message,
+    };
+    let counts: Vec<&VariantChange> = changes
         .iter()
-        .map(|v| {
-            let change = changes.iter().find(|c| c.variant == v.name);
-            let weight = change
-                .and_then(|c| c.desired_weight)
-                .or(v.desired_weight)
-                .or(v.current_weight)
-                .unwrap_or(1.0);
-            let count = change
-                .and_then(|c| c.desired_instance_count)
-                .or(v.desired_instance_count)
-                .or(v.current_instance_count);
-            let mut b = DesiredWeightAndCapacity::builder()
-                .variant_name(&v.name)
-                .desired_weight(weight as f32);
-            // Serverless variants have no instance count.
-            if v.serverless.is_none()
-                && let Some(n) = count
+        .filter(|c| c.desired_instance_count.is_some())
+        .collect();
+    let weights = changes.iter().any(|c| c.desired_weight.is_some());
+    match (counts.as_slice(), weights) {
+        ([], false) => Err(refuse("no weight or instance count to change".into())),
+        ([], true) => Ok(current
+            .variants
+            .iter()
+            .map(|v| {
+                let w = changes
+                    .iter()
+                    .find(|c| c.variant == v.name)
+                    .and_then(|c| c.desired_weight)
+                    .or(v.desired_weight)
+                    .or(v.current_weight)
+                    .unwrap_or(1.0);
+                DesiredWeightAndCapacity::builder()
+                    .variant_name(&v.name)
+                    .desired_weight(w as f32)
+                    .build()
+            })
+            .collect()),
+        ([one], false) => {
+            let n = one.desired_instance_count.unwrap_or_default();
+            if current
+                .variant(&one.variant)
+                .is_some_and(|v| v.serverless.is_some())
             {
-                b = b.desired_instance_count(i32::try_from(n).unwrap_or(i32::MAX));
+                return Err(refuse(format!(
+                    "variant {} is serverless: it has no instance count to set",
+                    one.variant
+                )));
             }
-            b.build()
-        })
-        .collect()
+            Ok(vec![
+                DesiredWeightAndCapacity::builder()
+                    .variant_name(&one.variant)
+                    .desired_instance_count(i32::try_from(n).unwrap_or(i32::MAX))
+                    .build(),
+            ])
+        }
+        ([_], true) => Err(refuse(
+            "weights and an instance count cannot change in one call: change the weights, then the capacity".into(),
+        )),
+        (_, _) => Err(refuse(format!(
+            "instance counts of {} variants in one call: AWS changes the capacity of one variant per call",
+            counts.len()
+        ))),
+    }
 }
 
 #[cfg(test)]
@@ -300,12 +427,12 @@ mod tests {
             current_weight: Some(w),
             desired_weight: Some(w),
             serverless: None,
+            statuses: Vec::new(),
         }
     }
 
-    #[test]
-    fn update_request_names_every_variant() {
-        let e = Endpoint {
+    fn endpoint() -> Endpoint {
+        Endpoint {
             name: "ep".into(),
             arn: String::new(),
             status: EndpointStatus::InService,
@@ -313,18 +440,14 @@ mod tests {
             creation_time: Timestamp::default(),
             last_modified_time: Timestamp::default(),
             config_name: "cfg".into(),
+            shadow_variants: Vec::new(),
+            pending: None,
             variants: vec![variant("blue", 3.0, 2), variant("green", 1.0, 1)],
-        };
-        let req = full_request(
-            &e,
-            &[VariantChange {
-                variant: "green".into(),
-                desired_weight: Some(2.0),
-                desired_instance_count: None,
-            }],
-        );
-        let got: Vec<(Option<&str>, Option<f32>, Option<i32>)> = req
-            .iter()
+        }
+    }
+
+    fn fields(req: &[DesiredWeightAndCapacity]) -> Vec<(Option<&str>, Option<f32>, Option<i32>)> {
+        req.iter()
             .map(|d| {
                 (
                     d.variant_name(),
@@ -332,14 +455,45 @@ mod tests {
                     d.desired_instance_count(),
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn weight_changes_name_every_variant_without_counts() {
+        let e = endpoint();
+        let change = |v: &str, w: Option<f64>, n: Option<u32>| VariantChange {
+            variant: v.into(),
+            desired_weight: w,
+            desired_instance_count: n,
+        };
+        let req = build_request(&e, &[change("green", Some(2.0), None)]).unwrap();
         assert_eq!(
-            got,
+            fields(&req),
             vec![
-                (Some("blue"), Some(3.0), Some(2)),
-                (Some("green"), Some(2.0), Some(1))
+                (Some("blue"), Some(3.0), None),
+                (Some("green"), Some(2.0), None)
             ]
         );
+        // Capacity of one variant, alone.
+        let req = build_request(&e, &[change("green", None, Some(4))]).unwrap();
+        assert_eq!(fields(&req), vec![(Some("green"), None, Some(4))]);
+        // Mixed, or two capacities: refused before sending.
+        for bad in [
+            vec![change("green", Some(2.0), Some(4))],
+            vec![
+                change("blue", None, Some(1)),
+                change("green", None, Some(4)),
+            ],
+            vec![
+                change("blue", Some(1.0), None),
+                change("green", None, Some(4)),
+            ],
+        ] {
+            assert!(matches!(
+                build_request(&e, &bad),
+                Err(BackendError::Validation { .. })
+            ));
+        }
     }
 
     #[test]

@@ -104,6 +104,31 @@ pub struct Variant {
     pub current_weight: Option<f64>,
     pub desired_weight: Option<f64>,
     pub serverless: Option<ServerlessConfig>,
+    /// `VariantStatus` during a deployment (Creating, Updating, Deleting, ActivatingTraffic,
+    /// Baking), each with its message and start; empty when nothing is under way.
+    #[serde(default)]
+    pub statuses: Vec<VariantStatusEntry>,
+}
+
+/// One entry of a variant's `VariantStatus` list:
+/// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariantStatus.html
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantStatusEntry {
+    pub status: String,
+    pub message: Option<String>,
+    pub start_time: Option<Timestamp>,
+}
+
+/// A blue/green `UpdateEndpoint` under way (`PendingDeploymentSummary`): the new endpoint
+/// config and the new fleet's variants, which run (and use instances) beside the old ones.
+/// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_PendingDeploymentSummary.html
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingDeployment {
+    pub config_name: String,
+    pub start_time: Option<Timestamp>,
+    pub variants: Vec<Variant>,
+    #[serde(default)]
+    pub shadow_variants: Vec<Variant>,
 }
 
 impl Variant {
@@ -124,6 +149,12 @@ pub struct Endpoint {
     pub last_modified_time: Timestamp,
     pub config_name: String,
     pub variants: Vec<Variant>,
+    /// `ShadowProductionVariants`: receive a copy of the traffic, answer no one.
+    #[serde(default)]
+    pub shadow_variants: Vec<Variant>,
+    /// A blue/green deployment under way, if any.
+    #[serde(default)]
+    pub pending: Option<PendingDeployment>,
 }
 
 impl Endpoint {
@@ -151,6 +182,16 @@ impl Endpoint {
 
     pub fn variant(&self, name: &str) -> Option<&Variant> {
         self.variants.iter().find(|v| v.name == name)
+    }
+
+    /// Every fleet that holds instances: production and shadow variants, and during a
+    /// blue/green deployment the new fleet's too (both run at once and count against quotas).
+    pub fn instance_fleets(&self) -> impl Iterator<Item = &Variant> {
+        self.variants.iter().chain(&self.shadow_variants).chain(
+            self.pending
+                .iter()
+                .flat_map(|p| p.variants.iter().chain(&p.shadow_variants)),
+        )
     }
 }
 

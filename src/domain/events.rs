@@ -7,6 +7,9 @@ use super::Timestamp;
 /// Event source of SageMaker's management events.
 pub const SAGEMAKER_EVENT_SOURCE: &str = "sagemaker.amazonaws.com";
 
+/// Event source of Application Auto Scaling (scalable targets and policies of variants).
+pub const AUTOSCALING_EVENT_SOURCE: &str = "application-autoscaling.amazonaws.com";
+
 /// Largest page `LookupEvents` returns.
 pub const MAX_EVENTS_PER_PAGE: usize = 50;
 
@@ -49,6 +52,11 @@ pub struct EventQuery {
     pub next_token: Option<String>,
     /// 1..=50; larger values are clamped.
     pub max_results: usize,
+    /// Writes only: without `resource`, CloudTrail's `ReadOnly=false` lookup (writes of every
+    /// service, filtered to SageMaker's and its autoscaling's); with `resource`, reads are
+    /// dropped from the page.
+    #[serde(default)]
+    pub writes_only: bool,
 }
 
 /// One page of events, newest first.
@@ -56,4 +64,8 @@ pub struct EventQuery {
 pub struct EventPage {
     pub events: Vec<TrailEvent>,
     pub next_token: Option<String>,
+    /// Oldest event time on the page as CloudTrail sent it, before events of other services
+    /// were filtered out: how far back the lookup has got.
+    #[serde(default)]
+    pub reached: Option<Timestamp>,
 }

@@ -331,6 +331,8 @@ mod tests {
             creation_time: crate::clock::fixture_epoch(),
             last_modified_time: crate::clock::fixture_epoch(),
             config_name: "c".into(),
+            shadow_variants: Vec::new(),
+            pending: None,
             variants: weights
                 .iter()
                 .map(|(n, w)| Variant {
@@ -342,6 +344,7 @@ mod tests {
                     current_weight: Some(*w),
                     desired_weight: Some(*w),
                     serverless: None,
+                    statuses: Vec::new(),
                 })
                 .collect(),
         }

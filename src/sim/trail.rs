@@ -309,6 +309,9 @@ impl Trail {
             if q.resource.as_deref().is_some_and(|r| !ev.touches(r)) {
                 continue;
             }
+            if q.writes_only && ev.read_only {
+                continue;
+            }
             if events.len() == max {
                 more = true;
                 break;
@@ -317,7 +320,12 @@ impl Trail {
             last = Some((*t, *seq));
         }
         let next_token = if more { last.map(encode_token) } else { None };
-        Ok(EventPage { events, next_token })
+        let reached = events.last().map(|e: &TrailEvent| e.time);
+        Ok(EventPage {
+            events,
+            next_token,
+            reached,
+        })
     }
 }
 

@@ -140,6 +140,7 @@ impl EndpointState {
                 current_weight: Some(v.current_weight),
                 desired_weight: Some(v.desired_weight),
                 serverless: v.serverless,
+                statuses: Vec::new(),
             })
             .collect();
         Endpoint {
@@ -150,6 +151,8 @@ impl EndpointState {
             creation_time: ids::from_ms(self.creation_ms),
             last_modified_time: ids::from_ms(self.last_modified_ms),
             config_name: self.config_name.clone(),
+            shadow_variants: Vec::new(),
+            pending: None,
             variants,
         }
     }

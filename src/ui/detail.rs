@@ -16,7 +16,7 @@ use super::text::{pack, truncate_spans, wrap};
 use crate::app::action::VariantMetrics;
 use crate::app::figures::error_rate;
 use crate::app::{AppState, Panel};
-use crate::domain::{Endpoint, Variant, percentages};
+use crate::domain::{Endpoint, MetricName, Statistic, Variant, percentages};
 use crate::fleet::is_gpu_instance;
 use crate::theme::Theme;
 
@@ -86,6 +86,10 @@ fn summary_lines<'a>(state: &AppState, theme: &Theme, e: &Endpoint, w: usize) ->
                 .into_iter()
                 .map(|l| Line::styled(l, theme.danger)),
         );
+    }
+    for (text, moving) in super::detail_deploy::lines(e, now) {
+        let style = if moving { theme.warning } else { theme.muted };
+        lines.extend(wrap(&text, w).into_iter().map(|l| Line::styled(l, style)));
     }
     lines
 }
@@ -197,6 +201,12 @@ fn cell(
     theme: &Theme,
 ) -> (String, Style) {
     let v = &e.variants[i];
+    // A series CloudWatch failed to deliver is shown as failed, not as a figure or a blank.
+    if let Some(series) = figure_series(key)
+        && m.is_some_and(|m| m.failed.contains(&series))
+    {
+        return ("failed".into(), theme.warning);
+    }
     let ms = if stale { theme.stale } else { Style::default() };
     let f = |g: fn(&VariantMetrics) -> Option<f64>, fmt: fn(f64) -> String| {
         (opt(m.and_then(g), fmt), ms)
@@ -266,6 +276,27 @@ fn cell(
         V::Gpu => f(|m| m.gpu, format::util),
         V::GpuMem => f(|m| m.gpu_memory, format::util),
     }
+}
+
+/// The series a figure is read from.
+fn figure_series(key: V) -> Option<(MetricName, Statistic)> {
+    use MetricName as M;
+    use Statistic as S;
+    Some(match key {
+        V::Inv => (M::Invocations, S::Sum),
+        V::InvInst => (M::InvocationsPerInstance, S::Sum),
+        V::Lat => (M::ModelLatency, S::Average),
+        V::P99 => (M::ModelLatency, S::P99),
+        V::Overhead => (M::OverheadLatency, S::Average),
+        V::E4 => (M::Invocation4XXErrors, S::Sum),
+        V::E5 | V::E5Rate => (M::Invocation5XXErrors, S::Sum),
+        V::Cpu => (M::CPUUtilization, S::Average),
+        V::Mem => (M::MemoryUtilization, S::Average),
+        V::Disk => (M::DiskUtilization, S::Average),
+        V::Gpu => (M::GPUUtilization, S::Average),
+        V::GpuMem => (M::GPUMemoryUtilization, S::Average),
+        _ => return None,
+    })
 }
 
 /// Label and unit of a figure shown under the table because its column did not fit.

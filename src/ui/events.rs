@@ -39,6 +39,10 @@ fn paging_note(state: &AppState) -> (String, bool) {
     if let Some(e) = &c.error {
         return (format!("older events: {} (m retries)", e.short()), true);
     }
+    // CloudTrail refused a page token and paging started again from the newest events.
+    if let Some(n) = &c.notice {
+        return (n.clone(), true);
+    }
     if !c.has_more() {
         return ("all events loaded".into(), false);
     }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod charts;
 pub mod columns;
 pub mod detail;
+pub mod detail_deploy;
 pub mod detail_ops;
 pub mod detail_scaling;
 pub mod dialogs;

@@ -32,6 +32,7 @@ fn variant(name: &str, ty: Option<&str>, cur: u32, des: u32, w: f64) -> Variant 
         } else {
             None
         },
+        statuses: Vec::new(),
     }
 }
 
@@ -46,6 +47,8 @@ fn endpoint(name: &str, status: EndpointStatus, variants: Vec<Variant>) -> Endpo
         creation_time: t0 - Age::days(20),
         last_modified_time: t0 - Age::minutes(42),
         config_name: format!("{name}-config"),
+        shadow_variants: Vec::new(),
+        pending: None,
         variants,
     }
 }
@@ -65,6 +68,7 @@ fn metrics(at: Timestamp, inv: f64, lat: f64, e5: f64, cpu: f64, gpu: bool) -> V
         disk: Some(12.0),
         gpu: gpu.then_some(73.0),
         gpu_memory: gpu.then_some(55.0),
+        failed: Vec::new(),
     }
 }
 

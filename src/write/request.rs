@@ -269,21 +269,18 @@ pub fn weights_request(e: &Endpoint, weights: &[(String, f64)]) -> WriteRequest 
     }
 }
 
-/// `UpdateEndpointWeightsAndCapacities` that sets one variant's instance count; every other
-/// variant is in the request with its weight unchanged (so none is left out).
+/// `UpdateEndpointWeightsAndCapacities` that sets one variant's instance count, alone: the
+/// API changes "capacity of one variant" per call, and weights sent along would be values
+/// read earlier.
+/// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpointWeightsAndCapacities.html
 pub fn scale_request(e: &Endpoint, variant: &str, count: u32) -> WriteRequest {
-    let changes = e
-        .variants
-        .iter()
-        .map(|v| VariantChange {
-            variant: v.name.clone(),
-            desired_weight: Some(keep_weight(v)),
-            desired_instance_count: (v.name == variant).then_some(count),
-        })
-        .collect();
     WriteRequest::Update {
         endpoint: e.name.clone(),
-        changes,
+        changes: vec![VariantChange {
+            variant: variant.to_string(),
+            desired_weight: None,
+            desired_instance_count: Some(count),
+        }],
     }
 }
 
@@ -306,6 +303,7 @@ mod tests {
             current_weight: Some(w),
             desired_weight: Some(w),
             serverless: None,
+            statuses: Vec::new(),
         };
         Endpoint {
             name: "ep".into(),
@@ -315,6 +313,8 @@ mod tests {
             creation_time: crate::clock::fixture_epoch(),
             last_modified_time: crate::clock::fixture_epoch(),
             config_name: "c".into(),
+            shadow_variants: Vec::new(),
+            pending: None,
             variants: vec![v("A", 9.0, 2), v("B", 1.0, 1)],
         }
     }
@@ -334,9 +334,11 @@ mod tests {
         let WriteRequest::Update { changes, .. } = &s else {
             panic!()
         };
-        assert_eq!(changes[0].desired_instance_count, None);
-        assert_eq!(changes[1].desired_instance_count, Some(3));
-        assert_eq!(changes[0].desired_weight, Some(9.0));
+        // The capacity of one variant alone, no weights.
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].variant, "B");
+        assert_eq!(changes[0].desired_instance_count, Some(3));
+        assert_eq!(changes[0].desired_weight, None);
         assert!(!s.desired_in(&e));
         assert!(weights_request(&e, &[]).desired_in(&e));
     }

@@ -32,6 +32,7 @@ pub fn variant(name: &str, weight: f64, count: u32, itype: &str) -> Variant {
         current_weight: Some(weight),
         desired_weight: Some(weight),
         serverless: None,
+        statuses: Vec::new(),
     }
 }
 
@@ -44,6 +45,8 @@ pub fn endpoint(name: &str, status: EndpointStatus, variants: Vec<Variant>) -> E
         creation_time: t(-86_400),
         last_modified_time: t(-3600),
         config_name: format!("{name}-config"),
+        shadow_variants: Vec::new(),
+        pending: None,
         variants,
     }
 }
