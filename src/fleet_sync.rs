@@ -324,6 +324,7 @@ mod tests {
             current_weight: Some(1.0),
             desired_weight: Some(1.0),
             serverless: None,
+            statuses: Vec::new(),
         }];
         e
     }

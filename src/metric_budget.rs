@@ -168,8 +168,11 @@ mod tests {
                     current_weight: Some(1.0),
                     desired_weight: Some(1.0),
                     serverless: None,
+                    statuses: Vec::new(),
                 })
                 .collect(),
+            shadow_variants: Vec::new(),
+            pending: None,
         }
     }
 

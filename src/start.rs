@@ -162,6 +162,7 @@ async fn open_demo(cli: &Cli, config: &Config) -> Result<Source, String> {
     ));
     if let Some(spec) = &s.demo_faults {
         crate::faults::check_spec(&sim, spec)?;
+        crate::faults::arm_console_panic(spec, clock.clone());
     }
     let server = SimServer::start_account(AccountOptions {
         sim,

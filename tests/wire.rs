@@ -62,14 +62,6 @@ async fn every_read_through_the_sdk_matches_the_account() {
         let auto_sim = sim.describe_autoscaling(name).await.unwrap();
         let auto_wire = match aws.describe_autoscaling(name).await {
             Ok(a) => a,
-            // Today's SDK path asks DescribeScalingPolicies for 50 results, which AWS refuses
-            // (MaxResults 1–10; issue 11, item 3): the server says so as AWS would.
-            Err(BackendError::Validation {
-                operation: sagetop::boundary::Operation::DescribeScalingPolicies,
-                message,
-            }) if message.contains("between 1 and 10") => {
-                continue;
-            }
             Err(e) => panic!("{name}: {e:?}"),
         };
         let targets = |v: &[VariantAutoscaling]| -> Vec<Option<ScalableTarget>> {
@@ -91,14 +83,6 @@ async fn every_read_through_the_sdk_matches_the_account() {
 
     let fleet = match aws.describe_fleet_autoscaling().await {
         Ok(f) => f,
-        // See above: DescribeScalingPolicies with MaxResults 50 (issue 11, item 3).
-        Err(BackendError::Validation { message, .. }) if message.contains("between 1 and 10") => {
-            let mut f = FleetAutoscaling::new();
-            for e in sim.endpoint_names() {
-                f.insert(e.clone(), sim.describe_autoscaling(&e).await.unwrap());
-            }
-            f
-        }
         Err(e) => panic!("{e:?}"),
     };
     let scaled_sim = {
@@ -192,16 +176,19 @@ async fn every_read_through_the_sdk_matches_the_account() {
             .all(|e| e.time <= page.events.last().unwrap().time)
     );
 
+    // ListServiceQuotas leaves out quotas at their default (the server sends only the raised
+    // ones); the backend fills them in from ListAWSDefaultServiceQuotas, so every quota of the
+    // account arrives, at its applied value where one is set.
     let quotas = aws.list_quotas().await.unwrap();
     let all = sim.list_quotas().await.unwrap();
-    assert!(
-        !quotas.is_empty() && quotas.len() < all.len(),
-        "ListServiceQuotas leaves out quotas at their default"
-    );
-    for q in &quotas {
-        let s = all.iter().find(|a| a.code == q.code).unwrap();
+    assert_eq!(quotas.len(), all.len(), "{quotas:?}");
+    for s in &all {
+        let q = quotas.iter().find(|q| q.code == s.code).unwrap();
         assert_eq!((q.name.as_str(), q.value), (s.name.as_str(), s.value));
     }
+    let applied = rig.served("servicequotas", "ListServiceQuotas");
+    let defaults = rig.served("servicequotas", "ListAWSDefaultServiceQuotas");
+    assert!(applied >= 1 && defaults >= 1, "{applied} {defaults}");
 
     let resp = aws
         .invoke(&InvokeRequest {
@@ -367,26 +354,23 @@ async fn error_shapes_map_back_to_sagetops_errors() {
         end,
         period: Duration::from_secs(60),
     };
-    let got = aws.get_metrics(&q).await;
-    match got {
-        Ok(series) => {
-            let failed = series
-                .iter()
-                .find(|s| s.key.metric == MetricName::ModelLatency)
-                .unwrap();
-            assert!(
-                matches!(&failed.status, SeriesStatus::Failed { code, .. } if code == "InternalError"),
-                "{failed:?}"
-            );
-            let ok = series
-                .iter()
-                .find(|s| s.key.metric == MetricName::Invocations)
-                .unwrap();
-            assert!(!ok.points.is_empty() && ok.status == SeriesStatus::Complete);
-        }
-        // Today's SDK path discards the batch on one failing series (issue 11, item 3).
-        Err(e) => assert!(matches!(e, BackendError::Service { .. }), "{e:?}"),
-    }
+    let series = aws
+        .get_metrics(&q)
+        .await
+        .expect("one failing series fails only itself");
+    let failed = series
+        .iter()
+        .find(|s| s.key.metric == MetricName::ModelLatency)
+        .unwrap();
+    assert!(
+        matches!(&failed.status, SeriesStatus::Failed { code, .. } if code == "InternalError"),
+        "{failed:?}"
+    );
+    let ok = series
+        .iter()
+        .find(|s| s.key.metric == MetricName::Invocations)
+        .unwrap();
+    assert!(!ok.points.is_empty() && ok.status == SeriesStatus::Complete);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

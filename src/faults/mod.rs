@@ -568,3 +568,21 @@ pub fn check_spec(sim: &crate::sim::SimAccount, spec: &FaultSpec) -> Result<(), 
     }
     Ok(())
 }
+
+/// `panic-after=DUR` on `--demo`: the console itself panics once DUR of demo time has passed.
+/// The fault exercises the console's panic handling (terminal restored, message and log path,
+/// exit status 101), so it fires in the console's runtime, not in the simulated account.
+pub fn arm_console_panic(spec: &FaultSpec, clock: SharedClock) {
+    let Some(after) = spec.panic_after else {
+        return;
+    };
+    let start = clock.now();
+    tokio::spawn(async move {
+        loop {
+            if (clock.now() - start).to_std().unwrap_or_default() >= after {
+                panic!("injected panic (--demo-faults panic-after={after:?})");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+}

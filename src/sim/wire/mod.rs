@@ -106,6 +106,7 @@ impl SimServer {
     /// The whole simulated account on one port: every service sagetop calls.
     pub async fn start_account(o: AccountOptions) -> std::io::Result<SimServer> {
         let faults = o.faults.filter(|f| !f.is_empty()).map(|spec| {
+            tracing::info!(spec = %spec, seed = o.seed, "fault injection on");
             let world: Arc<dyn crate::faults::World> = o.sim.clone();
             Arc::new(
                 FaultyBackend::new(o.sim.clone(), spec, o.clock.clone(), o.seed).with_world(world),
