@@ -299,10 +299,11 @@ pub const DEFAULT_CONFIG: &str = r#"# sagetop configuration: $XDG_CONFIG_HOME/sa
 # the endpoint on screen and the rows on screen every minute and the rest of the fleet in
 # turn, as slowly as this budget requires (charts count too); `:api` shows spend and budget.
 # metrics_budget_usd_per_hour = 0.50
-# SageMaker calls a second spent listing and describing the fleet. Endpoints whose status or
-# LastModifiedTime changed, the one on screen and rows on screen are described at once; the
-# rest are re-described in turn within this budget (a big fleet fills in over time).
-# control_plane_calls_per_second = 0.4
+# SageMaker calls a second spent listing and describing the fleet. The endpoint on screen is
+# described every cycle; then, within this budget, endpoints whose status or LastModifiedTime
+# changed or that are in transition, rows on screen, and the rest in turn (a big fleet fills in
+# over time, rows on screen first).
+# control_plane_calls_per_second = 0.35
 
 # Per-profile settings: production profiles need the endpoint name typed to confirm a write.
 # [profiles.prod]
