@@ -17,8 +17,10 @@ use crate::cli::Cli;
 use crate::clock::{ScaledClock, SharedClock, SystemClock};
 use crate::config::Config;
 use crate::load::spec::{self, DEFAULT_CONCURRENCY, DEFAULT_DURATION};
+use crate::aws::signing::{SigningCredentials, SigningKeys};
+use crate::load::sign::Signer;
 use crate::load::{
-    BackendTarget, Budgets, Caps, LoadSpec, LoadTarget, PayloadSource, Progress, RequestOptions,
+    BackendTarget, Budgets, Caps, InFlight, LoadSpec, LoadTarget, PayloadSource, Progress, RequestOptions,
     RunControl, RunParams, RunReport, StopAfter, StopReason, TargetInfo, UrlTarget,
 };
 use crate::sim::SimAccount;
@@ -109,14 +111,70 @@ pub struct BenchArgs {
     #[arg(long = "p99", value_name = "DUR", value_parser = parse_positive_duration)]
     pub p99: Option<Duration>,
 
+    /// --url: skip the GET /ping health check (servers that only answer the invocations path).
+    #[arg(long)]
+    pub no_ping: bool,
+
     /// Lift the caps (10 min, 256 concurrent) to 24 h and 10,000.
     #[arg(long)]
     pub allow_large: bool,
 
-    /// How a demo run reaches the simulated runtime server: sdk (InvokeEndpoint, SigV4) or
-    /// http (plain POST to its invocations route; measures the SDK's cost).
-    #[arg(long, value_name = "HOW", default_value = "sdk", value_parser = ["sdk", "http"], hide = true)]
+    /// Threads of the load engine (its own runtime, apart from everything else) [default: one per core].
+    #[arg(short = 'j', long = "threads", value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<u32>,
+
+    /// Requests in flight when the time is up: `count` abandons them and counts them as
+    /// aborted (like oha); `wait` waits for their answers, up to --timeout.
+    #[arg(long, value_name = "HOW", default_value = "count", value_parser = ["count", "wait"])]
+    pub in_flight: String,
+
+    /// More request headers, NAME:VALUE (repeatable; signed with the request).
+    #[arg(short = 'H', long = "header", value_name = "NAME:VALUE", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+
+    /// CustomAttributes of InvokeEndpoint (X-Amzn-SageMaker-Custom-Attributes).
+    #[arg(long, value_name = "TEXT")]
+    pub custom_attributes: Option<String>,
+
+    /// InferenceComponentName: invoke this inference component of the endpoint.
+    #[arg(long, value_name = "NAME")]
+    pub inference_component: Option<String>,
+
+    /// TargetContainerHostname: the container of a multi-container endpoint (direct invocation).
+    #[arg(long, value_name = "HOST")]
+    pub target_container_hostname: Option<String>,
+
+    /// https: accept any server certificate (self-signed test servers).
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Streaming endpoint: InvokeEndpointWithResponseStream; reports time to first chunk,
+    /// chunks per second and total time per request.
+    #[arg(long)]
+    pub stream: bool,
+
+    /// How a demo run reaches the simulated runtime server: sigv4 (InvokeEndpoint signed on
+    /// the lean path), sdk (the SDK runtime client) or http (plain POSTs).
+    #[arg(long, value_name = "HOW", default_value = "sigv4", value_parser = ["sigv4", "sdk", "http"], hide = true)]
     pub demo_via: String,
+}
+
+fn parse_threads(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("`{s}` is not a number of threads (e.g. -j 4)")),
+    }
+}
+
+fn parse_header(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s
+        .split_once(':')
+        .ok_or_else(|| format!("`{s}` is not a header: give NAME:VALUE (e.g. -H 'X-Trace: 1')"))?;
+    let name = name.trim();
+    if name.is_empty() || hyper::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+        return Err(format!("`{name}` is not a valid header name"));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
 }
 
 fn parse_concurrency(s: &str) -> Result<u32, String> {
@@ -323,6 +381,12 @@ async fn prepare(
         ramp: args.ramp.filter(|r| !r.is_zero()),
         timeout: args.timeout,
         max_duration: caps.max_duration,
+        in_flight: if args.in_flight == "wait" {
+            InFlight::Wait
+        } else {
+            InFlight::Count
+        },
+        threads: args.threads,
     };
     spec.validate(&caps)?;
 
@@ -342,6 +406,11 @@ async fn prepare(
         content_type: args.content_type.clone(),
         accept: args.accept.clone(),
         variant: args.variant.clone(),
+        custom_attributes: args.custom_attributes.clone(),
+        inference_component: args.inference_component.clone(),
+        target_container_hostname: args.target_container_hostname.clone(),
+        headers: args.headers.clone(),
+        insecure: args.insecure,
     };
     let clock: SharedClock = if demo && (cli.source.demo_speed - 1.0).abs() > f64::EPSILON {
         Arc::new(ScaledClock::new(chrono::Utc::now(), cli.source.demo_speed))
@@ -351,7 +420,9 @@ async fn prepare(
 
     let prepared = if let Some(url) = &args.url {
         let target = UrlTarget::new(url, &opts, payloads).await?;
-        target.ping().await?;
+        if !args.no_ping {
+            target.ping().await?;
+        }
         Prepared {
             info: TargetInfo {
                 kind: "url".into(),
@@ -388,7 +459,16 @@ async fn prepare(
                 Err(_) => Vec::new(),
             };
             check_endpoint(backend.as_ref(), &name, args.variant.as_deref(), known).await?;
-            let target = BackendTarget::new(backend, &name, &opts, payloads);
+            let access = crate::aws::signing::runtime_access(&aws_opts)
+                .await
+                .map_err(|e| BenchError::Aws(e.to_string()))?;
+            let base = crate::load::runtime_url(&access);
+            let signer = Signer {
+                region: access.region.clone(),
+                credentials: access.credentials.clone(),
+            };
+            let target =
+                UrlTarget::endpoint(&base, &name, &opts, payloads, signer, args.stream).await?;
             return Ok((
                 spec,
                 (source, count),
@@ -398,9 +478,9 @@ async fn prepare(
                         name,
                         variant: args.variant.clone(),
                         demo: false,
-                        via: "sagemaker-runtime".into(),
+                        via: format!("InvokeEndpoint{} (SigV4 over HTTPS) at {base}", if args.stream { "WithResponseStream" } else { "" }),
                     },
-                    target: LoadTarget::Backend(target),
+                    target: LoadTarget::Url(Box::new(target)),
                     clock,
                     server: None,
                 },
@@ -430,7 +510,33 @@ async fn prepare(
         let server = SimServer::start(backend, clock.clone())
             .await
             .map_err(|e| BenchError::SimServer(e.to_string()))?;
-        let (target, via) = if args.demo_via == "http" {
+        let (target, via) = if args.demo_via == "sigv4" {
+            let creds = crate::load::sdk::sim_options(&server.base_url())
+                .credentials
+                .expect("the simulated account has test keys");
+            let signer = Signer {
+                region: crate::load::sdk::SIM_REGION.into(),
+                credentials: Arc::new(SigningCredentials::fixed(SigningKeys {
+                    access_key_id: creds.access_key_id,
+                    secret_access_key: creds.secret_access_key,
+                    session_token: creds.session_token,
+                    expires: None,
+                })),
+            };
+            let t = UrlTarget::endpoint(
+                &server.base_url(),
+                &name,
+                &opts,
+                payloads,
+                signer,
+                args.stream,
+            )
+            .await?;
+            (
+                LoadTarget::Url(Box::new(t)),
+                format!("SigV4 over HTTP to the simulated runtime at {}", server.base_url()),
+            )
+        } else if args.demo_via == "http" {
             let t = UrlTarget::new(&server.invocations_url(&name), &opts, payloads).await?;
             (
                 LoadTarget::Url(Box::new(t)),
