@@ -508,6 +508,6 @@ mod tests {
         assert_eq!(s.histogram.iter().map(|b| b.count).sum::<u64>(), 100);
         assert!((s.requests_per_sec - 51.0).abs() < 1e-9);
         let rps = s.rps.unwrap();
-        assert_eq!(rps.max, 5000.0, "50 requests in one 10 ms window");
+        assert_eq!(rps.max, 5100.0, "51 requests in one 10 ms window");
     }
 }
