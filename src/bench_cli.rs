@@ -79,9 +79,17 @@ pub struct BenchArgs {
     #[arg(long, value_name = "STRING", conflicts_with = "payload")]
     pub body: Option<String>,
 
-    /// One request per line (CSV rows or JSON lines), sent in order.
-    #[arg(long, value_name = "FILE")]
+    /// One request per line (CSV rows or JSON lines; .jsonl/.ndjson/.json lines must parse), sent in order.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["payload_file", "payload_dir"])]
     pub payload: Option<PathBuf>,
+
+    /// The whole file, byte for byte, as every request's body (images, npy, protobuf, …).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["body", "payload_dir"])]
+    pub payload_file: Option<PathBuf>,
+
+    /// Each file of the directory as one request's body, in name order.
+    #[arg(long, value_name = "DIR", conflicts_with = "body")]
+    pub payload_dir: Option<PathBuf>,
 
     /// Send the payload lines in a random order seeded by --seed.
     #[arg(long)]
@@ -227,7 +235,9 @@ pub enum BenchError {
     Payload(#[from] crate::load::PayloadError),
     #[error(transparent)]
     Target(#[from] crate::load::TargetError),
-    #[error("no payload: pass --body STRING or --payload FILE (one request per line)")]
+    #[error(
+        "no payload: pass --body STRING, --payload FILE (one request per line), --payload-file FILE (one body) or --payload-dir DIR"
+    )]
     NoPayload,
     #[error(
         "read-only mode refuses load runs against SageMaker endpoints (every invocation is production traffic, and billed); drop --read-only, or use --url for a local container"
@@ -391,11 +401,13 @@ async fn prepare(
     spec.validate(&caps)?;
 
     let demo = cli.source.demo;
-    let source = match (&args.body, &args.payload) {
-        (Some(b), _) => PayloadSource::Body(b.clone()),
-        (None, Some(p)) => PayloadSource::File(p.clone()),
-        (None, None) if demo => PayloadSource::DemoSample,
-        (None, None) => return Err(BenchError::NoPayload),
+    let source = match (&args.body, &args.payload, &args.payload_file, &args.payload_dir) {
+        (Some(b), ..) => PayloadSource::Body(b.clone()),
+        (None, Some(p), ..) => PayloadSource::File(p.clone()),
+        (None, None, Some(p), _) => PayloadSource::OneFile(p.clone()),
+        (None, None, None, Some(d)) => PayloadSource::Dir(d.clone()),
+        (None, None, None, None) if demo => PayloadSource::DemoSample,
+        (None, None, None, None) => return Err(BenchError::NoPayload),
     };
     let mut payloads = source.load()?;
     if args.shuffle {

@@ -286,3 +286,48 @@ async fn a_streamed_answer_reports_its_delayed_first_chunk() {
     let rate = st.chunks_per_sec.unwrap();
     assert!(rate.p50 > 0.0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_payloads_arrive_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    // Bytes of every value, NUL and invalid UTF-8 included, like an image or an npy array.
+    let image: Vec<u8> = (0..70_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let file = dir.path().join("cat.jpg");
+    std::fs::write(&file, &image).unwrap();
+    let server = LoopbackServer::start(LoopbackConfig {
+        keep_bodies: true,
+        sigv4: Some((keys("s"), "eu-west-1".into())),
+        ..LoopbackConfig::default()
+    })
+    .unwrap();
+    let payloads = Payloads::from_whole_file(&file).unwrap();
+    let opts = RequestOptions {
+        content_type: "application/x-image".into(),
+        ..RequestOptions::default()
+    };
+    let t = UrlTarget::endpoint(&server.base_url(), "ep", &opts, payloads, signer("s"), false)
+        .await
+        .unwrap();
+    let r = run(t, &spec(2, StopAfter::Requests(5))).await;
+    assert_eq!(r.summary.succeeded, 5, "{:?}", r.summary);
+    let bodies = server.bodies();
+    assert_eq!(bodies.len(), 5);
+    assert!(bodies.iter().all(|b| b.as_ref() == image.as_slice()));
+
+    // A directory: one body per file, in name order.
+    let many = tempfile::tempdir().unwrap();
+    for (name, bytes) in [("2.pb", vec![2u8, 0, 255]), ("1.pb", vec![1u8, 0]), ("3.pb", vec![3u8])] {
+        std::fs::write(many.path().join(name), bytes).unwrap();
+    }
+    let server = LoopbackServer::start(LoopbackConfig {
+        keep_bodies: true,
+        ..LoopbackConfig::default()
+    })
+    .unwrap();
+    let t = UrlTarget::new(&server.invocations_url(), &opts, Payloads::from_dir(many.path()).unwrap())
+        .await
+        .unwrap();
+    run(t, &spec(1, StopAfter::Requests(3))).await;
+    let got: Vec<Vec<u8>> = server.bodies().iter().map(|b| b.to_vec()).collect();
+    assert_eq!(got, vec![vec![1u8, 0], vec![2, 0, 255], vec![3]]);
+}
