@@ -119,6 +119,11 @@ pub struct BenchArgs {
     #[arg(long = "p99", value_name = "DUR", value_parser = parse_positive_duration)]
     pub p99: Option<Duration>,
 
+    /// --endpoint: skip the start-up checks (STS GetCallerIdentity, DescribeEndpoint): for
+    /// roles allowed only sagemaker:InvokeEndpoint, and emulators that answer the runtime only.
+    #[arg(long)]
+    pub no_describe: bool,
+
     /// --url: skip the GET /ping health check (servers that only answer the invocations path).
     #[arg(long)]
     pub no_ping: bool,
@@ -462,15 +467,17 @@ async fn prepare(
         }
         if !demo {
             let aws_opts = crate::load::sdk::single_attempt(crate::start::aws_options(cli, config));
-            let aws = crate::aws::connect(&aws_opts)
-                .await
-                .map_err(|e| BenchError::Aws(e.to_string()))?;
-            let backend: SharedBackend = Arc::new(aws);
-            let known = match backend.list_endpoints().await {
-                Ok(list) => list.into_iter().map(|e| e.name).collect(),
-                Err(_) => Vec::new(),
-            };
-            check_endpoint(backend.as_ref(), &name, args.variant.as_deref(), known).await?;
+            if !args.no_describe {
+                let aws = crate::aws::connect(&aws_opts)
+                    .await
+                    .map_err(|e| BenchError::Aws(e.to_string()))?;
+                let backend: SharedBackend = Arc::new(aws);
+                let known = match backend.list_endpoints().await {
+                    Ok(list) => list.into_iter().map(|e| e.name).collect(),
+                    Err(_) => Vec::new(),
+                };
+                check_endpoint(backend.as_ref(), &name, args.variant.as_deref(), known).await?;
+            }
             let access = crate::aws::signing::runtime_access(&aws_opts)
                 .await
                 .map_err(|e| BenchError::Aws(e.to_string()))?;
