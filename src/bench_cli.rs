@@ -124,6 +124,11 @@ pub struct BenchArgs {
     #[arg(long)]
     pub no_describe: bool,
 
+    /// Write an equivalent locustfile (boto3 invoke_endpoint, same payloads, users, spawn
+    /// rate, duration and budgets) to FILE instead of running, for Locust's distributed mode.
+    #[arg(long, value_name = "FILE")]
+    pub export_locust: Option<PathBuf>,
+
     /// --url: skip the GET /ping health check (servers that only answer the invocations path).
     #[arg(long)]
     pub no_ping: bool,
@@ -264,6 +269,8 @@ pub enum BenchError {
     Aws(String),
     #[error("cannot start the simulated runtime server: {0}")]
     SimServer(String),
+    #[error("{0}")]
+    Export(String),
 }
 
 fn known_list(known: &[String]) -> String {
@@ -285,6 +292,15 @@ struct Prepared {
 
 /// Runs `sagetop bench` and returns the process exit status.
 pub async fn run(cli: &Cli, args: &BenchArgs, config: &Config) -> ExitCode {
+    if let Some(path) = &args.export_locust {
+        return match export_locust(cli, args, config, path).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("sagetop bench: {e}");
+                ExitCode::from(crate::start::EXIT_USAGE)
+            }
+        };
+    }
     let (spec, params_payload, prepared) = match prepare(cli, args, config).await {
         Ok(p) => p,
         Err(e) => {
@@ -378,11 +394,10 @@ async fn print_progress(mut rx: tokio::sync::mpsc::Receiver<Progress>, spec: Loa
 
 type PayloadInfo = (PayloadSource, usize);
 
-async fn prepare(
-    cli: &Cli,
-    args: &BenchArgs,
-    config: &Config,
-) -> Result<(LoadSpec, PayloadInfo, Prepared), BenchError> {
+type Plan = (LoadSpec, PayloadSource, crate::load::Payloads, RequestOptions);
+
+/// The spec, payloads and request options of the run, checked (no I/O but reading payloads).
+fn plan(cli: &Cli, args: &BenchArgs, config: &Config) -> Result<Plan, BenchError> {
     let caps = Caps::from_config(&config.load, args.allow_large);
     let stop = match (args.duration, args.requests) {
         (_, Some(n)) => StopAfter::Requests(n),
@@ -418,7 +433,6 @@ async fn prepare(
     if args.shuffle {
         payloads = payloads.shuffled(cli.source.seed);
     }
-    let count = payloads.len();
     let opts = RequestOptions {
         content_type: args.content_type.clone(),
         accept: args.accept.clone(),
@@ -429,6 +443,61 @@ async fn prepare(
         headers: args.headers.clone(),
         insecure: args.insecure,
     };
+    Ok((spec, source, payloads, opts))
+}
+
+/// `--export-locust FILE`: writes the equivalent locustfile instead of running.
+async fn export_locust(
+    cli: &Cli,
+    args: &BenchArgs,
+    config: &Config,
+    path: &std::path::Path,
+) -> Result<(), BenchError> {
+    let Some(endpoint) = args.endpoint.as_deref().filter(|_| !cli.source.demo) else {
+        return Err(BenchError::Export(
+            "--export-locust takes --endpoint NAME on AWS (or an emulator's --endpoint-url); --url and --demo targets cannot be reached from Locust's machines".into(),
+        ));
+    };
+    let (spec, _, payloads, opts) = plan(cli, args, config)?;
+    let aws_opts = crate::start::aws_options(cli, config);
+    let region = crate::aws::signing::resolved_region(&aws_opts)
+        .await
+        .ok_or_else(|| BenchError::Export("no AWS region: pass --region or set AWS_REGION".into()))?;
+    let text = crate::load::locust::locustfile(
+        &crate::load::locust::LocustTarget {
+            endpoint,
+            region: &region,
+            endpoint_url: aws_opts.endpoint_url.as_deref(),
+        },
+        &spec,
+        &opts,
+        &payloads,
+        &Budgets {
+            max_error_rate: args.max_error_rate,
+            p99: args.p99,
+        },
+    );
+    std::fs::write(path, text).map_err(|e| {
+        BenchError::Export(format!("cannot write {}: {e}", path.display()))
+    })?;
+    eprintln!(
+        "sagetop bench: wrote {} ({} payload{}); run it with: locust -f {} --headless",
+        path.display(),
+        payloads.len(),
+        if payloads.len() == 1 { "" } else { "s" },
+        path.display()
+    );
+    Ok(())
+}
+
+async fn prepare(
+    cli: &Cli,
+    args: &BenchArgs,
+    config: &Config,
+) -> Result<(LoadSpec, PayloadInfo, Prepared), BenchError> {
+    let (spec, source, payloads, opts) = plan(cli, args, config)?;
+    let demo = cli.source.demo;
+    let count = payloads.len();
     let clock: SharedClock = if demo && (cli.source.demo_speed - 1.0).abs() > f64::EPSILON {
         Arc::new(ScaledClock::new(chrono::Utc::now(), cli.source.demo_speed))
     } else {

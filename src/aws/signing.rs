@@ -109,6 +109,12 @@ pub struct RuntimeAccess {
     pub credentials: Arc<SigningCredentials>,
 }
 
+/// The region the options and the standard chain resolve to (no credentials needed).
+pub async fn resolved_region(opts: &AwsOptions) -> Option<String> {
+    let sdk = load_sdk_config(opts).await.ok()?;
+    sdk.region().map(|r| r.to_string())
+}
+
 /// Resolves region, endpoint URL and credentials from the options and the standard chain,
 /// fetching the keys once so that a broken chain is reported before the run starts.
 pub async fn runtime_access(opts: &AwsOptions) -> Result<RuntimeAccess, StartupError> {

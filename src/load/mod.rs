@@ -14,6 +14,7 @@ pub mod console;
 pub mod engine;
 pub mod errors;
 pub mod http;
+pub mod locust;
 pub mod loopback;
 pub mod payload;
 pub mod report;
