@@ -267,7 +267,10 @@ async fn the_json_has_the_documented_fields() {
         j.pointer("/summary/successRate"),
         Some(&serde_json::json!(1.0))
     );
-    assert_eq!(j.pointer("/requests/errorRate"), Some(&serde_json::json!(0.2)));
+    assert_eq!(
+        j.pointer("/requests/errorRate"),
+        Some(&serde_json::json!(0.2))
+    );
     // oha's errorDistribution holds requests without an answer only.
     assert_eq!(j["errorDistribution"], serde_json::json!({}));
     let bins: Vec<f64> = j["responseTimeHistogram"]
@@ -277,7 +280,10 @@ async fn the_json_has_the_documented_fields() {
         .map(|k| k.parse().unwrap())
         .collect();
     assert_eq!(bins.len(), 11, "{bins:?}");
-    assert!(bins.windows(2).all(|w| w[0] < w[1]), "numeric order: {bins:?}");
+    assert!(
+        bins.windows(2).all(|w| w[0] < w[1]),
+        "numeric order: {bins:?}"
+    );
     assert!(j["summary"]["total"].as_f64().unwrap() > 0.0);
     let text = report.text();
     assert!(text.contains("Success rate:   80.00%"), "{text}");

@@ -14,9 +14,11 @@ const KEY: &str = "AKIDLOCUSTEXPORT";
 const SECRET: &str = "locust-export-secret";
 
 fn locust() -> Option<PathBuf> {
-    let venv = std::env::var_os("SAGETOP_VENV").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/sagetop/venv")
-    });
+    let venv = std::env::var_os("SAGETOP_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/sagetop/venv")
+        });
     let bin = venv.join("bin/locust");
     bin.exists().then_some(bin)
 }
@@ -24,7 +26,9 @@ fn locust() -> Option<PathBuf> {
 #[test]
 fn an_exported_locustfile_sends_signed_invocations() {
     let Some(locust) = locust() else {
-        eprintln!("SKIPPED: no locust in the test venv; run scripts/locust-env (scripts/test does)");
+        eprintln!(
+            "SKIPPED: no locust in the test venv; run scripts/locust-env (scripts/test does)"
+        );
         return;
     };
     let server = LoopbackServer::start(LoopbackConfig {
@@ -55,9 +59,29 @@ fn an_exported_locustfile_sends_signed_invocations() {
         ("XDG_CONFIG_HOME", dir.path().to_str().unwrap()),
     ];
     let o = Command::new(env!("CARGO_BIN_EXE_sagetop"))
-        .args(["bench", "--endpoint", "bench", "--endpoint-url", &server.base_url()])
-        .args(["--region", "us-east-1", "--payload-file", payload.to_str().unwrap()])
-        .args(["--content-type", "image/png", "-c", "2", "-z", "3s", "--max-error-rate", "0"])
+        .args([
+            "bench",
+            "--endpoint",
+            "bench",
+            "--endpoint-url",
+            &server.base_url(),
+        ])
+        .args([
+            "--region",
+            "us-east-1",
+            "--payload-file",
+            payload.to_str().unwrap(),
+        ])
+        .args([
+            "--content-type",
+            "image/png",
+            "-c",
+            "2",
+            "-z",
+            "3s",
+            "--max-error-rate",
+            "0",
+        ])
         .args(["--export-locust", file.to_str().unwrap()])
         .envs(env)
         .env_remove("AWS_PROFILE")
@@ -94,8 +118,17 @@ fn an_exported_locustfile_sends_signed_invocations() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(server.bad_signatures(), (0, None), "{log}");
-    assert!(server.invocations() > 10, "{} arrived\n{log}", server.invocations());
-    assert!(server.bodies().iter().all(|b| b.as_ref() == body.as_slice()));
+    assert!(
+        server.invocations() > 10,
+        "{} arrived\n{log}",
+        server.invocations()
+    );
+    assert!(
+        server
+            .bodies()
+            .iter()
+            .all(|b| b.as_ref() == body.as_slice())
+    );
     // --max-error-rate 0 became a check: nothing failed, so the exit status is 0.
     assert!(status.success(), "{status:?}\n{log}");
 }

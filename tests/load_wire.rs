@@ -83,24 +83,46 @@ async fn the_server_recomputes_the_sigv4_signature_and_refuses_a_wrong_one() {
         headers: vec![("X-Extra".into(), "yes".into())],
         ..RequestOptions::default()
     };
-    let t = UrlTarget::endpoint(&server.base_url(), "ep", &opts, body(), signer("right-secret"), false)
-        .await
-        .unwrap();
+    let t = UrlTarget::endpoint(
+        &server.base_url(),
+        "ep",
+        &opts,
+        body(),
+        signer("right-secret"),
+        false,
+    )
+    .await
+    .unwrap();
     let r = run(t, &spec(4, StopAfter::Requests(40))).await;
     assert_eq!(server.bad_signatures(), (0, None));
-    assert_eq!((r.summary.requests, r.summary.succeeded), (40, 40), "{:?}", r.summary);
+    assert_eq!(
+        (r.summary.requests, r.summary.succeeded),
+        (40, 40),
+        "{:?}",
+        r.summary
+    );
     assert_eq!(r.summary.variants["VariantA"].requests, 40);
 
-    let t = UrlTarget::endpoint(&server.base_url(), "ep", &opts, body(), signer("wrong"), false)
-        .await
-        .unwrap();
+    let t = UrlTarget::endpoint(
+        &server.base_url(),
+        "ep",
+        &opts,
+        body(),
+        signer("wrong"),
+        false,
+    )
+    .await
+    .unwrap();
     let r = run(t, &spec(2, StopAfter::Requests(10))).await;
     let (bad, why) = server.bad_signatures();
     assert_eq!(bad, 10);
     assert!(why.unwrap().contains("signature mismatch"));
     assert_eq!(r.summary.succeeded, 0);
     assert_eq!(r.summary.status_codes.get(&403), Some(&10));
-    assert_eq!(r.summary.error_codes.get("InvalidSignatureException"), Some(&10));
+    assert_eq!(
+        r.summary.error_codes.get("InvalidSignatureException"),
+        Some(&10)
+    );
     assert_eq!(r.summary.errors.get(&ErrorKind::Client4xx), Some(&10));
 }
 
@@ -117,9 +139,16 @@ async fn https_to_a_self_signed_server_needs_insecure() {
         insecure: true,
         ..RequestOptions::default()
     };
-    let t = UrlTarget::endpoint(&server.base_url(), "ep", &insecure, body(), signer("s"), false)
-        .await
-        .unwrap();
+    let t = UrlTarget::endpoint(
+        &server.base_url(),
+        "ep",
+        &insecure,
+        body(),
+        signer("s"),
+        false,
+    )
+    .await
+    .unwrap();
     let r = run(t, &spec(2, StopAfter::Requests(20))).await;
     assert_eq!(r.summary.succeeded, 20, "{:?}", r.summary);
     assert_eq!(server.bad_signatures().0, 0);
@@ -129,7 +158,9 @@ async fn https_to_a_self_signed_server_needs_insecure() {
         ..LoopbackConfig::default()
     })
     .unwrap();
-    let t = UrlTarget::new(&server.invocations_url(), &insecure, body()).await.unwrap();
+    let t = UrlTarget::new(&server.invocations_url(), &insecure, body())
+        .await
+        .unwrap();
     t.ping().await.unwrap();
     // Two connections were dialled (TCP + TLS) and reported.
     let r = run(t, &spec(2, StopAfter::Requests(10))).await;
@@ -138,11 +169,20 @@ async fn https_to_a_self_signed_server_needs_insecure() {
 
     // Without --insecure the self-signed certificate is refused: nothing arrives.
     let before = server.invocations();
-    let t = UrlTarget::new(&server.invocations_url(), &RequestOptions::default(), body())
-        .await
-        .unwrap();
+    let t = UrlTarget::new(
+        &server.invocations_url(),
+        &RequestOptions::default(),
+        body(),
+    )
+    .await
+    .unwrap();
     let r = run(t, &spec(1, StopAfter::Requests(3))).await;
-    assert_eq!(r.summary.errors.get(&ErrorKind::Connect), Some(&3), "{:?}", r.summary);
+    assert_eq!(
+        r.summary.errors.get(&ErrorKind::Connect),
+        Some(&3),
+        "{:?}",
+        r.summary
+    );
     assert!(r.summary.error_samples[&ErrorKind::Connect].contains("TLS"));
     assert_eq!(server.invocations(), before);
 }
@@ -156,9 +196,16 @@ async fn aws_error_codes_are_read_from_the_answer() {
         ..LoopbackConfig::default()
     })
     .unwrap();
-    let t = UrlTarget::endpoint(&server.base_url(), "ep", &RequestOptions::default(), body(), signer("s"), false)
-        .await
-        .unwrap();
+    let t = UrlTarget::endpoint(
+        &server.base_url(),
+        "ep",
+        &RequestOptions::default(),
+        body(),
+        signer("s"),
+        false,
+    )
+    .await
+    .unwrap();
     let r = run(t, &spec(1, StopAfter::Requests(40))).await;
     assert_eq!(r.summary.errors.get(&ErrorKind::ModelError), Some(&10));
     assert_eq!(r.summary.error_codes.get("ModelError"), Some(&10));
@@ -169,9 +216,13 @@ async fn aws_error_codes_are_read_from_the_answer() {
 async fn rate_200_arrives_at_200_per_second() {
     let _g = serial().await;
     let server = LoopbackServer::start(LoopbackConfig::default()).unwrap();
-    let t = UrlTarget::new(&server.invocations_url(), &RequestOptions::default(), body())
-        .await
-        .unwrap();
+    let t = UrlTarget::new(
+        &server.invocations_url(),
+        &RequestOptions::default(),
+        body(),
+    )
+    .await
+    .unwrap();
     let spec = LoadSpec {
         rate: Some(200.0),
         ..spec(8, StopAfter::Duration(Duration::from_secs(3)))
@@ -195,20 +246,38 @@ async fn in_flight_requests_at_the_deadline_are_counted_or_waited_for() {
     })
     .unwrap();
     let target = || async {
-        UrlTarget::new(&server.invocations_url(), &RequestOptions::default(), body())
-            .await
-            .unwrap()
+        UrlTarget::new(
+            &server.invocations_url(),
+            &RequestOptions::default(),
+            body(),
+        )
+        .await
+        .unwrap()
     };
     // Deadline at 1 s: each of 2 workers has finished 3 (0.3, 0.6, 0.9 s) and has one in flight.
-    let counted = run(target().await, &spec(2, StopAfter::Duration(Duration::from_secs(1)))).await;
+    let counted = run(
+        target().await,
+        &spec(2, StopAfter::Duration(Duration::from_secs(1))),
+    )
+    .await;
     assert_eq!(counted.in_flight, InFlight::Count);
-    assert_eq!((counted.summary.requests, counted.summary.aborted), (6, 2), "{:?}", counted.summary);
+    assert_eq!(
+        (counted.summary.requests, counted.summary.aborted),
+        (6, 2),
+        "{:?}",
+        counted.summary
+    );
     let waited_spec = LoadSpec {
         in_flight: InFlight::Wait,
         ..spec(2, StopAfter::Duration(Duration::from_secs(1)))
     };
     let waited = run(target().await, &waited_spec).await;
-    assert_eq!((waited.summary.requests, waited.summary.aborted), (8, 0), "{:?}", waited.summary);
+    assert_eq!(
+        (waited.summary.requests, waited.summary.aborted),
+        (8, 0),
+        "{:?}",
+        waited.summary
+    );
     assert!(waited.summary.elapsed >= Duration::from_millis(1200));
 }
 
@@ -221,9 +290,13 @@ async fn timeouts_are_in_the_all_requests_view_only() {
         ..LoopbackConfig::default()
     })
     .unwrap();
-    let t = UrlTarget::new(&server.invocations_url(), &RequestOptions::default(), body())
-        .await
-        .unwrap();
+    let t = UrlTarget::new(
+        &server.invocations_url(),
+        &RequestOptions::default(),
+        body(),
+    )
+    .await
+    .unwrap();
     let s = LoadSpec {
         timeout: Duration::from_millis(250),
         ..spec(1, StopAfter::Requests(10))
@@ -247,9 +320,13 @@ async fn a_stall_with_several_workers_is_charged_from_the_due_time() {
         ..LoopbackConfig::default()
     })
     .unwrap();
-    let t = UrlTarget::new(&server.invocations_url(), &RequestOptions::default(), body())
-        .await
-        .unwrap();
+    let t = UrlTarget::new(
+        &server.invocations_url(),
+        &RequestOptions::default(),
+        body(),
+    )
+    .await
+    .unwrap();
     let s = LoadSpec {
         rate: Some(60.0),
         ..spec(2, StopAfter::Duration(Duration::from_secs(3)))
@@ -272,9 +349,16 @@ async fn a_streamed_answer_reports_its_delayed_first_chunk() {
         ..LoopbackConfig::default()
     })
     .unwrap();
-    let t = UrlTarget::endpoint(&server.base_url(), "llm", &RequestOptions::default(), body(), signer("s"), true)
-        .await
-        .unwrap();
+    let t = UrlTarget::endpoint(
+        &server.base_url(),
+        "llm",
+        &RequestOptions::default(),
+        body(),
+        signer("s"),
+        true,
+    )
+    .await
+    .unwrap();
     let r = run(t, &spec(2, StopAfter::Requests(6))).await;
     assert_eq!(r.summary.succeeded, 6, "{:?}", r.summary);
     let st = r.summary.stream.expect("stream figures");
@@ -282,7 +366,10 @@ async fn a_streamed_answer_reports_its_delayed_first_chunk() {
     let first = st.first_chunk.unwrap();
     let total = st.total.unwrap();
     assert!(first.p50 >= Duration::from_millis(200), "{first:?}");
-    assert!(total.p50 >= first.p50 + Duration::from_millis(80), "{total:?}");
+    assert!(
+        total.p50 >= first.p50 + Duration::from_millis(80),
+        "{total:?}"
+    );
     let rate = st.chunks_per_sec.unwrap();
     assert!(rate.p50 > 0.0);
 }
@@ -291,7 +378,9 @@ async fn a_streamed_answer_reports_its_delayed_first_chunk() {
 async fn binary_payloads_arrive_byte_identical() {
     let dir = tempfile::tempdir().unwrap();
     // Bytes of every value, NUL and invalid UTF-8 included, like an image or an npy array.
-    let image: Vec<u8> = (0..70_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let image: Vec<u8> = (0..70_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let file = dir.path().join("cat.jpg");
     std::fs::write(&file, &image).unwrap();
     let server = LoopbackServer::start(LoopbackConfig {
@@ -305,9 +394,16 @@ async fn binary_payloads_arrive_byte_identical() {
         content_type: "application/x-image".into(),
         ..RequestOptions::default()
     };
-    let t = UrlTarget::endpoint(&server.base_url(), "ep", &opts, payloads, signer("s"), false)
-        .await
-        .unwrap();
+    let t = UrlTarget::endpoint(
+        &server.base_url(),
+        "ep",
+        &opts,
+        payloads,
+        signer("s"),
+        false,
+    )
+    .await
+    .unwrap();
     let r = run(t, &spec(2, StopAfter::Requests(5))).await;
     assert_eq!(r.summary.succeeded, 5, "{:?}", r.summary);
     let bodies = server.bodies();
@@ -316,7 +412,11 @@ async fn binary_payloads_arrive_byte_identical() {
 
     // A directory: one body per file, in name order.
     let many = tempfile::tempdir().unwrap();
-    for (name, bytes) in [("2.pb", vec![2u8, 0, 255]), ("1.pb", vec![1u8, 0]), ("3.pb", vec![3u8])] {
+    for (name, bytes) in [
+        ("2.pb", vec![2u8, 0, 255]),
+        ("1.pb", vec![1u8, 0]),
+        ("3.pb", vec![3u8]),
+    ] {
         std::fs::write(many.path().join(name), bytes).unwrap();
     }
     let server = LoopbackServer::start(LoopbackConfig {
@@ -324,9 +424,13 @@ async fn binary_payloads_arrive_byte_identical() {
         ..LoopbackConfig::default()
     })
     .unwrap();
-    let t = UrlTarget::new(&server.invocations_url(), &opts, Payloads::from_dir(many.path()).unwrap())
-        .await
-        .unwrap();
+    let t = UrlTarget::new(
+        &server.invocations_url(),
+        &opts,
+        Payloads::from_dir(many.path()).unwrap(),
+    )
+    .await
+    .unwrap();
     run(t, &spec(1, StopAfter::Requests(3))).await;
     let got: Vec<Vec<u8>> = server.bodies().iter().map(|b| b.to_vec()).collect();
     assert_eq!(got, vec![vec![1u8, 0], vec![2, 0, 255], vec![3]]);

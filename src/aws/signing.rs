@@ -35,7 +35,10 @@ impl std::fmt::Debug for SigningKeys {
         f.debug_struct("SigningKeys")
             .field("access_key_id", &format!("****{tail}"))
             .field("secret_access_key", &"** redacted **")
-            .field("session_token", &self.session_token.as_ref().map(|_| "** redacted **"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "** redacted **"),
+            )
             .field("expires", &self.expires)
             .finish()
     }
@@ -81,10 +84,12 @@ impl SigningCredentials {
         let Some(provider) = &self.provider else {
             return Err("no AWS credentials to sign with".into());
         };
-        let c = provider
-            .provide_credentials()
-            .await
-            .map_err(|e| format!("cannot get AWS credentials to sign with: {}", super::errors::chain_message(&e)))?;
+        let c = provider.provide_credentials().await.map_err(|e| {
+            format!(
+                "cannot get AWS credentials to sign with: {}",
+                super::errors::chain_message(&e)
+            )
+        })?;
         let keys = Arc::new(keys_of(&c));
         *cached = Some(keys.clone());
         Ok(keys)

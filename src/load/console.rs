@@ -159,7 +159,10 @@ impl LoadRunner {
             })),
         };
         Ok((
-            Invoker::Signed { base: base.clone(), signer },
+            Invoker::Signed {
+                base: base.clone(),
+                signer,
+            },
             format!("SigV4 over HTTP to the simulated runtime at {base}"),
         ))
     }
@@ -168,7 +171,10 @@ impl LoadRunner {
     /// refreshed before expiry), else the SDK runtime client behind the backend.
     async fn aws_access(&mut self) -> Result<(Invoker, String), String> {
         let Some(opts) = &self.aws else {
-            return Ok((Invoker::Backend(self.backend.clone()), "sagemaker-runtime SDK".into()));
+            return Ok((
+                Invoker::Backend(self.backend.clone()),
+                "sagemaker-runtime SDK".into(),
+            ));
         };
         if self.access.is_none() {
             let access = crate::aws::signing::runtime_access(opts)

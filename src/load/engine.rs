@@ -5,8 +5,8 @@
 //! sleeping worker's timer lateness is not charged); duration, count, ramp-up, what happens
 //! to requests in flight at the deadline, cancellation, and live progress snapshots.
 
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -231,7 +231,9 @@ pub async fn run<T: Target>(target: T, spec: &LoadSpec, ctl: RunControl) -> RunR
         start,
         deadline,
         stopped: AtomicBool::new(false),
-        shards: (0..shard_count).map(|_| Mutex::new(Figures::new())).collect(),
+        shards: (0..shard_count)
+            .map(|_| Mutex::new(Figures::new()))
+            .collect(),
     });
     let mut workers = JoinSet::new();
     // One abort signal per worker: dropping the senders wakes every worker without a shared lock.
@@ -287,7 +289,9 @@ pub async fn run<T: Target>(target: T, spec: &LoadSpec, ctl: RunControl) -> RunR
         }
     }
     shared.drain(&mut totals);
-    let issuing = issuing_ended.unwrap_or_else(|| start.elapsed()).min(hard_stop);
+    let issuing = issuing_ended
+        .unwrap_or_else(|| start.elapsed())
+        .min(hard_stop);
     let elapsed = match spec.in_flight {
         // The run lasted until the last in-flight answer.
         InFlight::Wait => start.elapsed(),

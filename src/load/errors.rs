@@ -34,7 +34,9 @@ pub fn aws_error(header: Option<&[u8]>, body: &[u8]) -> (Option<String>, Option<
     let mut message = field(&["message", "Message", "errorMessage"]);
     // ModelError carries the container's own answer.
     if let (Some(status), Some(original)) = (
-        json.as_ref().and_then(|j| j.get("OriginalStatusCode")).and_then(|v| v.as_u64()),
+        json.as_ref()
+            .and_then(|j| j.get("OriginalStatusCode"))
+            .and_then(|v| v.as_u64()),
         field(&["OriginalMessage"]),
     ) {
         message = Some(format!(
@@ -50,7 +52,9 @@ pub fn classify_code(code: &str, status: u16) -> ErrorKind {
     match code {
         "ThrottlingException" | "Throttling" | "ModelNotReadyException" => ErrorKind::Throttled,
         "ModelError" | "ModelStreamError" => ErrorKind::ModelError,
-        "ServiceUnavailable" | "InternalFailure" | "InternalDependencyException"
+        "ServiceUnavailable"
+        | "InternalFailure"
+        | "InternalDependencyException"
         | "InternalStreamFailure" => ErrorKind::Server5xx,
         _ => super::target::classify_status(status, None),
     }
@@ -63,7 +67,10 @@ mod tests {
     #[test]
     fn codes_come_from_the_header_or_the_body() {
         assert_eq!(
-            aws_error(Some(b"ThrottlingException:http://internal.amazon.com/"), b""),
+            aws_error(
+                Some(b"ThrottlingException:http://internal.amazon.com/"),
+                b""
+            ),
             (Some("ThrottlingException".into()), None)
         );
         let body = br#"{"__type":"com.amazon.sagemaker#ValidationError","message":"bad variant"}"#;
@@ -78,7 +85,13 @@ mod tests {
         assert_eq!(aws_error(None, b"not json"), (None, None));
         assert_eq!(classify_code("ModelError", 424), ErrorKind::ModelError);
         assert_eq!(classify_code("ValidationError", 400), ErrorKind::Client4xx);
-        assert_eq!(classify_code("ThrottlingException", 400), ErrorKind::Throttled);
-        assert_eq!(classify_code("ServiceUnavailable", 503), ErrorKind::Server5xx);
+        assert_eq!(
+            classify_code("ThrottlingException", 400),
+            ErrorKind::Throttled
+        );
+        assert_eq!(
+            classify_code("ServiceUnavailable", 503),
+            ErrorKind::Server5xx
+        );
     }
 }

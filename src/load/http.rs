@@ -60,9 +60,21 @@ fn fixed_headers(opts: &RequestOptions, authority: &str) -> Result<HeaderMap, Ta
         h.insert(ACCEPT, header(a, "--accept")?);
     }
     let named = [
-        ("x-amzn-sagemaker-target-variant", &opts.variant, "--variant"),
-        ("x-amzn-sagemaker-custom-attributes", &opts.custom_attributes, "--custom-attributes"),
-        ("x-amzn-sagemaker-inference-component", &opts.inference_component, "--inference-component"),
+        (
+            "x-amzn-sagemaker-target-variant",
+            &opts.variant,
+            "--variant",
+        ),
+        (
+            "x-amzn-sagemaker-custom-attributes",
+            &opts.custom_attributes,
+            "--custom-attributes",
+        ),
+        (
+            "x-amzn-sagemaker-inference-component",
+            &opts.inference_component,
+            "--inference-component",
+        ),
         (
             "x-amzn-sagemaker-target-container-hostname",
             &opts.target_container_hostname,
@@ -121,7 +133,10 @@ impl UrlTarget {
         } else {
             "invocations"
         };
-        let url = format!("{}/endpoints/{endpoint}/{route}", base.trim_end_matches('/'));
+        let url = format!(
+            "{}/endpoints/{endpoint}/{route}",
+            base.trim_end_matches('/')
+        );
         UrlTarget::build(&url, opts, payloads, Some(signer), stream).await
     }
 
@@ -141,7 +156,11 @@ impl UrlTarget {
         })?;
         let authority = uri.authority().map_or(host.clone(), |a| a.to_string());
         Ok(UrlTarget {
-            url: format!("{}://{authority}{}", uri.scheme_str().unwrap_or("http"), path),
+            url: format!(
+                "{}://{authority}{}",
+                uri.scheme_str().unwrap_or("http"),
+                path
+            ),
             dialer,
             path,
             headers: fixed_headers(opts, &authority)?,
@@ -193,7 +212,11 @@ impl UrlTarget {
         }
     }
 
-    async fn request(&self, conn: &mut UrlConn, body: Bytes) -> Result<Request<Full<Bytes>>, Outcome> {
+    async fn request(
+        &self,
+        conn: &mut UrlConn,
+        body: Bytes,
+    ) -> Result<Request<Full<Bytes>>, Outcome> {
         let mut headers = self.headers.clone();
         if let Some(signer) = &self.signer {
             let now = SystemTime::now();

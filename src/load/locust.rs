@@ -46,7 +46,9 @@ pub fn locustfile(
     for b in payloads.bodies() {
         let _ = writeln!(bodies, "    {},", py(&b64.encode(b)));
     }
-    let order: Vec<usize> = (0..payloads.len()).map(|i| payloads.index(i as u64)).collect();
+    let order: Vec<usize> = (0..payloads.len())
+        .map(|i| payloads.index(i as u64))
+        .collect();
     let users = spec.concurrency.max(1);
     let spawn_rate = match spec.ramp {
         Some(r) if !r.is_zero() => f64::from(users) / r.as_secs_f64(),
@@ -238,13 +240,19 @@ mod tests {
         };
         let f = locustfile(&target, &spec, &opts, &payloads, &budgets);
         assert!(f.contains(r#"ENDPOINT = "fraud \"x\"""#), "{f}");
-        assert!(f.contains("USERS = 8\n") && f.contains("SPAWN_RATE = 2\n"), "{f}");
+        assert!(
+            f.contains("USERS = 8\n") && f.contains("SPAWN_RATE = 2\n"),
+            "{f}"
+        );
         assert!(f.contains("RUN_TIME_S = 30\n") && f.contains("REQUESTS = None"));
         assert!(f.contains("constant_throughput(5)"));
         assert!(f.contains(r#""TargetVariant": "B""#));
         assert!(f.contains(r#"("X-Trace", "1")"#));
         assert!(f.contains("MAX_ERROR_RATE = 0.01") && f.contains("P99_MS = 250\n"));
-        assert!(f.contains("\"AP9iaW5hcnk=\""), "binary body embedded as base64: {f}");
+        assert!(
+            f.contains("\"AP9iaW5hcnk=\""),
+            "binary body embedded as base64: {f}"
+        );
         assert!(f.contains("ENDPOINT_URL\", None)"));
     }
 }

@@ -149,12 +149,21 @@ impl LoopbackServer {
 
     /// Invocation bodies received so far (with `keep_bodies`).
     pub fn bodies(&self) -> Vec<Bytes> {
-        self.state.bodies.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.state
+            .bodies
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Invocations refused for a wrong signature, and the first reason.
     pub fn bad_signatures(&self) -> (u64, Option<String>) {
-        let first = self.state.first_bad.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let first = self
+            .state
+            .first_bad
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         (self.state.bad.load(Ordering::Relaxed), first)
     }
 
@@ -217,7 +226,8 @@ async fn serve(
         while conns.try_join_next().is_some() {}
         let Ok((stream, _)) = accepted else { continue };
         let _ = stream.set_nodelay(true);
-        let (config, count, state, tls) = (config.clone(), count.clone(), state.clone(), tls.clone());
+        let (config, count, state, tls) =
+            (config.clone(), count.clone(), state.clone(), tls.clone());
         conns.spawn(async move {
             let service = hyper::service::service_fn(move |req| {
                 answer(req, config.clone(), count.clone(), state.clone())
@@ -267,22 +277,31 @@ async fn answer(
     let path = req.uri().path().to_string();
     let streaming = path.ends_with("/invocations-response-stream");
     let invocation = path == "/invocations"
-        || (path.starts_with("/endpoints/")
-            && (path.ends_with("/invocations") || streaming));
+        || (path.starts_with("/endpoints/") && (path.ends_with("/invocations") || streaming));
     match (req.method(), invocation) {
         (&Method::GET, _) if path == "/ping" => Ok(status_only(config.ping_status, None)),
         (&Method::POST, true) => {
             let (parts, body) = req.into_parts();
-            let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
             if let Some((keys, region)) = &config.sigv4 {
-                let scheme = if config.tls.is_some() { "https" } else { "http" };
+                let scheme = if config.tls.is_some() {
+                    "https"
+                } else {
+                    "http"
+                };
                 let host = parts
                     .headers
                     .get(hyper::header::HOST)
                     .and_then(|h| h.to_str().ok())
                     .unwrap_or("");
                 let url = format!("{scheme}://{host}{}", parts.uri);
-                if let Err(why) = super::sign::verify(keys, region, "POST", &url, &parts.headers, &body) {
+                if let Err(why) =
+                    super::sign::verify(keys, region, "POST", &url, &parts.headers, &body)
+                {
                     state.bad.fetch_add(1, Ordering::Relaxed);
                     state
                         .first_bad
@@ -293,7 +312,11 @@ async fn answer(
                 }
             }
             if config.keep_bodies {
-                state.bodies.lock().unwrap_or_else(|p| p.into_inner()).push(body);
+                state
+                    .bodies
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(body);
             }
             let n = count.fetch_add(1, Ordering::Relaxed) + 1;
             let mut delay = config.delay;

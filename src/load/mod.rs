@@ -39,7 +39,10 @@ pub fn runtime_url(access: &crate::aws::signing::RuntimeAccess) -> String {
     match &access.endpoint_url {
         Some(u) => u.trim_end_matches('/').to_string(),
         None if access.region.starts_with("cn-") => {
-            format!("https://runtime.sagemaker.{}.amazonaws.com.cn", access.region)
+            format!(
+                "https://runtime.sagemaker.{}.amazonaws.com.cn",
+                access.region
+            )
         }
         None => format!("https://runtime.sagemaker.{}.amazonaws.com", access.region),
     }

@@ -91,7 +91,9 @@ pub enum PayloadError {
     BodyTooLarge { bytes: usize },
     #[error("--body is empty: give the request body (e.g. --body '1.5,2.0,3.1')")]
     EmptyBody,
-    #[error("payload file {path}, line {line} is not JSON ({why}): a JSON-lines file needs one JSON document per line")]
+    #[error(
+        "payload file {path}, line {line} is not JSON ({why}): a JSON-lines file needs one JSON document per line"
+    )]
     NotJson {
         path: String,
         line: usize,
@@ -151,7 +153,9 @@ impl Payloads {
         let data = std::fs::read(path).map_err(read_err)?;
         let p = Payloads::from_text(&data, &shown)?;
         let json_lines = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-            ["jsonl", "ndjson", "json"].iter().any(|x| e.eq_ignore_ascii_case(x))
+            ["jsonl", "ndjson", "json"]
+                .iter()
+                .any(|x| e.eq_ignore_ascii_case(x))
         });
         if json_lines {
             p.check_json_lines(&data, &shown)?;
@@ -403,7 +407,10 @@ mod tests {
         let jl = dir.path().join("x.jsonl");
         std::fs::write(&jl, "{\"a\":1}\n\n{broken\n").unwrap();
         let err = Payloads::from_file(&jl).unwrap_err();
-        assert!(matches!(err, PayloadError::NotJson { line: 3, .. }), "{err}");
+        assert!(
+            matches!(err, PayloadError::NotJson { line: 3, .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("x.jsonl"));
     }
 

@@ -155,7 +155,10 @@ impl RunReport {
         // oha's errorDistribution: requests without an HTTP answer, by error.
         let mut errors = Map::new();
         for (kind, n) in &s.errors {
-            if matches!(kind, ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Other) {
+            if matches!(
+                kind,
+                ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Other
+            ) {
                 errors.insert(kind.label().to_string(), json!(n));
             }
         }
@@ -337,7 +340,10 @@ impl RunReport {
         if let Some(all) = &s.latency_all
             && s.failed > 0
         {
-            let _ = writeln!(o, "\nLatency of all finished requests (errors and timeouts included):");
+            let _ = writeln!(
+                o,
+                "\nLatency of all finished requests (errors and timeouts included):"
+            );
             for (label, v) in all.rows() {
                 let _ = writeln!(o, "  {label:<6} {}", latency(v));
             }

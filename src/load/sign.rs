@@ -164,7 +164,8 @@ pub fn verify(
         }
         if let Some(v) = headers.get(*name) {
             subset.insert(
-                hyper::header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| e.to_string())?,
+                hyper::header::HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|e| e.to_string())?,
                 v.clone(),
             );
         }
@@ -216,13 +217,21 @@ mod tests {
         let now = SystemTime::now();
         signer.refresh(&mut state, now).await.unwrap();
         let mut h = HeaderMap::new();
-        h.insert("host", "runtime.sagemaker.eu-west-1.amazonaws.com".parse().unwrap());
+        h.insert(
+            "host",
+            "runtime.sagemaker.eu-west-1.amazonaws.com".parse().unwrap(),
+        );
         h.insert("content-type", "text/csv".parse().unwrap());
         let url = "https://runtime.sagemaker.eu-west-1.amazonaws.com/endpoints/a/invocations";
         signer
             .sign(state.as_ref().unwrap(), "POST", url, &mut h, b"1,2", now)
             .unwrap();
-        assert!(h["authorization"].to_str().unwrap().starts_with("AWS4-HMAC-SHA256"));
+        assert!(
+            h["authorization"]
+                .to_str()
+                .unwrap()
+                .starts_with("AWS4-HMAC-SHA256")
+        );
         verify(&keys("secret"), "eu-west-1", "POST", url, &h, b"1,2").unwrap();
         assert!(verify(&keys("other"), "eu-west-1", "POST", url, &h, b"1,2").is_err());
         assert!(verify(&keys("secret"), "eu-west-1", "POST", url, &h, b"1,3").is_err());

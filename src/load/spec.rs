@@ -75,8 +75,12 @@ pub enum InFlight {
 impl InFlight {
     pub fn label(self) -> &'static str {
         match self {
-            InFlight::Count => "requests in flight at the deadline were abandoned and counted as aborted",
-            InFlight::Wait => "requests in flight at the deadline were waited for (up to the timeout)",
+            InFlight::Count => {
+                "requests in flight at the deadline were abandoned and counted as aborted"
+            }
+            InFlight::Wait => {
+                "requests in flight at the deadline were waited for (up to the timeout)"
+            }
         }
     }
 }

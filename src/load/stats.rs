@@ -11,8 +11,8 @@ use hdrhistogram::Histogram;
 use hyper::header::HeaderValue;
 use serde::{Deserialize, Serialize};
 
-use super::summary::{RpsStats, StreamStats, buckets};
 pub use super::summary::{Bucket, HISTOGRAM_BARS, LatencyStats, Summary, VariantStats};
+use super::summary::{RpsStats, StreamStats, buckets};
 
 /// Why a request did not succeed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -488,7 +488,10 @@ mod tests {
         totals.drain_from(&mut b);
         totals.drain_from(&mut b);
         let s = totals.summary(Duration::from_secs(2), true);
-        assert_eq!((s.requests, s.succeeded, s.failed, s.answered), (102, 100, 2, 101));
+        assert_eq!(
+            (s.requests, s.succeeded, s.failed, s.answered),
+            (102, 100, 2, 101)
+        );
         let lat = s.latency.unwrap();
         assert!((50..=51).contains(&lat.p50.as_millis()), "{:?}", lat.p50);
         assert_eq!(lat.slowest.as_millis(), 100);
@@ -500,7 +503,10 @@ mod tests {
             s.errors,
             BTreeMap::from([(ErrorKind::Timeout, 1), (ErrorKind::Server5xx, 1)])
         );
-        assert_eq!(s.error_codes, BTreeMap::from([("InternalFailure".to_string(), 1)]));
+        assert_eq!(
+            s.error_codes,
+            BTreeMap::from([("InternalFailure".to_string(), 1)])
+        );
         assert_eq!(s.per_second, vec![50, 52]);
         assert_eq!(s.variants["A"].requests, 100);
         assert_eq!(s.variants["B"].errors, 1);

@@ -43,11 +43,14 @@ impl EventStreamReader {
         self.buf.extend_from_slice(data);
         let mut parts = 0;
         loop {
-            let frame = self.decoder.decode_frame(&mut self.buf).map_err(|e| StreamError {
-                kind: ErrorKind::Other,
-                code: None,
-                message: format!("the event stream is malformed: {e}"),
-            })?;
+            let frame = self
+                .decoder
+                .decode_frame(&mut self.buf)
+                .map_err(|e| StreamError {
+                    kind: ErrorKind::Other,
+                    code: None,
+                    message: format!("the event stream is malformed: {e}"),
+                })?;
             let DecodedFrame::Complete(m) = frame else {
                 return Ok(parts);
             };
@@ -58,7 +61,9 @@ impl EventStreamReader {
                     }
                 }
                 Some("exception") => {
-                    let code = header(&m, ":exception-type").unwrap_or("exception").to_string();
+                    let code = header(&m, ":exception-type")
+                        .unwrap_or("exception")
+                        .to_string();
                     let text = String::from_utf8_lossy(m.payload()).into_owned();
                     return Err(StreamError {
                         kind: super::errors::classify_code(&code, 500),
@@ -109,8 +114,14 @@ fn frame(m: &Message) -> Bytes {
 pub fn payload_part(bytes: &[u8]) -> Bytes {
     frame(
         &Message::new(Bytes::copy_from_slice(bytes))
-            .add_header(Header::new(":message-type", HeaderValue::String("event".into())))
-            .add_header(Header::new(":event-type", HeaderValue::String("PayloadPart".into())))
+            .add_header(Header::new(
+                ":message-type",
+                HeaderValue::String("event".into()),
+            ))
+            .add_header(Header::new(
+                ":event-type",
+                HeaderValue::String("PayloadPart".into()),
+            ))
             .add_header(Header::new(
                 ":content-type",
                 HeaderValue::String("application/octet-stream".into()),
@@ -122,9 +133,18 @@ pub fn payload_part(bytes: &[u8]) -> Bytes {
 pub fn exception(code: &str, message: &str) -> Bytes {
     frame(
         &Message::new(Bytes::from(format!("{{\"Message\":\"{message}\"}}")))
-            .add_header(Header::new(":message-type", HeaderValue::String("exception".into())))
-            .add_header(Header::new(":exception-type", HeaderValue::String(code.to_string().into())))
-            .add_header(Header::new(":content-type", HeaderValue::String("application/json".into()))),
+            .add_header(Header::new(
+                ":message-type",
+                HeaderValue::String("exception".into()),
+            ))
+            .add_header(Header::new(
+                ":exception-type",
+                HeaderValue::String(code.to_string().into()),
+            ))
+            .add_header(Header::new(
+                ":content-type",
+                HeaderValue::String("application/json".into()),
+            )),
     )
 }
 
@@ -146,7 +166,9 @@ mod tests {
         assert_eq!(parts, 3);
         r.finish(parts).unwrap();
         let mut bad = EventStreamReader::default();
-        let err = bad.push(&exception("ModelStreamError", "boom")).unwrap_err();
+        let err = bad
+            .push(&exception("ModelStreamError", "boom"))
+            .unwrap_err();
         assert_eq!(err.kind, ErrorKind::ModelError);
         assert_eq!(err.code.as_deref(), Some("ModelStreamError"));
         let mut cut = EventStreamReader::default();

@@ -135,7 +135,11 @@ pub fn parse_url(url: &str) -> Result<(Uri, String, u16, Uri), TargetError> {
         .to_string();
     let port = uri
         .port_u16()
-        .unwrap_or(if uri.scheme_str() == Some("https") { 443 } else { 80 });
+        .unwrap_or(if uri.scheme_str() == Some("https") {
+            443
+        } else {
+            80
+        });
     let path = match uri.path_and_query().map(|p| p.as_str()) {
         None | Some("") | Some("/") => "/invocations",
         Some(p) => p,
@@ -269,7 +273,8 @@ mod tests {
             (host.as_str(), port, path.path()),
             ("127.0.0.1", 8080, "/invocations")
         );
-        let (_, _, port, _) = parse_url("https://runtime.sagemaker.eu-west-1.amazonaws.com/x").unwrap();
+        let (_, _, port, _) =
+            parse_url("https://runtime.sagemaker.eu-west-1.amazonaws.com/x").unwrap();
         assert_eq!(port, 443);
         let (_, _, port, path) = parse_url("http://localhost/endpoints/a/invocations").unwrap();
         assert_eq!((port, path.path()), (80, "/endpoints/a/invocations"));
