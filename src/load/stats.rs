@@ -268,9 +268,8 @@ impl Figures {
             record(&mut self.ok, us);
         } else if let Some(kind) = outcome.error {
             self.errors[kind.index()] += 1;
-            if !self.samples.contains_key(&kind) {
-                let detail = outcome.detail.unwrap_or_else(|| kind.label().to_string());
-                self.samples.insert(kind, detail);
+            if let std::collections::btree_map::Entry::Vacant(e) = self.samples.entry(kind) {
+                e.insert(outcome.detail.unwrap_or_else(|| kind.label().to_string()));
             }
             if let Some(code) = outcome.code {
                 match self.codes.iter_mut().find(|(c, _)| *c == code) {
