@@ -1,10 +1,15 @@
 //! Owns a load worker's HTTP/1.1 connection: TCP with Nagle off, or TLS through rustls (the
 //! system's root certificates, or any certificate with `--insecure`), hyper's client handshake,
 //! keep-alive between requests, and one resend on a new connection when the server closed a
-//! kept-alive one. One `Conn` per worker: no pool, no lock on the request path.
+//! kept-alive one. One `Conn` per worker: no pool, no lock on the request path, and the
+//! connection is driven inside the worker's own task (no hand-over to a driver task and back
+//! on every request).
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -24,14 +29,20 @@ pub struct Dialer {
     tls: Option<(tokio_rustls::TlsConnector, ServerName<'static>)>,
 }
 
+/// hyper's connection future: reads and writes the socket; polled by whoever waits on it.
+pub type Driver = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// A worker's connection: kept alive between requests, re-opened when it breaks.
 #[derive(Default)]
 pub struct Conn {
     sender: Option<SendRequest<Full<Bytes>>>,
     /// How long opening the current connection took, until a request reports it.
     dialed: Option<std::time::Duration>,
-    /// The connection drivers; aborted when the worker ends (no task outlives the run).
-    drivers: JoinSet<()>,
+    /// The connection, driven while the worker waits on it (dropped with the worker).
+    driver: Option<Driver>,
+    /// Streamed answers: the connection runs as a task of its own instead, so chunks are
+    /// read off the socket as they arrive (aborted when the worker ends).
+    spawned: Option<JoinSet<()>>,
 }
 
 impl Dialer {
@@ -57,8 +68,8 @@ impl Dialer {
         self.tls.is_some()
     }
 
-    /// Opens a connection and hands back hyper's sender; the driver goes into `drivers`.
-    pub async fn open<B>(&self, drivers: &mut JoinSet<()>) -> Result<SendRequest<B>, String>
+    /// Opens a connection: hyper's sender and the connection future to poll.
+    pub async fn open<B>(&self) -> Result<(SendRequest<B>, Driver), String>
     where
         B: hyper::body::Body + Send + 'static,
         B::Data: Send,
@@ -68,16 +79,17 @@ impl Dialer {
             .await
             .map_err(|e| format!("connect {}: {e}", self.addr))?;
         let _ = tcp.set_nodelay(true);
-        while drivers.try_join_next().is_some() {}
         match &self.tls {
             None => {
                 let (sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
                     .await
                     .map_err(|e| format!("HTTP handshake: {e}"))?;
-                drivers.spawn(async move {
-                    let _ = driver.await;
-                });
-                Ok(sender)
+                Ok((
+                    sender,
+                    Box::pin(async move {
+                        let _ = driver.await;
+                    }),
+                ))
             }
             Some((connector, name)) => {
                 let stream = connector
@@ -87,16 +99,47 @@ impl Dialer {
                 let (sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
                     .await
                     .map_err(|e| format!("HTTP handshake: {e}"))?;
-                drivers.spawn(async move {
-                    let _ = driver.await;
-                });
-                Ok(sender)
+                Ok((
+                    sender,
+                    Box::pin(async move {
+                        let _ = driver.await;
+                    }),
+                ))
             }
         }
     }
 }
 
 impl Conn {
+    /// A connection whose driver runs as its own task (streamed answers).
+    pub fn with_driver_task() -> Conn {
+        Conn {
+            spawned: Some(JoinSet::new()),
+            ..Conn::default()
+        }
+    }
+
+    /// Waits on `fut` while driving the connection (the socket's reads and writes happen in
+    /// this task). When the connection ends, `fut` sees it closed.
+    pub async fn drive<F: Future>(&mut self, fut: F) -> F::Output {
+        let mut fut = std::pin::pin!(fut);
+        let driver = &mut self.driver;
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(v) = fut.as_mut().poll(cx) {
+                return Poll::Ready(v);
+            }
+            let Some(d) = driver.as_mut() else {
+                return Poll::Pending;
+            };
+            if d.as_mut().poll(cx).is_ready() {
+                // Dropping the connection closes its channels: `fut` is woken with the news.
+                *driver = None;
+            }
+            fut.as_mut().poll(cx)
+        })
+        .await
+    }
+
     /// The dial time of a connection opened since the last call.
     pub fn take_dial(&mut self) -> Option<std::time::Duration> {
         self.dialed.take()
@@ -113,16 +156,24 @@ impl Conn {
         loop {
             if self.sender.as_ref().is_none_or(SendRequest::is_closed) {
                 let t0 = tokio::time::Instant::now();
-                match dialer.open(&mut self.drivers).await {
-                    Ok(s) => {
+                match dialer.open().await {
+                    Ok((s, d)) => {
                         self.sender = Some(s);
+                        match self.spawned.as_mut() {
+                            Some(set) => {
+                                while set.try_join_next().is_some() {}
+                                set.spawn(d);
+                            }
+                            None => self.driver = Some(d),
+                        }
                         self.dialed = Some(t0.elapsed());
                     }
                     Err(e) => return Err(Outcome::failed(ErrorKind::Connect, e)),
                 }
             }
-            let sender = self.sender.as_mut().expect("connected above");
-            if let Err(e) = sender.ready().await {
+            let mut sender = self.sender.take().expect("connected above");
+            let ready = self.drive(sender.ready()).await;
+            if let Err(e) = ready {
                 self.sender = None;
                 if retried {
                     return Err(Outcome::failed(
@@ -133,7 +184,9 @@ impl Conn {
                 retried = true;
                 continue;
             }
-            match sender.try_send_request(req).await {
+            let sent = self.drive(sender.try_send_request(req)).await;
+            self.sender = Some(sender);
+            match sent {
                 Ok(resp) => return Ok(resp),
                 Err(mut e) => {
                     self.sender = None;

@@ -181,12 +181,13 @@ impl UrlTarget {
             detail,
         };
         let attempt = async {
-            let mut drivers = JoinSet::new();
-            let mut sender = self
+            let (mut sender, driver) = self
                 .dialer
-                .open::<Empty<Bytes>>(&mut drivers)
+                .open::<Empty<Bytes>>()
                 .await
                 .map_err(|e| fail(format!("could not connect: {e}")))?;
+            let mut drivers = JoinSet::new();
+            drivers.spawn(driver);
             let req = Request::get("/ping")
                 .header(HOST, self.headers[HOST].clone())
                 .body(Empty::new())
@@ -236,12 +237,14 @@ impl UrlTarget {
         Ok(req)
     }
 
-    async fn read(&self, resp: Response<Incoming>, sent: u64) -> Outcome {
+    async fn read(&self, conn: &mut Conn, resp: Response<Incoming>, sent: u64) -> Outcome {
         let first_at = Some(Instant::now());
         let status = resp.status().as_u16();
         let variant = resp.headers().get(INVOKED_VARIANT).cloned();
         if !resp.status().is_success() {
-            return self.read_error(resp, status, variant, sent, first_at).await;
+            return self
+                .read_error(conn, resp, status, variant, sent, first_at)
+                .await;
         }
         let mut outcome = Outcome {
             status: Some(status),
@@ -252,7 +255,7 @@ impl UrlTarget {
         };
         let mut body = resp.into_body();
         let mut events = self.stream.then(EventStreamReader::default);
-        while let Some(frame) = body.frame().await {
+        while let Some(frame) = conn.drive(body.frame()).await {
             let data = match frame {
                 Ok(f) => match f.into_data() {
                     Ok(d) => d,
@@ -294,6 +297,7 @@ impl UrlTarget {
 
     async fn read_error(
         &self,
+        conn: &mut Conn,
         resp: Response<Incoming>,
         status: u16,
         variant: Option<HeaderValue>,
@@ -306,7 +310,7 @@ impl UrlTarget {
             .map(|v| v.as_bytes().to_vec());
         // An error body is small JSON; more than 64 KiB is not worth keeping.
         let limited = http_body_util::Limited::new(resp.into_body(), 64 * 1024);
-        let body = match limited.collect().await {
+        let body = match conn.drive(limited.collect()).await {
             Ok(b) => b.to_bytes(),
             Err(_) => Bytes::new(),
         };
@@ -340,7 +344,11 @@ impl Target for UrlTarget {
 
     fn new_conn(&self) -> UrlConn {
         UrlConn {
-            conn: Conn::default(),
+            conn: if self.stream {
+                Conn::with_driver_task()
+            } else {
+                Conn::default()
+            },
             keys: None,
         }
     }
@@ -353,7 +361,7 @@ impl Target for UrlTarget {
             Err(o) => return o,
         };
         let mut outcome = match conn.conn.send(&self.dialer, req).await {
-            Ok(resp) => self.read(resp, sent).await,
+            Ok(resp) => self.read(&mut conn.conn, resp, sent).await,
             Err(o) => Outcome { sent, ..o },
         };
         outcome.dial = conn.conn.take_dial();
