@@ -1,25 +1,24 @@
-//! Owns `sagetop bench`: the headless load run — its flags, checks that turn bad input into a
+//! Owns `sagetop bench`: the headless load run — its flags (in `args`), checks that turn bad input into a
 //! message and exit status 2, the target (SageMaker endpoint, demo endpoint behind the sim's
 //! HTTP server, or plain URL), live progress on a terminal, the text or JSON report, and CI
 //! budgets (`--max-error-rate`, `--p99`) that make the exit status non-zero when breached.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
-use clap::Args;
 use tokio_util::sync::CancellationToken;
 
+use crate::aws::signing::{SigningCredentials, SigningKeys};
 use crate::boundary::{Backend, BackendError, SharedBackend};
 use crate::cli::Cli;
 use crate::clock::{ScaledClock, SharedClock, SystemClock};
 use crate::config::Config;
-use crate::load::spec::{self, DEFAULT_CONCURRENCY, DEFAULT_DURATION};
+use crate::load::sign::Signer;
+use crate::load::spec::DEFAULT_DURATION;
 use crate::load::{
-    BackendTarget, Budgets, Caps, LoadSpec, LoadTarget, PayloadSource, Progress, RequestOptions,
-    RunControl, RunParams, RunReport, StopAfter, StopReason, TargetInfo, UrlTarget,
+    BackendTarget, Budgets, Caps, InFlight, LoadSpec, LoadTarget, PayloadSource, Progress,
+    RequestOptions, RunControl, RunParams, RunReport, StopAfter, StopReason, TargetInfo, UrlTarget,
 };
 use crate::sim::SimAccount;
 use crate::sim::wire::SimServer;
@@ -29,136 +28,8 @@ pub const EXIT_BUDGET: u8 = 3;
 /// Exit status after Ctrl-C (the partial results are still printed).
 pub const EXIT_INTERRUPTED: u8 = 130;
 
-/// `sagetop bench`: a local load run without the console.
-#[derive(Debug, Clone, Args)]
-#[command(
-    next_help_heading = "Load run",
-    after_help = "Exit status: 0 done, 2 bad input (nothing sent), 3 a budget was breached, 130 interrupted.\nEvery invocation of a SageMaker endpoint is billed; read-only mode refuses --endpoint."
-)]
-pub struct BenchArgs {
-    /// SageMaker endpoint to invoke (InvokeEndpoint); with --demo, a simulated endpoint.
-    #[arg(
-        long,
-        value_name = "NAME",
-        required_unless_present = "url",
-        conflicts_with = "url"
-    )]
-    pub endpoint: Option<String>,
-
-    /// A SageMaker-style container (checked first with GET /ping), e.g. http://127.0.0.1:8080/invocations.
-    #[arg(long, value_name = "URL")]
-    pub url: Option<String>,
-
-    /// Requests in flight at once (one connection each).
-    #[arg(short = 'c', long = "concurrency", value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
-    pub concurrency: u32,
-
-    /// Run for this long (30s, 2m, 1m30s) [default: 10s unless -n is given].
-    #[arg(short = 'z', long = "duration", value_name = "DUR", value_parser = parse_positive_duration, conflicts_with = "requests")]
-    pub duration: Option<Duration>,
-
-    /// Send this many requests in total.
-    #[arg(short = 'n', long = "requests", value_name = "N", value_parser = parse_count)]
-    pub requests: Option<u64>,
-
-    /// Open loop: requests per second in total; latency counts from each scheduled start.
-    #[arg(short = 'q', long = "rate", value_name = "RPS", allow_negative_numbers = true, value_parser = spec::parse_rate)]
-    pub rate: Option<f64>,
-
-    /// Ramp the rate (or the workers, without -q) up linearly over this long.
-    #[arg(long, value_name = "DUR", value_parser = spec::parse_duration)]
-    pub ramp: Option<Duration>,
-
-    /// Per-request timeout (SageMaker gives a model 60 s).
-    #[arg(long, value_name = "DUR", default_value = "65s", value_parser = parse_positive_duration)]
-    pub timeout: Duration,
-
-    /// The request body, sent with every request.
-    #[arg(long, value_name = "STRING", conflicts_with = "payload")]
-    pub body: Option<String>,
-
-    /// One request per line (CSV rows or JSON lines), sent in order.
-    #[arg(long, value_name = "FILE")]
-    pub payload: Option<PathBuf>,
-
-    /// Send the payload lines in a random order seeded by --seed.
-    #[arg(long)]
-    pub shuffle: bool,
-
-    /// Content-Type of the requests.
-    #[arg(long, value_name = "TYPE", default_value = "text/csv")]
-    pub content_type: String,
-
-    /// Accept header of the requests.
-    #[arg(long, value_name = "TYPE")]
-    pub accept: Option<String>,
-
-    /// TargetVariant: send every request to this production variant.
-    #[arg(long, value_name = "VARIANT")]
-    pub variant: Option<String>,
-
-    /// Print the results as JSON (oha's field names plus the per-variant split).
-    #[arg(long)]
-    pub json: bool,
-
-    /// Budget: exit 3 when the failed share of requests is over this (0..1, e.g. 0.01).
-    #[arg(long, value_name = "RATE", value_parser = parse_share)]
-    pub max_error_rate: Option<f64>,
-
-    /// Budget: exit 3 when the p99 latency of successful requests is over this (e.g. 250ms).
-    #[arg(long = "p99", value_name = "DUR", value_parser = parse_positive_duration)]
-    pub p99: Option<Duration>,
-
-    /// Lift the caps (10 min, 256 concurrent) to 24 h and 10,000.
-    #[arg(long)]
-    pub allow_large: bool,
-
-    /// How a demo run reaches the simulated runtime server: sdk (InvokeEndpoint, SigV4) or
-    /// http (plain POST to its invocations route; measures the SDK's cost).
-    #[arg(long, value_name = "HOW", default_value = "sdk", value_parser = ["sdk", "http"], hide = true)]
-    pub demo_via: String,
-}
-
-fn parse_concurrency(s: &str) -> Result<u32, String> {
-    let n: u32 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number of concurrent requests (e.g. -c 16)"))?;
-    if n == 0 {
-        return Err("concurrency must be at least 1 (requests in flight at once)".into());
-    }
-    Ok(n)
-}
-
-fn parse_count(s: &str) -> Result<u64, String> {
-    let n: u64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a request count (e.g. -n 1000)"))?;
-    if n == 0 {
-        return Err("request count must be at least 1".into());
-    }
-    Ok(n)
-}
-
-fn parse_positive_duration(s: &str) -> Result<Duration, String> {
-    let d = spec::parse_duration(s)?;
-    if d.is_zero() {
-        return Err(format!("`{s}` is zero: give a duration above 0 (e.g. 30s)"));
-    }
-    Ok(d)
-}
-
-fn parse_share(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a share between 0 and 1 (e.g. 0.01 for 1%)"))?;
-    if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
-        return Err(format!("`{s}` must be between 0 and 1 (e.g. 0.01 for 1%)"));
-    }
-    Ok(v)
-}
+mod args;
+pub use args::BenchArgs;
 
 /// Input that stops a bench before anything is sent (exit status 2).
 #[derive(Debug, thiserror::Error)]
@@ -169,7 +40,9 @@ pub enum BenchError {
     Payload(#[from] crate::load::PayloadError),
     #[error(transparent)]
     Target(#[from] crate::load::TargetError),
-    #[error("no payload: pass --body STRING or --payload FILE (one request per line)")]
+    #[error(
+        "no payload: pass --body STRING, --payload FILE (one request per line), --payload-file FILE (one body) or --payload-dir DIR"
+    )]
     NoPayload,
     #[error(
         "read-only mode refuses load runs against SageMaker endpoints (every invocation is production traffic, and billed); drop --read-only, or use --url for a local container"
@@ -191,6 +64,8 @@ pub enum BenchError {
     Aws(String),
     #[error("cannot start the simulated runtime server: {0}")]
     SimServer(String),
+    #[error("{0}")]
+    Export(String),
 }
 
 fn known_list(known: &[String]) -> String {
@@ -212,6 +87,15 @@ struct Prepared {
 
 /// Runs `sagetop bench` and returns the process exit status.
 pub async fn run(cli: &Cli, args: &BenchArgs, config: &Config) -> ExitCode {
+    if let Some(path) = &args.export_locust {
+        return match export_locust(cli, args, config, path).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("sagetop bench: {e}");
+                ExitCode::from(crate::start::EXIT_USAGE)
+            }
+        };
+    }
     let (spec, params_payload, prepared) = match prepare(cli, args, config).await {
         Ok(p) => p,
         Err(e) => {
@@ -305,11 +189,15 @@ async fn print_progress(mut rx: tokio::sync::mpsc::Receiver<Progress>, spec: Loa
 
 type PayloadInfo = (PayloadSource, usize);
 
-async fn prepare(
-    cli: &Cli,
-    args: &BenchArgs,
-    config: &Config,
-) -> Result<(LoadSpec, PayloadInfo, Prepared), BenchError> {
+type Plan = (
+    LoadSpec,
+    PayloadSource,
+    crate::load::Payloads,
+    RequestOptions,
+);
+
+/// The spec, payloads and request options of the run, checked (no I/O but reading payloads).
+fn plan(cli: &Cli, args: &BenchArgs, config: &Config) -> Result<Plan, BenchError> {
     let caps = Caps::from_config(&config.load, args.allow_large);
     let stop = match (args.duration, args.requests) {
         (_, Some(n)) => StopAfter::Requests(n),
@@ -323,26 +211,99 @@ async fn prepare(
         ramp: args.ramp.filter(|r| !r.is_zero()),
         timeout: args.timeout,
         max_duration: caps.max_duration,
+        in_flight: if args.in_flight == "wait" {
+            InFlight::Wait
+        } else {
+            InFlight::Count
+        },
+        threads: args.threads,
     };
     spec.validate(&caps)?;
 
     let demo = cli.source.demo;
-    let source = match (&args.body, &args.payload) {
-        (Some(b), _) => PayloadSource::Body(b.clone()),
-        (None, Some(p)) => PayloadSource::File(p.clone()),
-        (None, None) if demo => PayloadSource::DemoSample,
-        (None, None) => return Err(BenchError::NoPayload),
+    let source = match (
+        &args.body,
+        &args.payload,
+        &args.payload_file,
+        &args.payload_dir,
+    ) {
+        (Some(b), ..) => PayloadSource::Body(b.clone()),
+        (None, Some(p), ..) => PayloadSource::File(p.clone()),
+        (None, None, Some(p), _) => PayloadSource::OneFile(p.clone()),
+        (None, None, None, Some(d)) => PayloadSource::Dir(d.clone()),
+        (None, None, None, None) if demo => PayloadSource::DemoSample,
+        (None, None, None, None) => return Err(BenchError::NoPayload),
     };
     let mut payloads = source.load()?;
     if args.shuffle {
         payloads = payloads.shuffled(cli.source.seed);
     }
-    let count = payloads.len();
     let opts = RequestOptions {
         content_type: args.content_type.clone(),
         accept: args.accept.clone(),
         variant: args.variant.clone(),
+        custom_attributes: args.custom_attributes.clone(),
+        inference_component: args.inference_component.clone(),
+        target_container_hostname: args.target_container_hostname.clone(),
+        headers: args.headers.clone(),
+        insecure: args.insecure,
     };
+    Ok((spec, source, payloads, opts))
+}
+
+/// `--export-locust FILE`: writes the equivalent locustfile instead of running.
+async fn export_locust(
+    cli: &Cli,
+    args: &BenchArgs,
+    config: &Config,
+    path: &std::path::Path,
+) -> Result<(), BenchError> {
+    let Some(endpoint) = args.endpoint.as_deref().filter(|_| !cli.source.demo) else {
+        return Err(BenchError::Export(
+            "--export-locust takes --endpoint NAME on AWS (or an emulator's --endpoint-url); --url and --demo targets cannot be reached from Locust's machines".into(),
+        ));
+    };
+    let (spec, _, payloads, opts) = plan(cli, args, config)?;
+    let aws_opts = crate::start::aws_options(cli, config);
+    let region = crate::aws::signing::resolved_region(&aws_opts)
+        .await
+        .ok_or_else(|| {
+            BenchError::Export("no AWS region: pass --region or set AWS_REGION".into())
+        })?;
+    let text = crate::load::locust::locustfile(
+        &crate::load::locust::LocustTarget {
+            endpoint,
+            region: &region,
+            endpoint_url: aws_opts.endpoint_url.as_deref(),
+        },
+        &spec,
+        &opts,
+        &payloads,
+        &Budgets {
+            max_error_rate: args.max_error_rate,
+            p99: args.p99,
+        },
+    );
+    std::fs::write(path, text)
+        .map_err(|e| BenchError::Export(format!("cannot write {}: {e}", path.display())))?;
+    eprintln!(
+        "sagetop bench: wrote {} ({} payload{}); run it with: locust -f {} --headless",
+        path.display(),
+        payloads.len(),
+        if payloads.len() == 1 { "" } else { "s" },
+        path.display()
+    );
+    Ok(())
+}
+
+async fn prepare(
+    cli: &Cli,
+    args: &BenchArgs,
+    config: &Config,
+) -> Result<(LoadSpec, PayloadInfo, Prepared), BenchError> {
+    let (spec, source, payloads, opts) = plan(cli, args, config)?;
+    let demo = cli.source.demo;
+    let count = payloads.len();
     let clock: SharedClock = if demo && (cli.source.demo_speed - 1.0).abs() > f64::EPSILON {
         Arc::new(ScaledClock::new(chrono::Utc::now(), cli.source.demo_speed))
     } else {
@@ -351,7 +312,9 @@ async fn prepare(
 
     let prepared = if let Some(url) = &args.url {
         let target = UrlTarget::new(url, &opts, payloads).await?;
-        target.ping().await?;
+        if !args.no_ping {
+            target.ping().await?;
+        }
         Prepared {
             info: TargetInfo {
                 kind: "url".into(),
@@ -379,16 +342,27 @@ async fn prepare(
         }
         if !demo {
             let aws_opts = crate::load::sdk::single_attempt(crate::start::aws_options(cli, config));
-            let aws = crate::aws::connect(&aws_opts)
+            if !args.no_describe {
+                let aws = crate::aws::connect(&aws_opts)
+                    .await
+                    .map_err(|e| BenchError::Aws(e.to_string()))?;
+                let backend: SharedBackend = Arc::new(aws);
+                let known = match backend.list_endpoints().await {
+                    Ok(list) => list.into_iter().map(|e| e.name).collect(),
+                    Err(_) => Vec::new(),
+                };
+                check_endpoint(backend.as_ref(), &name, args.variant.as_deref(), known).await?;
+            }
+            let access = crate::aws::signing::runtime_access(&aws_opts)
                 .await
                 .map_err(|e| BenchError::Aws(e.to_string()))?;
-            let backend: SharedBackend = Arc::new(aws);
-            let known = match backend.list_endpoints().await {
-                Ok(list) => list.into_iter().map(|e| e.name).collect(),
-                Err(_) => Vec::new(),
+            let base = crate::load::runtime_url(&access);
+            let signer = Signer {
+                region: access.region.clone(),
+                credentials: access.credentials.clone(),
             };
-            check_endpoint(backend.as_ref(), &name, args.variant.as_deref(), known).await?;
-            let target = BackendTarget::new(backend, &name, &opts, payloads);
+            let target =
+                UrlTarget::endpoint(&base, &name, &opts, payloads, signer, args.stream).await?;
             return Ok((
                 spec,
                 (source, count),
@@ -398,9 +372,16 @@ async fn prepare(
                         name,
                         variant: args.variant.clone(),
                         demo: false,
-                        via: "sagemaker-runtime".into(),
+                        via: format!(
+                            "InvokeEndpoint{} (SigV4 over HTTPS) at {base}",
+                            if args.stream {
+                                "WithResponseStream"
+                            } else {
+                                ""
+                            }
+                        ),
                     },
-                    target: LoadTarget::Backend(target),
+                    target: LoadTarget::Url(Box::new(target)),
                     clock,
                     server: None,
                 },
@@ -430,7 +411,36 @@ async fn prepare(
         let server = SimServer::start(backend, clock.clone())
             .await
             .map_err(|e| BenchError::SimServer(e.to_string()))?;
-        let (target, via) = if args.demo_via == "http" {
+        let (target, via) = if args.demo_via == "sigv4" {
+            let creds = crate::load::sdk::sim_options(&server.base_url())
+                .credentials
+                .expect("the simulated account has test keys");
+            let signer = Signer {
+                region: crate::load::sdk::SIM_REGION.into(),
+                credentials: Arc::new(SigningCredentials::fixed(SigningKeys {
+                    access_key_id: creds.access_key_id,
+                    secret_access_key: creds.secret_access_key,
+                    session_token: creds.session_token,
+                    expires: None,
+                })),
+            };
+            let t = UrlTarget::endpoint(
+                &server.base_url(),
+                &name,
+                &opts,
+                payloads,
+                signer,
+                args.stream,
+            )
+            .await?;
+            (
+                LoadTarget::Url(Box::new(t)),
+                format!(
+                    "SigV4 over HTTP to the simulated runtime at {}",
+                    server.base_url()
+                ),
+            )
+        } else if args.demo_via == "http" {
             let t = UrlTarget::new(&server.invocations_url(&name), &opts, payloads).await?;
             (
                 LoadTarget::Url(Box::new(t)),

@@ -238,14 +238,21 @@ async fn the_json_has_the_documented_fields() {
         "/latencyPercentiles/p99.9",
         "/statusCodeDistribution/200",
         "/statusCodeDistribution/500",
-        "/errorDistribution/5XX",
+        "/errorKinds/5XX",
+        "/rps/mean",
+        "/rps/percentiles/p99.99",
+        "/details/firstByte/average",
+        "/details/DNSDialup/slowest",
+        "/latencySuccessful/percentiles/p99",
+        "/latencyAll/percentiles/p99",
+        "/inFlightAtDeadline",
         "/variants/AllTraffic/requests",
         "/variants/AllTraffic/share",
-        "/variants/AllTraffic/latencyPercentiles/p99",
+        "/variants/AllTraffic/latencySuccessful/percentiles/p99",
         "/parameters/concurrency",
         "/parameters/requests",
         "/parameters/target/name",
-        "/requests/total",
+        "/requests/finished",
         "/bytes/sent",
         "/run/stopReason",
     ] {
@@ -255,9 +262,27 @@ async fn the_json_has_the_documented_fields() {
         j.pointer("/statusCodeDistribution/500"),
         Some(&serde_json::json!(10))
     );
+    // oha's meaning: the share of requests that got an HTTP answer (a 500 is one).
     assert_eq!(
         j.pointer("/summary/successRate"),
-        Some(&serde_json::json!(0.8))
+        Some(&serde_json::json!(1.0))
+    );
+    assert_eq!(
+        j.pointer("/requests/errorRate"),
+        Some(&serde_json::json!(0.2))
+    );
+    // oha's errorDistribution holds requests without an answer only.
+    assert_eq!(j["errorDistribution"], serde_json::json!({}));
+    let bins: Vec<f64> = j["responseTimeHistogram"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.parse().unwrap())
+        .collect();
+    assert_eq!(bins.len(), 11, "{bins:?}");
+    assert!(
+        bins.windows(2).all(|w| w[0] < w[1]),
+        "numeric order: {bins:?}"
     );
     assert!(j["summary"]["total"].as_f64().unwrap() > 0.0);
     let text = report.text();

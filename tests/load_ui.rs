@@ -127,6 +127,7 @@ fn fake_summary() -> Summary {
         ]),
         bytes_sent: 74_276,
         bytes_received: 496_000,
+        ..Summary::empty()
     }
 }
 
@@ -184,6 +185,9 @@ fn report(plan: &RunPlan, s: &AppState, stop: StopReason) -> RunReport {
             finished_at: s.now,
             stop,
             summary: fake_summary(),
+            in_flight: Default::default(),
+            open_loop: None,
+            threads: 2,
         },
     }
 }

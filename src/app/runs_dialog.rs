@@ -212,6 +212,7 @@ impl RunDialog {
             ramp: None,
             timeout: DEFAULT_TIMEOUT,
             max_duration: caps.max_duration,
+            ..LoadSpec::default()
         };
         spec.validate(caps).map_err(|e| e.to_string())?;
         let content_type = match &payload {

@@ -18,6 +18,7 @@ mod limiter;
 mod metrics;
 mod quotas;
 mod sagemaker;
+pub mod signing;
 
 use std::collections::HashMap;
 use std::error::Error as StdError;

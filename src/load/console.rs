@@ -1,8 +1,9 @@
 //! Owns the console side of load runs (`LoadRunner`, driven by the runtime): starting a run
-//! from a `RunPlan` (payloads read off the UI thread, the target built, the engine spawned),
-//! forwarding live progress and the final report as actions, stopping, saving results, and
-//! on `--demo` the simulated runtime server the runs reach through the SDK runtime client
-//! (SigV4, test credentials), so a demo run is real network I/O. Nothing outlives `shutdown`.
+//! from a `RunPlan` (payloads read off the UI thread, the target built, the engine run on its
+//! own runtime), forwarding live progress and the final report as actions, stopping, saving
+//! results. Runs take the lean path — InvokeEndpoint signed with SigV4 over hyper — to AWS
+//! (once the runtime has given the AWS options) and, on `--demo`, to the simulated runtime
+//! server with test keys, so a demo run is real network I/O. Nothing outlives `shutdown`.
 
 use std::time::Duration;
 
@@ -10,11 +11,15 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::http::UrlTarget;
+use super::sign::Signer;
 use super::target::{BackendTarget, LoadTarget, RequestOptions};
 use super::{Progress, RunControl, RunParams, RunReport, TargetInfo};
 use crate::app::runs::{RunsAction, RunsCommand};
 use crate::app::runs_dialog::RunPlan;
 use crate::app::{Action, NoticeLevel};
+use crate::aws::AwsOptions;
+use crate::aws::signing::{RuntimeAccess, SigningCredentials, SigningKeys};
 use crate::boundary::SharedBackend;
 use crate::clock::SharedClock;
 use crate::sim::wire::SimServer;
@@ -30,8 +35,9 @@ pub struct LoadRunner {
     tx: mpsc::Sender<Action>,
     /// On `--demo`: the simulated runtime server, started with the first run.
     server: Option<SimServer>,
-    /// On `--demo`: the SDK runtime client pointed at `server`.
-    sim_client: Option<SharedBackend>,
+    /// On AWS: how to reach the runtime and sign (the lean path); `None`: the SDK client.
+    aws: Option<AwsOptions>,
+    access: Option<RuntimeAccess>,
     tasks: JoinSet<()>,
     active: Option<(u64, CancellationToken)>,
 }
@@ -49,10 +55,18 @@ impl LoadRunner {
             demo,
             tx,
             server: None,
-            sim_client: None,
+            aws: None,
+            access: None,
             tasks: JoinSet::new(),
             active: None,
         }
+    }
+
+    /// On AWS: run loads on the lean path (SigV4 over hyper) with these options' region,
+    /// endpoint URL and credentials, instead of the SDK runtime client.
+    pub fn with_aws_options(mut self, opts: AwsOptions) -> LoadRunner {
+        self.aws = Some(opts);
+        self
     }
 
     /// Carries out one command from `update`.
@@ -91,19 +105,20 @@ impl LoadRunner {
         if let Some((_, old)) = self.active.take() {
             old.cancel();
         }
-        let (invoker, via) = if self.demo {
-            match self.demo_client().await {
-                Ok(c) => c,
-                Err(message) => {
-                    let _ = self
-                        .tx
-                        .send(Action::Runs(RunsAction::Failed { id, message }))
-                        .await;
-                    return;
-                }
-            }
+        let how = if self.demo {
+            self.demo_access().await
         } else {
-            (self.backend.clone(), "sagemaker-runtime".to_string())
+            self.aws_access().await
+        };
+        let (invoker, via) = match how {
+            Ok(h) => h,
+            Err(message) => {
+                let _ = self
+                    .tx
+                    .send(Action::Runs(RunsAction::Failed { id, message }))
+                    .await;
+                return;
+            }
         };
         let cancel = CancellationToken::new();
         self.active = Some((id, cancel.clone()));
@@ -121,9 +136,9 @@ impl LoadRunner {
         });
     }
 
-    /// On `--demo`: the simulated runtime server (over the sim) and the SDK runtime client
-    /// pointed at it, both started with the first run and kept for the next ones.
-    async fn demo_client(&mut self) -> Result<(SharedBackend, String), String> {
+    /// On `--demo`: the simulated runtime server (over the sim), started with the first run
+    /// and kept for the next ones, reached with SigV4 and the simulated account's test keys.
+    async fn demo_access(&mut self) -> Result<(Invoker, String), String> {
         if self.server.is_none() {
             let s = SimServer::start(self.backend.clone(), self.clock.clone())
                 .await
@@ -131,13 +146,53 @@ impl LoadRunner {
             self.server = Some(s);
         }
         let base = self.server.as_ref().expect("started above").base_url();
-        if self.sim_client.is_none() {
-            self.sim_client = Some(super::sdk::sim_runtime(&base).await?);
-        }
-        let client = self.sim_client.clone().expect("built above");
+        let creds = super::sdk::sim_options(&base)
+            .credentials
+            .expect("the simulated account has test keys");
+        let signer = Signer {
+            region: super::sdk::SIM_REGION.into(),
+            credentials: std::sync::Arc::new(SigningCredentials::fixed(SigningKeys {
+                access_key_id: creds.access_key_id,
+                secret_access_key: creds.secret_access_key,
+                session_token: creds.session_token,
+                expires: None,
+            })),
+        };
         Ok((
-            client,
-            format!("sagemaker-runtime SDK to the simulated runtime at {base}"),
+            Invoker::Signed {
+                base: base.clone(),
+                signer,
+            },
+            format!("SigV4 over HTTP to the simulated runtime at {base}"),
+        ))
+    }
+
+    /// On AWS: the lean path when the AWS options are known (resolved once, keys cached and
+    /// refreshed before expiry), else the SDK runtime client behind the backend.
+    async fn aws_access(&mut self) -> Result<(Invoker, String), String> {
+        let Some(opts) = &self.aws else {
+            return Ok((
+                Invoker::Backend(self.backend.clone()),
+                "sagemaker-runtime SDK".into(),
+            ));
+        };
+        if self.access.is_none() {
+            let access = crate::aws::signing::runtime_access(opts)
+                .await
+                .map_err(|e| e.to_string())?;
+            self.access = Some(access);
+        }
+        let access = self.access.as_ref().expect("resolved above");
+        let base = super::runtime_url(access);
+        Ok((
+            Invoker::Signed {
+                base: base.clone(),
+                signer: Signer {
+                    region: access.region.clone(),
+                    credentials: access.credentials.clone(),
+                },
+            },
+            format!("InvokeEndpoint (SigV4 over HTTPS) at {base}"),
         ))
     }
 
@@ -160,9 +215,17 @@ impl LoadRunner {
 }
 
 /// Loads the payloads, builds the target and runs the engine; progress goes out as actions.
+/// How a console run reaches the endpoint.
+enum Invoker {
+    /// The lean path: InvokeEndpoint at `base`, signed by `signer`.
+    Signed { base: String, signer: Signer },
+    /// `Backend::invoke` (the SDK client).
+    Backend(SharedBackend),
+}
+
 async fn run_plan(
     plan: RunPlan,
-    invoker: SharedBackend,
+    invoker: Invoker,
     via: String,
     clock: SharedClock,
     cancel: CancellationToken,
@@ -176,10 +239,19 @@ async fn run_plan(
     let payload_count = payloads.len();
     let opts = RequestOptions {
         content_type: plan.content_type.clone(),
-        accept: None,
         variant: plan.variant.clone(),
+        ..RequestOptions::default()
     };
-    let target = LoadTarget::Backend(BackendTarget::new(invoker, &plan.endpoint, &opts, payloads));
+    let target = match invoker {
+        Invoker::Signed { base, signer } => LoadTarget::Url(Box::new(
+            UrlTarget::endpoint(&base, &plan.endpoint, &opts, payloads, signer, false)
+                .await
+                .map_err(|e| e.to_string())?,
+        )),
+        Invoker::Backend(b) => {
+            LoadTarget::Backend(BackendTarget::new(b, &plan.endpoint, &opts, payloads))
+        }
+    };
     let (ptx, mut prx) = mpsc::channel::<Progress>(4);
     let id = plan.id;
     let forward_tx = tx.clone();

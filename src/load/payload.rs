@@ -1,6 +1,9 @@
-//! Owns request payloads of a load run: `--body STRING` or `--payload FILE` (one request per
-//! line: CSV rows or JSON lines), checked up front (not empty, text, each line ≤ 6 MB), sent
-//! in order or shuffled with a seed.
+//! Owns request payloads of a load run, as people have them: `--body STRING`; `--payload FILE`
+//! (one request per line: CSV rows, or JSON lines — `.jsonl`/`.ndjson`/`.json` lines must each
+//! parse); `--payload-file FILE` (the whole file as one body, any bytes: images, npy,
+//! protobuf); `--payload-dir DIR` (each file one body, in name order). All checked up front
+//! (not empty, each body ≤ 6 MB, text where lines are meant) with the file and the reason, and
+//! sent in order or shuffled with a seed.
 
 use std::path::{Path, PathBuf};
 
@@ -24,8 +27,12 @@ pub const DEMO_BODY: &str = "0.31,1.7,0,12.5,3,0.02,1,0.88";
 pub enum PayloadSource {
     /// `--body STRING`.
     Body(String),
-    /// `--payload FILE`.
+    /// `--payload FILE`: one request per line.
     File(PathBuf),
+    /// `--payload-file FILE`: the whole file, byte for byte, as one request.
+    OneFile(PathBuf),
+    /// `--payload-dir DIR`: each file of the directory as one request, in name order.
+    Dir(PathBuf),
     /// No payload given on the simulated account: [`DEMO_BODY`].
     DemoSample,
 }
@@ -35,6 +42,8 @@ impl PayloadSource {
         match self {
             PayloadSource::Body(b) => format!("--body ({} bytes)", b.len()),
             PayloadSource::File(p) => p.display().to_string(),
+            PayloadSource::OneFile(p) => format!("{} (one body)", p.display()),
+            PayloadSource::Dir(p) => format!("{}/* (one body per file)", p.display()),
             PayloadSource::DemoSample => "demo sample row".into(),
         }
     }
@@ -44,6 +53,8 @@ impl PayloadSource {
         match self {
             PayloadSource::Body(b) => Payloads::from_body(b),
             PayloadSource::File(p) => Payloads::from_file(p),
+            PayloadSource::OneFile(p) => Payloads::from_whole_file(p),
+            PayloadSource::Dir(p) => Payloads::from_dir(p),
             PayloadSource::DemoSample => Payloads::from_body(DEMO_BODY),
         }
     }
@@ -80,6 +91,20 @@ pub enum PayloadError {
     BodyTooLarge { bytes: usize },
     #[error("--body is empty: give the request body (e.g. --body '1.5,2.0,3.1')")]
     EmptyBody,
+    #[error(
+        "payload file {path}, line {line} is not JSON ({why}): a JSON-lines file needs one JSON document per line"
+    )]
+    NotJson {
+        path: String,
+        line: usize,
+        why: String,
+    },
+    #[error("payload {path} is empty: an empty body is not a request")]
+    EmptyFile { path: String },
+    #[error("payload {path} is {bytes} bytes, over SageMaker's 6 MB real-time payload limit")]
+    FileOverLimit { path: String, bytes: u64 },
+    #[error("payload directory {path} has no files to send")]
+    EmptyDir { path: String },
 }
 
 /// The checked payloads of a run and the order they are sent in.
@@ -126,7 +151,83 @@ impl Payloads {
             });
         }
         let data = std::fs::read(path).map_err(read_err)?;
-        Payloads::from_text(&data, &shown)
+        let p = Payloads::from_text(&data, &shown)?;
+        let json_lines = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+            ["jsonl", "ndjson", "json"]
+                .iter()
+                .any(|x| e.eq_ignore_ascii_case(x))
+        });
+        if json_lines {
+            p.check_json_lines(&data, &shown)?;
+        }
+        Ok(p)
+    }
+
+    /// Every non-blank line must be one JSON document (the line number counts blank lines).
+    fn check_json_lines(&self, data: &[u8], path: &str) -> Result<(), PayloadError> {
+        for (i, raw) in data.split(|b| *b == b'\n').enumerate() {
+            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(line) {
+                return Err(PayloadError::NotJson {
+                    path: path.into(),
+                    line: i + 1,
+                    why: e.to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The whole file, byte for byte, as the one body of every request.
+    pub fn from_whole_file(path: &Path) -> Result<Payloads, PayloadError> {
+        Ok(Payloads {
+            bodies: vec![read_body(path)?],
+            order: Vec::new(),
+        })
+    }
+
+    /// Each regular file of `dir` (dot files left out) as one body, in name order.
+    pub fn from_dir(dir: &Path) -> Result<Payloads, PayloadError> {
+        let shown = dir.display().to_string();
+        let entries = std::fs::read_dir(dir).map_err(|e| PayloadError::Read {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.is_file()
+                    && !p
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with('.'))
+            })
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(PayloadError::EmptyDir { path: shown });
+        }
+        let mut bodies = Vec::with_capacity(files.len());
+        let mut total = 0u64;
+        for f in &files {
+            let b = read_body(f)?;
+            total += b.len() as u64;
+            if total > MAX_FILE_BYTES {
+                return Err(PayloadError::FileTooLarge {
+                    path: shown,
+                    bytes: total,
+                });
+            }
+            bodies.push(b);
+        }
+        Ok(Payloads {
+            bodies,
+            order: Vec::new(),
+        })
     }
 
     /// Splits `data` into one request per non-blank line (`\r\n` or `\n`).
@@ -173,6 +274,14 @@ impl Payloads {
         })
     }
 
+    /// The bodies as given (tests, callers with payloads in memory).
+    pub fn from_bodies(bodies: Vec<Bytes>) -> Payloads {
+        Payloads {
+            bodies,
+            order: Vec::new(),
+        }
+    }
+
     /// Sends the payloads in a seeded random order (the same seed, the same order).
     pub fn shuffled(mut self, seed: u64) -> Payloads {
         let mut order: Vec<u32> = (0..self.bodies.len() as u32).collect();
@@ -212,6 +321,33 @@ impl Payloads {
     }
 }
 
+/// One file as one body: not empty, within SageMaker's 6 MB.
+fn read_body(path: &Path) -> Result<Bytes, PayloadError> {
+    let shown = path.display().to_string();
+    let read_err = |e: std::io::Error| PayloadError::Read {
+        path: shown.clone(),
+        message: e.to_string(),
+    };
+    let meta = std::fs::metadata(path).map_err(read_err)?;
+    if meta.is_dir() {
+        return Err(PayloadError::Read {
+            path: shown,
+            message: "it is a directory (use --payload-dir)".into(),
+        });
+    }
+    if meta.len() > MAX_PAYLOAD_BYTES as u64 {
+        return Err(PayloadError::FileOverLimit {
+            path: shown,
+            bytes: meta.len(),
+        });
+    }
+    let data = std::fs::read(path).map_err(read_err)?;
+    if data.is_empty() {
+        return Err(PayloadError::EmptyFile { path: shown });
+    }
+    Ok(Bytes::from(data))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +380,38 @@ mod tests {
             Err(PayloadError::LineTooLarge { line: 1, .. })
         ));
         assert_eq!(Payloads::from_body(""), Err(PayloadError::EmptyBody));
+    }
+
+    #[test]
+    fn files_and_directories_are_bodies_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+        std::fs::write(dir.path().join("b.npy"), &bin).unwrap();
+        std::fs::write(dir.path().join("a.bin"), [0u8, 1, 2]).unwrap();
+        std::fs::write(dir.path().join(".hidden"), b"x").unwrap();
+        let one = Payloads::from_whole_file(&dir.path().join("b.npy")).unwrap();
+        assert_eq!(one.bodies()[0].as_ref(), bin.as_slice());
+        let all = Payloads::from_dir(dir.path()).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all.bodies()[0].as_ref(), &[0u8, 1, 2]);
+        std::fs::write(dir.path().join("empty"), b"").unwrap();
+        assert!(matches!(
+            Payloads::from_dir(dir.path()),
+            Err(PayloadError::EmptyFile { .. })
+        ));
+        let empty = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            Payloads::from_dir(empty.path()),
+            Err(PayloadError::EmptyDir { .. })
+        ));
+        let jl = dir.path().join("x.jsonl");
+        std::fs::write(&jl, "{\"a\":1}\n\n{broken\n").unwrap();
+        let err = Payloads::from_file(&jl).unwrap_err();
+        assert!(
+            matches!(err, PayloadError::NotJson { line: 3, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("x.jsonl"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! Owns what is said about a finished run: `RunReport` (parameters + result), its JSON
-//! (oha's field names where they exist: summary.successRate, summary.requestsPerSec,
-//! summary.total, latencyPercentiles, statusCodeDistribution, errorDistribution — plus the
-//! per-variant split and the run parameters), the readable text summary, and CI budgets.
+//! Owns what is said about a finished run: `RunReport` (parameters + result), its JSON (a
+//! field named like oha's has oha's meaning — summary, latencyPercentiles, rps,
+//! responseTimeHistogram, details, statusCodeDistribution, errorDistribution — and sagetop's
+//! own figures have their own names; schema in the README), the text summary, CI budgets.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::engine::RunResult;
 use super::payload::PayloadSource;
 use super::spec::{LoadSpec, StopAfter, format_duration, trim_float};
-use super::stats::{LatencyStats, Summary};
+use super::stats::{ErrorKind, LatencyStats, Summary};
 
 /// Where the load went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,7 +71,11 @@ fn secs(d: Duration) -> Value {
     json!(d.as_secs_f64())
 }
 
-fn percentiles(l: &LatencyStats) -> Value {
+/// oha's percentile object: "p10" … "p99.99", in seconds (an empty object without data).
+fn percentiles(l: Option<&LatencyStats>) -> Value {
+    let Some(l) = l else {
+        return json!({});
+    };
     json!({
         "p10": secs(l.p10),
         "p25": secs(l.p25),
@@ -85,41 +89,99 @@ fn percentiles(l: &LatencyStats) -> Value {
     })
 }
 
-fn mean_sd(xs: &[u64]) -> (f64, f64) {
-    if xs.is_empty() {
-        return (0.0, 0.0);
-    }
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<u64>() as f64 / n;
-    let var = xs.iter().map(|x| (*x as f64 - mean).powi(2)).sum::<f64>() / n;
-    (mean, var.sqrt())
+/// oha's {average, fastest, slowest} triple, in seconds.
+fn triple(l: Option<&LatencyStats>) -> Value {
+    json!({
+        "average": l.map_or(0.0, |l| l.average.as_secs_f64()),
+        "fastest": l.map_or(0.0, |l| l.fastest.as_secs_f64()),
+        "slowest": l.map_or(0.0, |l| l.slowest.as_secs_f64()),
+    })
 }
 
-/// Whole seconds of the run only (the last, partial second would drag the figures down).
-fn full_seconds(s: &Summary) -> &[u64] {
-    let full = s.elapsed.as_secs() as usize;
-    &s.per_second[..s.per_second.len().min(full.max(1))]
+/// sagetop's fuller latency object: min, max, mean, stddev and the percentiles, in seconds.
+fn latency_view(l: Option<&LatencyStats>) -> Value {
+    match l {
+        None => Value::Null,
+        Some(l) => json!({
+            "fastest": secs(l.fastest),
+            "slowest": secs(l.slowest),
+            "average": secs(l.average),
+            "stddev": secs(l.stddev),
+            "percentiles": percentiles(Some(l)),
+        }),
+    }
+}
+
+/// A JSON object whose keys are numbers, in numeric order (serde_json sorts keys as text).
+fn numeric_map<K: ToString>(pairs: impl IntoIterator<Item = (f64, K, Value)>) -> Value {
+    let mut v: Vec<(f64, K, Value)> = pairs.into_iter().collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut m = Map::new();
+    for (_, k, val) in v {
+        m.insert(k.to_string(), val);
+    }
+    Value::Object(m)
 }
 
 impl RunReport {
-    /// The JSON document of `sagetop bench --json`, `:save` and the `s` key.
+    /// The JSON document of `sagetop bench --json`, `:save` and the `s` key. Fields named like
+    /// oha's carry oha's meaning (README: "JSON output"); sagetop's own figures have their own names.
     pub fn to_json(&self) -> Value {
         let s = &self.result.summary;
         let p = &self.params;
         let total_secs = s.elapsed.as_secs_f64();
-        let lat = s.latency.as_ref();
-        let per_req = if s.requests > 0 {
-            s.bytes_received as f64 / s.requests as f64
+        let answered = s.latency_answered.as_ref();
+        // oha: successRate = answers / (finished requests, deadline aborts left out);
+        // requestsPerSec counts every request, deadline aborts included.
+        let success_rate = if s.requests > 0 {
+            s.answered as f64 / s.requests as f64
         } else {
             0.0
         };
-        let histogram: Map<String, Value> = s
-            .histogram
-            .iter()
-            .map(|b| (format!("{:.6}", b.upper.as_secs_f64()), json!(b.count)))
-            .collect();
-        let rps_window = full_seconds(s);
-        let (rps_mean, rps_sd) = mean_sd(rps_window);
+        let deadline_aborts = if self.result.stop == super::engine::StopReason::Stopped {
+            0
+        } else {
+            s.aborted
+        };
+        let oha_rps = if total_secs > 0.0 {
+            (s.requests + deadline_aborts) as f64 / total_secs
+        } else {
+            0.0
+        };
+        let histogram = numeric_map(s.answered_histogram.iter().map(|b| {
+            let upper = b.upper.as_secs_f64();
+            (upper, format!("{upper}"), json!(b.count))
+        }));
+        // oha's errorDistribution: requests without an HTTP answer, by error.
+        let mut errors = Map::new();
+        for (kind, n) in &s.errors {
+            if matches!(
+                kind,
+                ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Other
+            ) {
+                errors.insert(kind.label().to_string(), json!(n));
+            }
+        }
+        if s.aborted > 0 {
+            let key = if deadline_aborts > 0 {
+                "aborted due to deadline"
+            } else {
+                "aborted (run stopped)"
+            };
+            errors.insert(key.to_string(), json!(s.aborted));
+        }
+        let rps = match &s.rps {
+            Some(r) => json!({
+                "mean": r.mean,
+                "stddev": r.stddev,
+                "max": r.max,
+                "min": r.min,
+                "percentiles": numeric_map(super::summary::OHA_PERCENTILES.iter().map(|(k, v)| {
+                    (*v, k.to_string(), json!(r.percentiles.get(*k).copied().unwrap_or(0.0)))
+                })),
+            }),
+            None => Value::Null,
+        };
         let variants: Map<String, Value> = s
             .variants
             .iter()
@@ -130,47 +192,80 @@ impl RunReport {
                         "requests": v.requests,
                         "errors": v.errors,
                         "share": v.share,
-                        "fastest": v.latency.map(|l| l.fastest.as_secs_f64()),
-                        "slowest": v.latency.map(|l| l.slowest.as_secs_f64()),
-                        "average": v.latency.map(|l| l.average.as_secs_f64()),
-                        "latencyPercentiles": v.latency.as_ref().map(percentiles),
+                        "latencySuccessful": latency_view(v.latency.as_ref()),
                     }),
                 )
             })
             .collect();
+        let stream = s.stream.as_ref().map(|st| {
+            json!({
+                "responses": st.responses,
+                "chunks": st.chunks,
+                "timeToFirstChunk": latency_view(st.first_chunk.as_ref()),
+                "totalTime": latency_view(st.total.as_ref()),
+                "chunksPerSecond": st.chunks_per_sec.map(|c| json!({
+                    "p50": c.p50, "p90": c.p90, "p99": c.p99, "p99.9": c.p999,
+                })),
+            })
+        });
+        let open_loop = self.result.open_loop.as_ref().map(|o| {
+            json!({
+                "targetRate": o.target_rate,
+                "achievedRate": o.achieved_rate,
+                "scheduled": o.scheduled,
+                "started": o.issued,
+                "missedSlots": o.missed,
+                "lateStarts": o.late,
+                "warning": o.warning(),
+            })
+        });
         json!({
             "summary": {
-                "successRate": s.success_rate(),
+                "successRate": success_rate,
                 "total": total_secs,
-                "slowest": lat.map(|l| l.slowest.as_secs_f64()),
-                "fastest": lat.map(|l| l.fastest.as_secs_f64()),
-                "average": lat.map(|l| l.average.as_secs_f64()),
-                "requestsPerSec": s.requests_per_sec,
+                "slowest": answered.map_or(0.0, |l| l.slowest.as_secs_f64()),
+                "fastest": answered.map_or(0.0, |l| l.fastest.as_secs_f64()),
+                "average": answered.map_or(0.0, |l| l.average.as_secs_f64()),
+                "requestsPerSec": oha_rps,
                 "totalData": s.bytes_received,
-                "sizePerRequest": per_req,
+                "sizePerRequest": s.bytes_received.checked_div(s.answered),
                 "sizePerSec": if total_secs > 0.0 { s.bytes_received as f64 / total_secs } else { 0.0 },
             },
             "responseTimeHistogram": histogram,
-            "latencyPercentiles": lat.map(percentiles),
-            "rps": {
-                "mean": rps_mean,
-                "stddev": rps_sd,
-                "max": rps_window.iter().max().copied().unwrap_or(0),
-                "min": rps_window.iter().min().copied().unwrap_or(0),
+            "latencyPercentiles": percentiles(answered),
+            "rps": rps,
+            "details": {
+                // Names are resolved once before the run, so no request spends time on DNS.
+                "DNSDialup": triple(s.dial.as_ref()),
+                "DNSLookup": triple(None),
+                "firstByte": triple(s.first_byte.as_ref()),
             },
-            "statusCodeDistribution": s.status_codes.iter().map(|(c, n)| (c.to_string(), json!(n))).collect::<Map<_, _>>(),
-            "errorDistribution": s.errors.iter().map(|(k, n)| (k.label().to_string(), json!(n))).collect::<Map<_, _>>(),
+            "statusCodeDistribution": numeric_map(s.status_codes.iter().map(|(c, n)| (f64::from(*c), c, json!(n)))),
+            "errorDistribution": errors,
             "requests": {
-                "total": s.requests,
+                "finished": s.requests,
                 "succeeded": s.succeeded,
                 "failed": s.failed,
+                "answered": s.answered,
                 "aborted": s.aborted,
                 "errorRate": s.error_rate(),
+                "completedPerSec": s.requests_per_sec,
             },
+            "inFlightAtDeadline": match self.result.in_flight {
+                super::spec::InFlight::Count => "counted",
+                super::spec::InFlight::Wait => "waited",
+            },
+            "latencySuccessful": latency_view(s.latency.as_ref()),
+            "latencyAnswered": latency_view(answered),
+            "latencyAll": latency_view(s.latency_all.as_ref()),
+            "errorKinds": s.errors.iter().map(|(k, n)| (k.label().to_string(), json!(n))).collect::<Map<_, _>>(),
+            "awsErrorCodes": s.error_codes.iter().map(|(k, n)| (k.clone(), json!(n))).collect::<Map<_, _>>(),
+            "errorSamples": s.error_samples.iter().map(|(k, t)| (k.label().to_string(), json!(t))).collect::<Map<_, _>>(),
             "bytes": { "sent": s.bytes_sent, "received": s.bytes_received },
             "variants": variants,
             "requestsPerSecond": s.per_second,
-            "errorSamples": s.error_samples.iter().map(|(k, t)| (k.label().to_string(), json!(t))).collect::<Map<_, _>>(),
+            "openLoop": open_loop,
+            "stream": stream,
             "parameters": {
                 "target": p.target,
                 "concurrency": p.spec.concurrency,
@@ -180,6 +275,7 @@ impl RunReport {
                 "ramp": p.spec.ramp.map(|d| d.as_secs_f64()),
                 "timeout": p.spec.timeout.as_secs_f64(),
                 "latencyCorrection": p.spec.rate.is_some(),
+                "threads": self.result.threads,
                 "payload": p.payload,
                 "payloadCount": p.payload_count,
                 "shuffleSeed": p.shuffle_seed,
@@ -241,6 +337,37 @@ impl RunReport {
         } else {
             let _ = writeln!(o, "  (no successful request: no latency figures)");
         }
+        if let Some(all) = &s.latency_all
+            && s.failed > 0
+        {
+            let _ = writeln!(
+                o,
+                "\nLatency of all finished requests (errors and timeouts included):"
+            );
+            for (label, v) in all.rows() {
+                let _ = writeln!(o, "  {label:<6} {}", latency(v));
+            }
+        }
+        if let Some(st) = &s.stream {
+            let _ = writeln!(
+                o,
+                "\nStreamed answers: {} ({} chunks)",
+                st.responses, st.chunks
+            );
+            if let (Some(f), Some(t)) = (&st.first_chunk, &st.total) {
+                let _ = writeln!(o, "  {:<6} {:>12} {:>12}", "", "first chunk", "total");
+                for ((label, a), (_, b)) in f.rows().into_iter().zip(t.rows()) {
+                    let _ = writeln!(o, "  {label:<6} {:>12} {:>12}", latency(a), latency(b));
+                }
+            }
+            if let Some(c) = st.chunks_per_sec {
+                let _ = writeln!(
+                    o,
+                    "  chunks/s per request: p50 {:.1}  p90 {:.1}  p99 {:.1}  p99.9 {:.1}",
+                    c.p50, c.p90, c.p99, c.p999
+                );
+            }
+        }
         if !s.status_codes.is_empty() {
             let codes: Vec<String> = s
                 .status_codes
@@ -285,6 +412,22 @@ impl RunReport {
             bytes(s.bytes_received)
         );
         let _ = writeln!(o, "Run:            {}", self.result.stop.label());
+        if s.aborted > 0 || self.result.in_flight == super::spec::InFlight::Wait {
+            let _ = writeln!(o, "In flight:      {}", self.result.in_flight.label());
+        }
+        if let Some(ol) = &self.result.open_loop {
+            let _ = writeln!(
+                o,
+                "Open loop:      {:.1} of {} requests/s, {} slots missed ({} late starts)",
+                ol.achieved_rate,
+                trim_float(ol.target_rate),
+                ol.missed,
+                ol.late
+            );
+            if let Some(w) = ol.warning() {
+                let _ = writeln!(o, "WARNING:        {w}");
+            }
+        }
         o
     }
 }

@@ -51,6 +51,38 @@ pub struct LoadSpec {
     /// Hard stop whatever `stop` says (the duration cap), so `-n` cannot run forever.
     #[serde(with = "crate::domain::duration_ms")]
     pub max_duration: Duration,
+    /// Requests in flight at the deadline: counted as aborted, or waited for (up to the timeout).
+    #[serde(default)]
+    pub in_flight: InFlight,
+    /// Threads of the engine's own runtime (`-j`); `None`: one per core.
+    #[serde(default)]
+    pub threads: Option<u32>,
+}
+
+/// What happens to requests still in flight when the run's time is up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum InFlight {
+    /// Abandoned at the deadline and counted as "aborted" (oha's "aborted due to deadline"),
+    /// outside the latency figures.
+    #[default]
+    Count,
+    /// Waited for, up to the per-request timeout; their latencies are in the figures and the
+    /// run's duration includes the wait.
+    Wait,
+}
+
+impl InFlight {
+    pub fn label(self) -> &'static str {
+        match self {
+            InFlight::Count => {
+                "requests in flight at the deadline were abandoned and counted as aborted"
+            }
+            InFlight::Wait => {
+                "requests in flight at the deadline were waited for (up to the timeout)"
+            }
+        }
+    }
 }
 
 // Rates are validated finite, so equality is reflexive.
@@ -65,6 +97,8 @@ impl Default for LoadSpec {
             ramp: None,
             timeout: DEFAULT_TIMEOUT,
             max_duration: DEFAULT_MAX_DURATION,
+            in_flight: InFlight::Count,
+            threads: None,
         }
     }
 }
@@ -140,6 +174,9 @@ impl LoadSpec {
         if self.timeout.is_zero() {
             return Err(SpecError::ZeroTimeout);
         }
+        if self.threads == Some(0) {
+            return Err(SpecError::ZeroThreads);
+        }
         Ok(())
     }
 }
@@ -202,6 +239,8 @@ pub enum SpecError {
     RampTooLong { ramp: String, duration: String },
     #[error("timeout must be more than 0")]
     ZeroTimeout,
+    #[error("the engine needs at least 1 thread (-j N)")]
+    ZeroThreads,
 }
 
 /// Parses "30s", "2m", "500ms", "1h", "1m30s" or a bare number of seconds ("45", "0.5").

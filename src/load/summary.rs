@@ -8,7 +8,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
-use super::stats::{ErrorKind, Totals};
+use super::stats::{ErrorKind, Figures};
 
 /// Latency figures of the successful requests.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -150,12 +150,158 @@ pub struct Summary {
     pub variants: BTreeMap<String, VariantStats>,
     pub bytes_sent: u64,
     pub bytes_received: u64,
+    /// Requests that got an HTTP answer, whatever its status.
+    #[serde(default)]
+    pub answered: u64,
+    /// Of every answered request (any status): oha's response times.
+    #[serde(default)]
+    pub latency_answered: Option<LatencyStats>,
+    /// Of every finished request, timeouts and connection failures included.
+    #[serde(default)]
+    pub latency_all: Option<LatencyStats>,
+    /// From the start to the answer's headers (to the first chunk when streaming).
+    #[serde(default)]
+    pub first_byte: Option<LatencyStats>,
+    /// Connection opening times (TCP, and TLS for https).
+    #[serde(default)]
+    pub dial: Option<LatencyStats>,
+    /// oha's 11 response-time bins of the answered requests.
+    #[serde(default)]
+    pub answered_histogram: Vec<Bucket>,
+    /// AWS error codes of the failed answers (`ModelError`, `ThrottlingException`, …).
+    #[serde(default)]
+    pub error_codes: BTreeMap<String, u64>,
+    /// Open loop: requests that started after their scheduled time (no worker was free).
+    #[serde(default)]
+    pub late_starts: u64,
+    /// Streamed answers (`--stream`).
+    #[serde(default)]
+    pub stream: Option<StreamStats>,
+    /// Requests/s per 10 ms window (the final summary only).
+    #[serde(default)]
+    pub rps: Option<RpsStats>,
+}
+
+/// Figures of streamed answers (InvokeEndpointWithResponseStream).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamStats {
+    pub responses: u64,
+    pub chunks: u64,
+    /// From the start to the first `PayloadPart`.
+    pub first_chunk: Option<LatencyStats>,
+    /// From the start to the end of the stream.
+    pub total: Option<LatencyStats>,
+    /// Per request: chunks per second after the first chunk.
+    pub chunks_per_sec: Option<RatePercentiles>,
+}
+
+/// Percentiles of a per-request rate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RatePercentiles {
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+}
+
+/// Percentiles of a rate recorded in `1/scale` units.
+pub(crate) fn rate_percentiles(h: &Histogram<u64>, scale: f64) -> Option<RatePercentiles> {
+    if h.is_empty() {
+        return None;
+    }
+    let q = |x: f64| h.value_at_quantile(x) as f64 / scale;
+    Some(RatePercentiles {
+        p50: q(0.5),
+        p90: q(0.9),
+        p99: q(0.99),
+        p999: q(0.999),
+    })
+}
+
+/// oha's `rps`: requests/s of every 10 ms window of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RpsStats {
+    pub mean: f64,
+    pub stddev: f64,
+    pub max: f64,
+    pub min: f64,
+    /// "p10" … "p99.99", oha's percentile points.
+    pub percentiles: BTreeMap<String, f64>,
+}
+
+/// oha's percentile points.
+pub const OHA_PERCENTILES: [(&str, f64); 9] = [
+    ("p10", 10.0),
+    ("p25", 25.0),
+    ("p50", 50.0),
+    ("p75", 75.0),
+    ("p90", 90.0),
+    ("p95", 95.0),
+    ("p99", 99.0),
+    ("p99.9", 99.9),
+    ("p99.99", 99.99),
+];
+
+impl RpsStats {
+    pub(crate) fn of(per_window: &[u32], windows: usize) -> RpsStats {
+        let per_sec = 1.0 / super::stats::RPS_WINDOW.as_secs_f64();
+        let mut v: Vec<f64> = (0..windows)
+            .map(|i| f64::from(per_window.get(i).copied().unwrap_or(0)) * per_sec)
+            .collect();
+        v.sort_by(f64::total_cmp);
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let var = if v.len() > 1 {
+            v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
+        } else {
+            0.0
+        };
+        let percentiles = OHA_PERCENTILES
+            .iter()
+            .map(|(k, p)| {
+                let i = ((p / 100.0 * n) as usize).min(v.len() - 1);
+                (k.to_string(), v[i])
+            })
+            .collect();
+        RpsStats {
+            mean,
+            stddev: var.sqrt(),
+            max: v.last().copied().unwrap_or(0.0),
+            min: v.first().copied().unwrap_or(0.0),
+            percentiles,
+        }
+    }
+}
+
+/// oha's response-time histogram: 11 equal bins from the fastest answer to the slowest or
+/// three times the average, whichever is less (slower answers fall into the last bin).
+pub(crate) fn oha_bins(h: &Histogram<u64>) -> Vec<Bucket> {
+    const BINS: u64 = 11;
+    if h.is_empty() {
+        return Vec::new();
+    }
+    let lo = h.min();
+    let hi = h.max().min((h.mean() * 3.0) as u64).max(lo + 1);
+    let step = ((hi - lo) as f64 / BINS as f64).max(1.0);
+    let mut out: Vec<Bucket> = (1..=BINS)
+        .map(|i| Bucket {
+            upper: Duration::from_micros(lo + (step * i as f64) as u64),
+            count: 0,
+        })
+        .collect();
+    for v in h.iter_recorded() {
+        let value = h.median_equivalent(v.value_iterated_to());
+        let i = (((value.saturating_sub(lo)) as f64 / step) as usize).min(BINS as usize - 1);
+        out[i].count += v.count_at_value();
+    }
+    out
 }
 
 impl Summary {
     /// An empty summary (no request finished yet).
     pub fn empty() -> Summary {
-        Totals::new().summary(Duration::ZERO)
+        Figures::new().summary(Duration::ZERO, false)
     }
 
     /// Failed share of finished requests (0 when none finished).

@@ -4,17 +4,12 @@
 //! or a SageMaker endpoint through `Backend::invoke` (the only path that reaches AWS).
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Empty, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::client::conn::http1::SendRequest;
-use hyper::header::{ACCEPT, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
-use hyper::{Method, Request, Response, Uri};
-use hyper_util::rt::TokioIo;
-use tokio::task::JoinSet;
+use hyper::Uri;
+use hyper::header::{HeaderName, HeaderValue};
 
+pub use super::http::{UrlConn, UrlTarget};
 use super::payload::Payloads;
 use super::stats::{ErrorKind, Outcome};
 use crate::boundary::{BackendError, SharedBackend};
@@ -52,6 +47,16 @@ pub struct RequestOptions {
     pub accept: Option<String>,
     /// `TargetVariant`: every request to this production variant.
     pub variant: Option<String>,
+    /// `CustomAttributes` (`X-Amzn-SageMaker-Custom-Attributes`).
+    pub custom_attributes: Option<String>,
+    /// `InferenceComponentName` (`X-Amzn-SageMaker-Inference-Component`).
+    pub inference_component: Option<String>,
+    /// `TargetContainerHostname` (`X-Amzn-SageMaker-Target-Container-Hostname`).
+    pub target_container_hostname: Option<String>,
+    /// `-H NAME:VALUE`: more headers, sent (and signed) as given.
+    pub headers: Vec<(String, String)>,
+    /// https: accept any server certificate (`--insecure`, self-signed test servers).
+    pub insecure: bool,
 }
 
 impl Default for RequestOptions {
@@ -60,6 +65,11 @@ impl Default for RequestOptions {
             content_type: "text/csv".into(),
             accept: None,
             variant: None,
+            custom_attributes: None,
+            inference_component: None,
+            target_container_hostname: None,
+            headers: Vec::new(),
+            insecure: false,
         }
     }
 }
@@ -99,31 +109,7 @@ pub fn classify_status(status: u16, error_type: Option<&[u8]>) -> ErrorKind {
     }
 }
 
-fn header(v: &str, what: &str) -> Result<HeaderValue, TargetError> {
-    HeaderValue::from_str(v)
-        .map_err(|_| TargetError::Header(format!("{what} {v:?} is not a valid header value")))
-}
-
-/// A plain HTTP URL.
-pub struct UrlTarget {
-    url: String,
-    addr: SocketAddr,
-    host: HeaderValue,
-    path: Uri,
-    content_type: HeaderValue,
-    accept: Option<HeaderValue>,
-    variant: Option<HeaderValue>,
-    payloads: Payloads,
-}
-
-/// A worker's connection: kept alive between requests, re-opened when it breaks.
-pub struct UrlConn {
-    sender: Option<SendRequest<Full<Bytes>>>,
-    /// The connection drivers; aborted when the worker ends (no task outlives the run).
-    drivers: JoinSet<()>,
-}
-
-/// Parses and checks a URL for `--url`: plain `http://host:port/path`. A URL without a path
+/// Parses and checks a URL for `--url`: `http://` or `https://host:port/path`. A URL without a path
 /// means the container's `/invocations`.
 pub fn parse_url(url: &str) -> Result<(Uri, String, u16, Uri), TargetError> {
     let bad = |why: &str| TargetError::BadUrl {
@@ -134,15 +120,10 @@ pub fn parse_url(url: &str) -> Result<(Uri, String, u16, Uri), TargetError> {
         .parse()
         .map_err(|_| bad("give a URL such as http://127.0.0.1:8080/invocations"))?;
     match uri.scheme_str() {
-        Some("http") => {}
-        Some("https") => {
-            return Err(bad(
-                "https is not supported for --url (a local container speaks plain http); use --endpoint NAME for a SageMaker endpoint",
-            ));
-        }
+        Some("http" | "https") => {}
         _ => {
             return Err(bad(
-                "it must start with http:// (e.g. http://127.0.0.1:8080/invocations)",
+                "it must start with http:// or https:// (e.g. http://127.0.0.1:8080/invocations)",
             ));
         }
     }
@@ -152,231 +133,19 @@ pub fn parse_url(url: &str) -> Result<(Uri, String, u16, Uri), TargetError> {
         .ok_or_else(|| bad("it has no host"))?
         .trim_matches(|c| c == '[' || c == ']')
         .to_string();
-    let port = uri.port_u16().unwrap_or(80);
+    let port = uri
+        .port_u16()
+        .unwrap_or(if uri.scheme_str() == Some("https") {
+            443
+        } else {
+            80
+        });
     let path = match uri.path_and_query().map(|p| p.as_str()) {
         None | Some("") | Some("/") => "/invocations",
         Some(p) => p,
     };
     let path: Uri = path.parse().map_err(|_| bad("its path is not valid"))?;
     Ok((uri, host, port, path))
-}
-
-impl UrlTarget {
-    /// Resolves the host once; every worker connects to the same address.
-    pub async fn new(
-        url: &str,
-        opts: &RequestOptions,
-        payloads: Payloads,
-    ) -> Result<UrlTarget, TargetError> {
-        let (uri, host, port, path) = parse_url(url)?;
-        let addr = tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|e| TargetError::Resolve {
-                host: host.clone(),
-                message: e.to_string(),
-            })?
-            .next()
-            .ok_or_else(|| TargetError::Resolve {
-                host: host.clone(),
-                message: "no address".into(),
-            })?;
-        let authority = uri.authority().map_or(host.clone(), |a| a.to_string());
-        Ok(UrlTarget {
-            url: url.to_string(),
-            addr,
-            host: header(&authority, "host")?,
-            path,
-            content_type: header(&opts.content_type, "--content-type")?,
-            accept: opts
-                .accept
-                .as_deref()
-                .map(|a| header(a, "--accept"))
-                .transpose()?,
-            variant: opts
-                .variant
-                .as_deref()
-                .map(|v| header(v, "--variant"))
-                .transpose()?,
-            payloads,
-        })
-    }
-
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// `GET /ping` on the same host: the container must answer 2XX within [`PING_TIMEOUT`].
-    pub async fn ping(&self) -> Result<(), TargetError> {
-        let fail = |detail: String| TargetError::Ping {
-            url: self.url.clone(),
-            detail,
-        };
-        let attempt = async {
-            let stream = tokio::net::TcpStream::connect(self.addr)
-                .await
-                .map_err(|e| fail(format!("could not connect: {e}")))?;
-            let (mut sender, conn) =
-                hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(TokioIo::new(stream))
-                    .await
-                    .map_err(|e| fail(format!("failed: {e}")))?;
-            let mut driver = JoinSet::new();
-            driver.spawn(async move {
-                let _ = conn.await;
-            });
-            let req = Request::get("/ping")
-                .header(HOST, self.host.clone())
-                .body(Empty::new())
-                .map_err(|e| fail(e.to_string()))?;
-            let resp = sender
-                .send_request(req)
-                .await
-                .map_err(|e| fail(format!("failed: {e}")))?;
-            let status = resp.status();
-            let _ = resp.into_body().collect().await;
-            if status.is_success() {
-                Ok(())
-            } else {
-                Err(fail(format!("answered {status}")))
-            }
-        };
-        match tokio::time::timeout(PING_TIMEOUT, attempt).await {
-            Ok(r) => r,
-            Err(_) => Err(fail(format!(
-                "did not answer within {} s",
-                PING_TIMEOUT.as_secs()
-            ))),
-        }
-    }
-
-    fn request(&self, body: Bytes) -> Request<Full<Bytes>> {
-        let mut req = Request::new(Full::new(body));
-        *req.method_mut() = Method::POST;
-        *req.uri_mut() = self.path.clone();
-        let h = req.headers_mut();
-        h.insert(HOST, self.host.clone());
-        h.insert(CONTENT_TYPE, self.content_type.clone());
-        if let Some(a) = &self.accept {
-            h.insert(ACCEPT, a.clone());
-        }
-        if let Some(v) = &self.variant {
-            h.insert(TARGET_VARIANT, v.clone());
-        }
-        req
-    }
-
-    async fn connect(&self, conn: &mut UrlConn) -> Result<(), Outcome> {
-        let stream = tokio::net::TcpStream::connect(self.addr)
-            .await
-            .map_err(|e| {
-                Outcome::failed(ErrorKind::Connect, format!("connect {}: {e}", self.addr))
-            })?;
-        let _ = stream.set_nodelay(true);
-        let (sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| Outcome::failed(ErrorKind::Connect, format!("handshake: {e}")))?;
-        while conn.drivers.try_join_next().is_some() {}
-        conn.drivers.spawn(async move {
-            let _ = driver.await;
-        });
-        conn.sender = Some(sender);
-        Ok(())
-    }
-
-    async fn read(&self, resp: Response<Incoming>, sent: u64) -> Outcome {
-        let status = resp.status().as_u16();
-        let variant = resp.headers().get(INVOKED_VARIANT).cloned();
-        let error = (!resp.status().is_success()).then(|| {
-            classify_status(
-                status,
-                resp.headers().get(ERROR_TYPE).map(HeaderValue::as_bytes),
-            )
-        });
-        let mut body = resp.into_body();
-        let mut received = 0u64;
-        while let Some(frame) = body.frame().await {
-            match frame {
-                Ok(f) => {
-                    if let Some(d) = f.data_ref() {
-                        received += d.len() as u64;
-                    }
-                }
-                Err(e) => {
-                    return Outcome {
-                        status: Some(status),
-                        error: Some(ErrorKind::Other),
-                        detail: Some(format!("reading the response: {e}")),
-                        variant,
-                        sent,
-                        received,
-                    };
-                }
-            }
-        }
-        Outcome {
-            status: Some(status),
-            detail: error.map(|k| format!("HTTP {status} ({})", k.label())),
-            error,
-            variant,
-            sent,
-            received,
-        }
-    }
-}
-
-impl Target for UrlTarget {
-    type Conn = UrlConn;
-
-    fn new_conn(&self) -> UrlConn {
-        UrlConn {
-            sender: None,
-            drivers: JoinSet::new(),
-        }
-    }
-
-    async fn send(&self, conn: &mut UrlConn, seq: u64) -> Outcome {
-        let body = self.payloads.bodies()[self.payloads.index(seq)].clone();
-        let sent = body.len() as u64;
-        let mut req = self.request(body);
-        let mut retried = false;
-        loop {
-            if conn.sender.as_ref().is_none_or(SendRequest::is_closed)
-                && let Err(o) = self.connect(conn).await
-            {
-                return o;
-            }
-            let sender = conn.sender.as_mut().expect("connected above");
-            if let Err(e) = sender.ready().await {
-                conn.sender = None;
-                if retried {
-                    return Outcome::failed(ErrorKind::Connect, format!("connection lost: {e}"));
-                }
-                retried = true;
-                continue;
-            }
-            match sender.try_send_request(req).await {
-                Ok(resp) => return self.read(resp, sent).await,
-                Err(mut e) => {
-                    conn.sender = None;
-                    // A kept-alive connection the server closed: send again on a new one, once.
-                    match e.take_message() {
-                        Some(r) if !retried => {
-                            retried = true;
-                            req = r;
-                        }
-                        _ => {
-                            let err = e.into_error();
-                            let kind = if err.is_incomplete_message() || err.is_closed() {
-                                ErrorKind::Other
-                            } else {
-                                ErrorKind::Connect
-                            };
-                            return Outcome::failed(kind, format!("request failed: {err}"));
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// A SageMaker endpoint through `Backend::invoke` (`ReadOnly` refuses it).
@@ -464,6 +233,7 @@ impl Target for BackendTarget {
                     .and_then(|v| HeaderValue::from_str(v).ok()),
                 sent,
                 received: resp.body.len() as u64,
+                ..Outcome::default()
             },
             Err(e) => Outcome {
                 sent,
@@ -503,11 +273,13 @@ mod tests {
             (host.as_str(), port, path.path()),
             ("127.0.0.1", 8080, "/invocations")
         );
+        let (_, _, port, _) =
+            parse_url("https://runtime.sagemaker.eu-west-1.amazonaws.com/x").unwrap();
+        assert_eq!(port, 443);
         let (_, _, port, path) = parse_url("http://localhost/endpoints/a/invocations").unwrap();
         assert_eq!((port, path.path()), (80, "/endpoints/a/invocations"));
         for (bad, why) in [
             ("not a url", "http://"),
-            ("https://example.com/invocations", "https is not supported"),
             ("ftp://host/x", "http://"),
             ("http:///invocations", "URL"),
         ] {
