@@ -152,8 +152,9 @@ impl FleetSync {
             self.tokens -= self.cost(w);
             out.push(w.clone());
         }
-        // Then, as the budget allows and in this order: what changed, is moving or is new;
-        // rows on screen never described; failed, never described, then the stalest. Even
+        // Then, as the budget allows and in this order: what changed or is new; rows on
+        // screen never described; endpoints in transition; failed, never described, then the
+        // stalest. Even
         // changes wait for the budget, so a fleet where hundreds of endpoints move at once
         // still costs no more than `calls_per_second` (the list keeps their status fresh).
         let stale_before = now - chrono::Duration::from_std(FULL_REFRESH).unwrap_or_default();
@@ -167,16 +168,20 @@ impl FleetSync {
                 .is_some_and(|d| d.status != s.status || d.last_modified != s.last_modified_time);
             let moving = s.status.is_transitional();
             let new = self.new_since_list.contains(name) && described.is_none();
-            let rank = if changed || moving || new {
+            // Moving endpoints come after rows on screen never described, oldest describe
+            // first, so a few endpoints in transition cannot starve the screen.
+            let rank = if changed || new {
                 0
             } else if described.is_none() && on_screen.visible.contains(name) {
                 1
-            } else if self.errors.contains_key(name) {
+            } else if moving {
                 2
-            } else if described.is_none() {
+            } else if self.errors.contains_key(name) {
                 3
-            } else if described.is_some_and(|d| d.at <= stale_before) {
+            } else if described.is_none() {
                 4
+            } else if described.is_some_and(|d| d.at <= stale_before) {
+                5
             } else {
                 continue;
             };
