@@ -21,8 +21,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         frame.render_widget(Paragraph::new(Span::styled(text, theme.muted)), inner);
         return;
     };
-    let [summary_area, table_area] =
-        Layout::vertical([Constraint::Length(4), Constraint::Min(1)]).areas(inner);
     let cost = match stats.metric_cost_usd_per_hour {
         Some(c) => Span::styled(format!("${c:.3}/hour"), theme.accent),
         None => Span::styled("estimating…".to_string(), theme.muted),
@@ -74,9 +72,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Span::styled("  planned ", theme.muted),
             Span::styled(format!("${:.3}/hour", b.planned_usd_per_hour), theme.base),
             Span::styled(
+                format!(" (charts ${:.3})", b.charts_usd_per_hour),
+                theme.muted,
+            ),
+        ]));
+        summary.push(Line::from(vec![
+            Span::styled(
                 format!(
-                    " (charts ${:.3})  {} on screen every minute, {} others in turn, ",
-                    b.charts_usd_per_hour, b.every_cycle, b.round_robin
+                    "{} rows on screen every minute, {} others in turn, ",
+                    b.every_cycle, b.round_robin
                 ),
                 theme.muted,
             ),
@@ -85,10 +89,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
     if state.session.demo {
         summary.push(Line::from(Span::styled(
-            "simulated account: calls are counted at the boundary and cost nothing",
+            "simulated account over the wire: its calls cost nothing; rates per real minute",
             theme.muted,
         )));
     }
+    let [summary_area, table_area] =
+        Layout::vertical([Constraint::Length(summary.len() as u16), Constraint::Min(1)])
+            .areas(inner);
     frame.render_widget(Paragraph::new(summary), summary_area);
 
     let header = Row::new([
