@@ -135,11 +135,8 @@ impl AwsBackend {
                         });
                     }
                 }
-                match out.next_token() {
-                    Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
-                        token = Some(t.to_string())
-                    }
-                    _ => break,
+                if !super::next_page(&mut token, out.next_token()) {
+                    break;
                 }
             }
         }
@@ -195,11 +192,8 @@ impl AwsBackend {
                     });
                 }
             }
-            match out.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
-                    token = Some(t.to_string())
-                }
-                _ => break,
+            if !super::next_page(&mut token, out.next_token()) {
+                break;
             }
         }
         let mut policies: Vec<((String, String), ScalingPolicy)> = Vec::new();
@@ -221,11 +215,8 @@ impl AwsBackend {
                     policies.push((ev, policy(p)));
                 }
             }
-            match out.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
-                    token = Some(t.to_string())
-                }
-                _ => break,
+            if !super::next_page(&mut token, out.next_token()) {
+                break;
             }
         }
         let mut fleet = FleetAutoscaling::new();
@@ -297,11 +288,8 @@ impl AwsBackend {
                 )
                 .await?;
             out_policies.extend(out.scaling_policies().iter().map(policy));
-            match out.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
-                    token = Some(t.to_string())
-                }
-                _ => break,
+            if !super::next_page(&mut token, out.next_token()) {
+                break;
             }
         }
         Ok(out_policies)

@@ -331,11 +331,8 @@ impl AwsBackend {
                     );
                 }
             }
-            match out.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
-                    token = Some(t.to_string())
-                }
-                _ => break,
+            if !super::next_page(&mut token, out.next_token()) {
+                break;
             }
         }
         Ok(points)

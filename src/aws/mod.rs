@@ -352,6 +352,19 @@ pub(crate) fn timeout_error(operation: Operation) -> BackendError {
     }
 }
 
+/// Moves a paged call on: `returned` is the NextToken of the page just read. True (with
+/// `token` set) when there is another page; false at the end, and when AWS hands back an
+/// empty token or the one just sent (guards against a server that never ends the paging).
+pub(crate) fn next_page(token: &mut Option<String>, returned: Option<&str>) -> bool {
+    match returned {
+        Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
+            *token = Some(t.to_string());
+            true
+        }
+        _ => false,
+    }
+}
+
 /// SDK timestamp → ours.
 pub(crate) fn to_time(t: &aws_smithy_types::DateTime) -> Timestamp {
     chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()).unwrap_or_default()
@@ -435,5 +448,21 @@ impl Backend for AwsBackend {
     }
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
         self.invoke_impl(request).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_page;
+
+    #[test]
+    fn paging_ends_on_no_empty_or_repeated_token() {
+        let mut token = None;
+        assert!(next_page(&mut token, Some("a")));
+        assert_eq!(token.as_deref(), Some("a"));
+        assert!(next_page(&mut token, Some("b")));
+        assert!(!next_page(&mut token, Some("b")), "the same token again");
+        assert!(!next_page(&mut token, Some("")), "an empty token");
+        assert!(!next_page(&mut token, None), "no token");
     }
 }

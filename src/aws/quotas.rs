@@ -75,11 +75,8 @@ impl AwsBackend {
                 .call(Operation::ListServiceQuotas, None, req.send())
                 .await?;
             out.extend(page.quotas().iter().filter_map(quota));
-            match page.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
-                    token = Some(t.to_string())
-                }
-                _ => break,
+            if !super::next_page(&mut token, page.next_token()) {
+                break;
             }
         }
         Ok(out)
@@ -106,11 +103,8 @@ impl AwsBackend {
                 .call(Operation::ListAWSDefaultServiceQuotas, None, req.send())
                 .await?;
             out.extend(page.quotas().iter().filter_map(quota));
-            match page.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
-                    token = Some(t.to_string())
-                }
-                _ => break,
+            if !super::next_page(&mut token, page.next_token()) {
+                break;
             }
         }
         let out = std::sync::Arc::new(out);

@@ -156,11 +156,8 @@ impl AwsBackend {
                     last_modified_time: e.last_modified_time().map(to_time).unwrap_or_default(),
                 });
             }
-            match page.next_token() {
-                Some(t) if !t.is_empty() && token.as_deref() != Some(t) => {
-                    token = Some(t.to_string())
-                }
-                _ => break,
+            if !super::next_page(&mut token, page.next_token()) {
+                break;
             }
         }
         Ok(out)
