@@ -35,6 +35,8 @@ pub struct Console {
     pub writes: crate::write::WriteSetup,
     /// How to connect again for `:profile` / `:region` (`None` on the simulated account).
     pub reconnect: Option<Reconnector>,
+    /// Where the console's load runs send signed InvokeEndpoint requests.
+    pub loads: crate::load::console::LoadSetup,
 }
 
 /// A backend connected for `:profile` / `:region`, with what goes with it.
@@ -43,6 +45,7 @@ pub struct NewConnection {
     pub session: crate::app::state::SessionInfo,
     pub writes: crate::write::WriteSetup,
     pub production: bool,
+    pub loads: crate::load::console::LoadSetup,
 }
 
 /// Connects with (profile, region), the current ones where `None`.
@@ -72,7 +75,7 @@ impl Services {
         intervals: PollIntervals,
         seed: u64,
         writes: crate::write::WriteSetup,
-        demo: bool,
+        loads: crate::load::console::LoadSetup,
         tx: &mpsc::Sender<Action>,
     ) -> Services {
         Services {
@@ -85,7 +88,7 @@ impl Services {
             loads: crate::load::console::LoadRunner::new(
                 backend.clone(),
                 clock.clone(),
-                demo,
+                loads,
                 tx.clone(),
             ),
             accounting: backend.clone(),
@@ -122,6 +125,7 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
         log_path,
         writes,
         reconnect,
+        loads,
     } = console;
     let mut terminal = ratatui::try_init()?;
     if mouse {
@@ -136,8 +140,8 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
     );
 
     let (tx, mut rx) = mpsc::channel::<Action>(256);
-    let demo = state.session.demo;
-    let mut services = Services::start(backend, &clock, intervals.clone(), seed, writes, demo, &tx);
+    let mut services =
+        Services::start(backend, &clock, intervals.clone(), seed, writes, loads, &tx);
     let (connected_tx, mut connected_rx) = mpsc::channel::<Result<NewConnection, String>>(1);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK_INTERVAL);
@@ -184,7 +188,7 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
                 Ok(conn) => {
                     let old = std::mem::replace(
                         &mut services,
-                        Services::start(conn.backend, &clock, intervals.clone(), seed, conn.writes, demo, &tx),
+                        Services::start(conn.backend, &clock, intervals.clone(), seed, conn.writes, conn.loads, &tx),
                     );
                     old.shutdown().await;
                     // Whatever the old services sent is about the old account: drop it.

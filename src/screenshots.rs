@@ -107,7 +107,15 @@ async fn live_load_run(endpoint: &str, for_how_long: Duration) -> std::io::Resul
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);
     let backend: SharedBackend = f.sim.clone();
-    let mut runner = LoadRunner::new(backend, Arc::new(f.clock.clone()), true, tx);
+    let mut runner = LoadRunner::new(
+        backend,
+        Arc::new(f.clock.clone()),
+        crate::load::console::LoadSetup {
+            demo: true,
+            aws: None,
+        },
+        tx,
+    );
     runner.handle(start).await;
     let deadline = tokio::time::Instant::now() + for_how_long;
     while let Ok(Some(action)) = tokio::time::timeout_at(deadline, rx.recv()).await {

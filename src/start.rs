@@ -132,6 +132,8 @@ struct Source {
     load_caps: crate::load::Caps,
     /// The simulated account's server on `--demo`, kept running while the source is used.
     server: Option<SimServer>,
+    /// Where the console's load runs send their requests.
+    loads: crate::load::console::LoadSetup,
 }
 
 async fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
@@ -185,6 +187,11 @@ async fn open_demo(cli: &Cli, config: &Config) -> Result<Source, String> {
         .await
         .map_err(|e| e.to_string())?
         .with_clock(clock.clone());
+    // Load runs sign their requests to the same server's runtime route.
+    let loads = crate::load::console::LoadSetup {
+        demo: true,
+        aws: Some(opts),
+    };
     let aws: SharedBackend = Arc::new(aws);
     let backend: SharedBackend = if read_only {
         Arc::new(ReadOnly(aws))
@@ -204,6 +211,7 @@ async fn open_demo(cli: &Cli, config: &Config) -> Result<Source, String> {
         },
         intervals: PollIntervals::demo(),
         server: Some(server),
+        loads,
     })
 }
 
@@ -262,6 +270,10 @@ async fn open_aws(cli: &Cli, config: &Config) -> Result<Source, String> {
         ops,
         load_caps: crate::load::Caps::from_config(&config.load, false),
         server: None,
+        loads: crate::load::console::LoadSetup {
+            demo: false,
+            aws: Some(opts),
+        },
     })
 }
 
@@ -287,6 +299,7 @@ fn aws_reconnector(cli: Cli, config: Config) -> crate::runtime::Reconnector {
                 session: source.session,
                 writes: source.ops.writes,
                 production: source.ops.production,
+                loads: source.loads,
             })
         })
     })
@@ -442,6 +455,7 @@ async fn console(
         log_path,
         writes: source.ops.writes,
         reconnect,
+        loads: source.loads,
     };
     let code = match run(console).await {
         Ok(summary) => {

@@ -27,6 +27,15 @@ use crate::sim::wire::SimServer;
 /// How long `shutdown` waits for a stopped run to report before aborting it.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
+/// Where the console's load runs go: on AWS (and on `--demo`, whose account is served on the
+/// wire) the runtime reached with these options, signed per request (the lean path); without
+/// options, the SDK runtime client behind the backend, or on `--demo` a runtime-only server.
+#[derive(Debug, Clone, Default)]
+pub struct LoadSetup {
+    pub demo: bool,
+    pub aws: Option<AwsOptions>,
+}
+
 /// Runs the console's load runs, one at a time.
 pub struct LoadRunner {
     backend: SharedBackend,
@@ -46,27 +55,20 @@ impl LoadRunner {
     pub fn new(
         backend: SharedBackend,
         clock: SharedClock,
-        demo: bool,
+        setup: LoadSetup,
         tx: mpsc::Sender<Action>,
     ) -> LoadRunner {
         LoadRunner {
             backend,
             clock,
-            demo,
+            demo: setup.demo,
             tx,
             server: None,
-            aws: None,
+            aws: setup.aws,
             access: None,
             tasks: JoinSet::new(),
             active: None,
         }
-    }
-
-    /// On AWS: run loads on the lean path (SigV4 over hyper) with these options' region,
-    /// endpoint URL and credentials, instead of the SDK runtime client.
-    pub fn with_aws_options(mut self, opts: AwsOptions) -> LoadRunner {
-        self.aws = Some(opts);
-        self
     }
 
     /// Carries out one command from `update`.
@@ -105,7 +107,7 @@ impl LoadRunner {
         if let Some((_, old)) = self.active.take() {
             old.cancel();
         }
-        let how = if self.demo {
+        let how = if self.demo && self.aws.is_none() {
             self.demo_access().await
         } else {
             self.aws_access().await
