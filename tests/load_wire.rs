@@ -366,9 +366,12 @@ async fn a_streamed_answer_reports_its_delayed_first_chunk() {
     let first = st.first_chunk.unwrap();
     let total = st.total.unwrap();
     assert!(first.p50 >= Duration::from_millis(200), "{first:?}");
+    // Four more chunks 20 ms apart follow the first: 80 ms, less what the histograms' rounding
+    // and a busy scheduler take off each side (a few ms); a total equal to the first chunk's
+    // time (chunks not waited for) still fails.
     assert!(
-        total.p50 >= first.p50 + Duration::from_millis(80),
-        "{total:?}"
+        total.p50 >= first.p50 + Duration::from_millis(60),
+        "{first:?} {total:?}"
     );
     let rate = st.chunks_per_sec.unwrap();
     assert!(rate.p50 > 0.0);
