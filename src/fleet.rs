@@ -80,19 +80,20 @@ pub async fn fetch_identity(backend: &dyn Backend) -> BackendResult<Identity> {
 /// dropped; any other describe failure is reported per endpoint while the rest are kept, and
 /// the endpoint is still listed with what `ListEndpoints` says (status, times; no variants).
 pub async fn fetch_endpoints(backend: &dyn Backend) -> BackendResult<EndpointsData> {
-    let summaries = backend.list_endpoints().await?;
-    let results: Vec<(EndpointSummary, BackendResult<Endpoint>)> = futures::stream::iter(summaries)
-        .map(|s| async move {
-            let r = backend.describe_endpoint(&s.name).await;
-            (s, r)
-        })
-        .buffer_unordered(DESCRIBE_CONCURRENCY)
-        .collect()
-        .await;
+    let mut summaries: BTreeMap<String, EndpointSummary> = backend
+        .list_endpoints()
+        .await?
+        .into_iter()
+        .map(|s| (s.name.clone(), s))
+        .collect();
+    let results = describe_each(backend, summaries.keys().cloned().collect()).await;
     let mut data = EndpointsData::default();
     let mut first_error = None;
     let mut described = 0;
-    for (summary, r) in results {
+    for (name, r) in results {
+        let Some(summary) = summaries.remove(&name) else {
+            continue;
+        };
         match r {
             Ok(e) => {
                 described += 1;
@@ -191,6 +192,21 @@ pub fn latest_figures(series: &[MetricSeries]) -> BTreeMap<(String, String), Var
 
 /// Autoscaling configuration of one endpoint and its recent activities (which may fail alone).
 type EndpointAutoscaling = (Vec<VariantAutoscaling>, BackendResult<Vec<ScalingActivity>>);
+
+/// `DescribeEndpoint` for each name, [`DESCRIBE_CONCURRENCY`] at a time, in any order.
+pub async fn describe_each(
+    backend: &dyn Backend,
+    names: Vec<String>,
+) -> Vec<(String, BackendResult<Endpoint>)> {
+    futures::stream::iter(names)
+        .map(|name| async move {
+            let r = backend.describe_endpoint(&name).await;
+            (name, r)
+        })
+        .buffer_unordered(DESCRIBE_CONCURRENCY)
+        .collect()
+        .await
+}
 
 /// Autoscaling configuration and recent activities of the named endpoints.
 pub async fn fetch_autoscaling(

@@ -6,8 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use futures::StreamExt;
-
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokio::sync::{Notify, mpsc, watch};
@@ -23,9 +21,6 @@ use crate::domain::{Endpoint, Timestamp, VariantAutoscaling};
 use crate::fleet;
 use crate::fleet_sync::{FleetSync, OnScreen};
 use crate::metric_budget::MetricGovernor;
-
-/// Describe calls in flight at once.
-const DESCRIBE_CONCURRENCY: usize = 8;
 
 /// How often each panel is polled, in the backend clock's time (simulated time on `--demo`).
 #[derive(Debug, Clone, PartialEq)]
@@ -370,18 +365,7 @@ impl PollTask {
             visible: self.visible_rx.borrow_and_update().to_vec(),
         };
         let names = self.sync.plan(&on_screen, now);
-        let backend = self.backend.clone();
-        let results: Vec<(String, BackendResult<Endpoint>)> = futures::stream::iter(names)
-            .map(|n| {
-                let b = backend.clone();
-                async move {
-                    let r = b.describe_endpoint(&n).await;
-                    (n, r)
-                }
-            })
-            .buffer_unordered(DESCRIBE_CONCURRENCY)
-            .collect()
-            .await;
+        let results = fleet::describe_each(self.backend.as_ref(), names).await;
         let mut first_error = None;
         let at = self.clock.now();
         for (name, r) in results {

@@ -7,10 +7,26 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::cli::{Cli, ServeDemoArgs};
+use crate::cli::{Cli, ServeDemoArgs, SourceArgs};
+use crate::clock::SharedClock;
 use crate::sim::SimAccount;
 use crate::sim::wire::{AccountOptions, SimServer};
 use crate::start::EXIT_USAGE;
+
+/// The simulated account the flags ask for (`--seed`, `--demo-endpoints`), with its
+/// `--demo-faults` spec checked against it (an endpoint the spec deletes must exist). Shared
+/// by `serve-demo` and `--demo`.
+pub fn demo_account(s: &SourceArgs, clock: &SharedClock) -> Result<Arc<SimAccount>, String> {
+    let sim = Arc::new(SimAccount::with_extra_endpoints(
+        s.seed,
+        clock.clone(),
+        s.demo_endpoints,
+    ));
+    if let Some(spec) = &s.demo_faults {
+        crate::faults::check_spec(&sim, spec)?;
+    }
+    Ok(sim)
+}
 
 pub async fn run(cli: &Cli, args: &ServeDemoArgs) -> ExitCode {
     let s = &cli.source;
@@ -22,18 +38,13 @@ pub async fn run(cli: &Cli, args: &ServeDemoArgs) -> ExitCode {
         return ExitCode::from(EXIT_USAGE);
     }
     let clock = crate::clock::demo_clock(s.demo_speed);
-    let sim = Arc::new(SimAccount::with_extra_endpoints(
-        s.seed,
-        clock.clone(),
-        s.demo_endpoints,
-    ));
-    if let Some(spec) = &s.demo_faults {
-        // Same checks as --demo (an endpoint the spec deletes must exist).
-        if let Err(msg) = crate::faults::check_spec(&sim, spec) {
+    let sim = match demo_account(s, &clock) {
+        Ok(sim) => sim,
+        Err(msg) => {
             eprintln!("sagetop: {msg}");
             return ExitCode::from(EXIT_USAGE);
         }
-    }
+    };
     let endpoints = sim.endpoint_names().len();
     let server = match SimServer::start_account(AccountOptions {
         sim,

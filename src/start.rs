@@ -14,7 +14,6 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::poll::PollIntervals;
 use crate::runtime::{Console, run};
-use crate::sim::SimAccount;
 use crate::sim::wire::{AccountOptions, SimServer};
 use crate::snapshot::FleetSnapshot;
 use crate::theme::Theme;
@@ -144,9 +143,6 @@ async fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
     }
 }
 
-/// Keys the demo's SDK backend signs with: the simulated account accepts any.
-const DEMO_ACCESS_KEY: &str = "AKIASAGETOPDEMO00000";
-
 /// `--demo`: the simulated account served on AWS's wire protocols on loopback, read and
 /// written through the same SDK backend (`src/aws`) as a real account, so a demo runs the
 /// production code path; `--demo-faults` arrive as AWS's own error responses.
@@ -157,13 +153,8 @@ async fn open_demo(cli: &Cli, config: &Config) -> Result<Source, String> {
         || config.read_only.unwrap_or(false)
         || config.profile(profile.as_deref()).read_only;
     let clock = crate::clock::demo_clock(s.demo_speed);
-    let sim = Arc::new(SimAccount::with_extra_endpoints(
-        s.seed,
-        clock.clone(),
-        s.demo_endpoints,
-    ));
+    let sim = crate::serve_demo::demo_account(s, &clock)?;
     if let Some(spec) = &s.demo_faults {
-        crate::faults::check_spec(&sim, spec)?;
         crate::faults::arm_console_panic(spec, clock.clone());
     }
     let server = SimServer::start_account(AccountOptions {
@@ -175,13 +166,10 @@ async fn open_demo(cli: &Cli, config: &Config) -> Result<Source, String> {
     })
     .await
     .map_err(|e| format!("cannot start the simulated account on 127.0.0.1: {e}"))?;
+    // The simulated account's test keys; the SDK's own retries, as against AWS.
     let opts = AwsOptions {
-        credentials: Some(crate::aws::StaticCredentials {
-            access_key_id: DEMO_ACCESS_KEY.into(),
-            secret_access_key: "sagetop-demo-secret".into(),
-            session_token: None,
-        }),
-        ..AwsOptions::from_flags(None, Some(DEMO_REGION.into()), Some(server.base_url()))
+        max_attempts: None,
+        ..crate::load::sdk::sim_options(&server.base_url())
     };
     let aws = crate::aws::connect(&opts)
         .await
@@ -216,7 +204,7 @@ async fn open_demo(cli: &Cli, config: &Config) -> Result<Source, String> {
 }
 
 /// The simulated account's region.
-const DEMO_REGION: &str = "us-east-1";
+const DEMO_REGION: &str = crate::load::sdk::SIM_REGION;
 
 /// Options for the AWS backend: flags first, then the config file (`profile`, the profile's
 /// `region`, `region`), then aws-config's own chain (AWS_PROFILE, AWS_REGION, ~/.aws/config).

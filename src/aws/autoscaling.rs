@@ -105,40 +105,8 @@ impl AwsBackend {
         let ids: Vec<String> = variants.iter().map(|v| resource_id(endpoint, v)).collect();
         let mut targets: Vec<ScalableTarget> = Vec::new();
         for chunk in ids.chunks(MAX_PAGE as usize) {
-            let mut token: Option<String> = None;
-            loop {
-                let req = self
-                    .clients
-                    .autoscaling
-                    .describe_scalable_targets()
-                    .service_namespace(namespace())
-                    .scalable_dimension(dimension())
-                    .set_resource_ids(Some(chunk.to_vec()))
-                    .max_results(MAX_PAGE)
-                    .set_next_token(token.clone());
-                let out = self
-                    .call(
-                        Operation::DescribeScalableTargets,
-                        Some(endpoint),
-                        req.send(),
-                    )
-                    .await?;
-                for t in out.scalable_targets() {
-                    if let Some((e, v)) = parse_resource_id(t.resource_id())
-                        && e == endpoint
-                    {
-                        targets.push(ScalableTarget {
-                            endpoint: e,
-                            variant: v,
-                            min_capacity: capacity(t.min_capacity()),
-                            max_capacity: capacity(t.max_capacity()),
-                        });
-                    }
-                }
-                if !super::next_page(&mut token, out.next_token()) {
-                    break;
-                }
-            }
+            let found = self.scalable_targets(Some(chunk), Some(endpoint)).await?;
+            targets.extend(found.into_iter().filter(|t| t.endpoint == endpoint));
         }
         let mut result = Vec::with_capacity(variants.len());
         for v in &variants {
@@ -154,12 +122,7 @@ impl AwsBackend {
                 policies,
             });
         }
-        let scaled = result
-            .iter()
-            .filter(|a| a.target.is_some())
-            .map(|a| a.variant.clone())
-            .collect();
-        self.caches().scaled.insert(endpoint.to_string(), scaled);
+        remember_scaled(&mut self.caches(), endpoint, &result);
         Ok(result)
     }
 
@@ -168,57 +131,13 @@ impl AwsBackend {
     /// and `DescribeScalingPolicies` (10 a page), grouped by endpoint. Variants known from the
     /// last describe that have no target are listed without one.
     pub(crate) async fn describe_fleet_autoscaling_impl(&self) -> BackendResult<FleetAutoscaling> {
-        let mut targets: Vec<ScalableTarget> = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let req = self
-                .clients
-                .autoscaling
-                .describe_scalable_targets()
-                .service_namespace(namespace())
-                .scalable_dimension(dimension())
-                .max_results(MAX_PAGE)
-                .set_next_token(token.clone());
-            let out = self
-                .call(Operation::DescribeScalableTargets, None, req.send())
-                .await?;
-            for t in out.scalable_targets() {
-                if let Some((e, v)) = parse_resource_id(t.resource_id()) {
-                    targets.push(ScalableTarget {
-                        endpoint: e,
-                        variant: v,
-                        min_capacity: capacity(t.min_capacity()),
-                        max_capacity: capacity(t.max_capacity()),
-                    });
-                }
-            }
-            if !super::next_page(&mut token, out.next_token()) {
-                break;
-            }
-        }
-        let mut policies: Vec<((String, String), ScalingPolicy)> = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let req = self
-                .clients
-                .autoscaling
-                .describe_scaling_policies()
-                .service_namespace(namespace())
-                .scalable_dimension(dimension())
-                .max_results(MAX_POLICY_PAGE)
-                .set_next_token(token.clone());
-            let out = self
-                .call(Operation::DescribeScalingPolicies, None, req.send())
-                .await?;
-            for p in out.scaling_policies() {
-                if let Some(ev) = parse_resource_id(p.resource_id()) {
-                    policies.push((ev, policy(p)));
-                }
-            }
-            if !super::next_page(&mut token, out.next_token()) {
-                break;
-            }
-        }
+        let targets = self.scalable_targets(None, None).await?;
+        let policies: Vec<((String, String), ScalingPolicy)> = self
+            .scaling_policies(None, None)
+            .await?
+            .into_iter()
+            .filter_map(|(id, p)| Some((parse_resource_id(&id)?, p)))
+            .collect();
         let mut fleet = FleetAutoscaling::new();
         {
             let known = self.caches().variants.clone();
@@ -257,18 +176,65 @@ impl AwsBackend {
         }
         let mut caches = self.caches();
         for (endpoint, list) in &fleet {
-            let scaled = list
-                .iter()
-                .filter(|a| a.target.is_some())
-                .map(|a| a.variant.clone())
-                .collect();
-            caches.scaled.insert(endpoint.clone(), scaled);
+            remember_scaled(&mut caches, endpoint, list);
         }
         Ok(fleet)
     }
 
     async fn policies(&self, endpoint: &str, variant: &str) -> BackendResult<Vec<ScalingPolicy>> {
-        let mut out_policies = Vec::new();
+        let found = self
+            .scaling_policies(Some(resource_id(endpoint, variant)), Some(endpoint))
+            .await?;
+        Ok(found.into_iter().map(|(_, p)| p).collect())
+    }
+
+    /// Every page of `DescribeScalableTargets` for `ids` (at most 50), or for the whole
+    /// namespace without them. `resource` names what errors are about.
+    async fn scalable_targets(
+        &self,
+        ids: Option<&[String]>,
+        resource: Option<&str>,
+    ) -> BackendResult<Vec<ScalableTarget>> {
+        let mut targets = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let req = self
+                .clients
+                .autoscaling
+                .describe_scalable_targets()
+                .service_namespace(namespace())
+                .scalable_dimension(dimension())
+                .set_resource_ids(ids.map(<[String]>::to_vec))
+                .max_results(MAX_PAGE)
+                .set_next_token(token.clone());
+            let out = self
+                .call(Operation::DescribeScalableTargets, resource, req.send())
+                .await?;
+            for t in out.scalable_targets() {
+                if let Some((e, v)) = parse_resource_id(t.resource_id()) {
+                    targets.push(ScalableTarget {
+                        endpoint: e,
+                        variant: v,
+                        min_capacity: capacity(t.min_capacity()),
+                        max_capacity: capacity(t.max_capacity()),
+                    });
+                }
+            }
+            if !super::next_page(&mut token, out.next_token()) {
+                break;
+            }
+        }
+        Ok(targets)
+    }
+
+    /// Every page of `DescribeScalingPolicies` (10 a page) for one resource id, or for the
+    /// whole namespace without one: each policy with the resource id it belongs to.
+    async fn scaling_policies(
+        &self,
+        id: Option<String>,
+        resource: Option<&str>,
+    ) -> BackendResult<Vec<(String, ScalingPolicy)>> {
+        let mut found = Vec::new();
         let mut token: Option<String> = None;
         loop {
             let req = self
@@ -277,22 +243,22 @@ impl AwsBackend {
                 .describe_scaling_policies()
                 .service_namespace(namespace())
                 .scalable_dimension(dimension())
-                .resource_id(resource_id(endpoint, variant))
+                .set_resource_id(id.clone())
                 .max_results(MAX_POLICY_PAGE)
                 .set_next_token(token.clone());
             let out = self
-                .call(
-                    Operation::DescribeScalingPolicies,
-                    Some(endpoint),
-                    req.send(),
-                )
+                .call(Operation::DescribeScalingPolicies, resource, req.send())
                 .await?;
-            out_policies.extend(out.scaling_policies().iter().map(policy));
+            found.extend(
+                out.scaling_policies()
+                    .iter()
+                    .map(|p| (p.resource_id().to_string(), policy(p))),
+            );
             if !super::next_page(&mut token, out.next_token()) {
                 break;
             }
         }
-        Ok(out_policies)
+        Ok(found)
     }
 
     /// Newest `max` activities over the variants (one call per variant; only variants known to
@@ -390,4 +356,14 @@ impl AwsBackend {
             at: self.now(),
         })
     }
+}
+
+/// Which variants of `endpoint` have a scalable target (activities are read for those only).
+fn remember_scaled(caches: &mut super::Caches, endpoint: &str, list: &[VariantAutoscaling]) {
+    let scaled = list
+        .iter()
+        .filter(|a| a.target.is_some())
+        .map(|a| a.variant.clone())
+        .collect();
+    caches.scaled.insert(endpoint.to_string(), scaled);
 }
