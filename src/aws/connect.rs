@@ -34,6 +34,12 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 /// Longest the start-up check may take (credential chain + `GetCallerIdentity`).
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A key id as logs and debug output show it: like the AWS CLI, only its last four characters.
+pub(crate) fn masked_key_id(id: &str) -> String {
+    let tail = id.get(id.len().saturating_sub(4)..).unwrap_or("");
+    format!("****{tail}")
+}
+
 /// Access keys given explicitly (tests, emulators) instead of the standard chain.
 #[derive(Clone, PartialEq, Eq)]
 pub struct StaticCredentials {
@@ -44,11 +50,8 @@ pub struct StaticCredentials {
 
 impl std::fmt::Debug for StaticCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Like the AWS CLI: only the last four characters of the key id.
-        let id = &self.access_key_id;
-        let tail = id.get(id.len().saturating_sub(4)..).unwrap_or("");
         f.debug_struct("StaticCredentials")
-            .field("access_key_id", &format!("****{tail}"))
+            .field("access_key_id", &masked_key_id(&self.access_key_id))
             .field("secret_access_key", &"** redacted **")
             .field(
                 "session_token",

@@ -30,10 +30,11 @@ pub struct SigningKeys {
 
 impl std::fmt::Debug for SigningKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let id = &self.access_key_id;
-        let tail = id.get(id.len().saturating_sub(4)..).unwrap_or("");
         f.debug_struct("SigningKeys")
-            .field("access_key_id", &format!("****{tail}"))
+            .field(
+                "access_key_id",
+                &super::connect::masked_key_id(&self.access_key_id),
+            )
             .field("secret_access_key", &"** redacted **")
             .field(
                 "session_token",
