@@ -396,7 +396,7 @@ async fn prepare(
         check_endpoint(sim.as_ref(), &name, args.variant.as_deref(), known).await?;
         // `--demo-faults` applies to load runs too (throttling, errors, latency).
         let backend: SharedBackend = match &cli.source.demo_faults {
-            Some(spec) => crate::faults::demo_backend(
+            Some(spec) => crate::sim::faults::demo_backend(
                 sim,
                 spec,
                 clock.clone(),

@@ -1,6 +1,5 @@
 //! sagetop: a terminal operations console for SageMaker real-time endpoints.
 
-pub mod api_stats;
 pub mod app;
 pub mod aws;
 pub mod bench_cli;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api_stats::USD_PER_METRIC_REQUESTED;
+use crate::boundary::api_stats::USD_PER_METRIC_REQUESTED;
 use crate::domain::*;
 use crate::fleet::variant_series;
 use crate::fleet_sync::OnScreen;

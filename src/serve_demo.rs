@@ -23,7 +23,7 @@ pub fn demo_account(s: &SourceArgs, clock: &SharedClock) -> Result<Arc<SimAccoun
         s.demo_endpoints,
     ));
     if let Some(spec) = &s.demo_faults {
-        crate::faults::check_spec(&sim, spec)?;
+        crate::sim::faults::check_spec(&sim, spec)?;
     }
     Ok(sim)
 }

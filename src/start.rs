@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::app::AppState;
 use crate::app::state::SessionInfo;
 use crate::aws::AwsOptions;
-use crate::boundary::{ReadOnly, SharedBackend};
+use crate::boundary::SharedBackend;
 use crate::cli::{Cli, Cmd};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
@@ -182,7 +182,7 @@ async fn open_demo(cli: &Cli, config: &Config) -> Result<Source, String> {
     };
     let aws: SharedBackend = Arc::new(aws);
     let backend: SharedBackend = if read_only {
-        Arc::new(ReadOnly(aws))
+        Arc::new(crate::boundary::read_only(aws))
     } else {
         aws
     };
@@ -238,7 +238,7 @@ async fn open_aws(cli: &Cli, config: &Config) -> Result<Source, String> {
     tracing::info!(profile = ?session.profile, region = ?session.region, read_only, "connected to AWS");
     let aws = Arc::new(aws);
     let backend: SharedBackend = if read_only {
-        Arc::new(ReadOnly(aws))
+        Arc::new(crate::boundary::read_only(aws))
     } else {
         aws
     };

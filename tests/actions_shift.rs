@@ -11,11 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crossterm::event::KeyCode;
 use harness::*;
 use sagetop::app::dialogs::Dialog;
-use sagetop::boundary::{Backend, BackendError, BackendResult, Operation};
+use sagetop::boundary::{Backend, BackendError, BackendResult, Call, Layer, Operation, Reply};
 use sagetop::clock::Clock;
 use sagetop::domain::*;
 use sagetop::rollout::{ShiftPhase, ShiftSnapshot};
-use sagetop::sim::SimAccount;
 
 fn shift(h: &Harness) -> Option<&ShiftSnapshot> {
     h.state.ops.shifts.get(CHURN)
@@ -168,66 +167,37 @@ async fn abort_keeping_the_step_leaves_its_weights() {
 /// Loses the response of the first UpdateEndpointWeightsAndCapacities: after applying it
 /// (`apply_first`) or before it reaches the account.
 struct LoseFirst {
-    inner: Arc<SimAccount>,
     apply_first: bool,
     calls: Arc<AtomicUsize>,
 }
 
+fn lost() -> BackendError {
+    BackendError::Timeout {
+        operation: Operation::UpdateEndpointWeightsAndCapacities,
+        seconds: 60,
+    }
+}
+
 #[async_trait::async_trait]
-impl Backend for LoseFirst {
-    async fn identity(&self) -> BackendResult<Identity> {
-        self.inner.identity().await
-    }
-    async fn list_endpoints(&self) -> BackendResult<Vec<EndpointSummary>> {
-        self.inner.list_endpoints().await
-    }
-    async fn describe_endpoint(&self, n: &str) -> BackendResult<Endpoint> {
-        self.inner.describe_endpoint(n).await
-    }
-    async fn describe_autoscaling(&self, e: &str) -> BackendResult<Vec<VariantAutoscaling>> {
-        self.inner.describe_autoscaling(e).await
-    }
-    async fn scaling_activities(&self, e: &str, m: usize) -> BackendResult<Vec<ScalingActivity>> {
-        self.inner.scaling_activities(e, m).await
-    }
-    async fn get_metrics(&self, q: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
-        self.inner.get_metrics(q).await
-    }
-    async fn lookup_events(&self, q: &EventQuery) -> BackendResult<EventPage> {
-        self.inner.lookup_events(q).await
-    }
-    async fn list_quotas(&self) -> BackendResult<Vec<ServiceQuota>> {
-        self.inner.list_quotas().await
-    }
-    async fn update_weights_and_capacities(
-        &self,
-        e: &str,
-        c: &[VariantChange],
-    ) -> BackendResult<WriteReceipt> {
-        let n = self.calls.fetch_add(1, Ordering::SeqCst);
-        let lost = BackendError::Timeout {
-            operation: Operation::UpdateEndpointWeightsAndCapacities,
-            seconds: 60,
-        };
-        if n == 0 {
-            if self.apply_first {
-                self.inner.update_weights_and_capacities(e, c).await?;
-            }
-            return Err(lost);
+impl Layer for LoseFirst {
+    /// Whether this call's response is lost.
+    type Carry = bool;
+
+    async fn before(&self, call: &Call<'_>) -> BackendResult<bool> {
+        if !matches!(call, Call::UpdateWeightsAndCapacities { .. }) {
+            return Ok(false);
         }
-        self.inner.update_weights_and_capacities(e, c).await
+        let first = self.calls.fetch_add(1, Ordering::SeqCst) == 0;
+        if first && !self.apply_first {
+            return Err(lost());
+        }
+        Ok(first)
     }
-    async fn register_scalable_target(
-        &self,
-        e: &str,
-        v: &str,
-        a: u32,
-        b: u32,
-    ) -> BackendResult<WriteReceipt> {
-        self.inner.register_scalable_target(e, v, a, b).await
-    }
-    async fn invoke(&self, r: &InvokeRequest) -> BackendResult<InvokeResponse> {
-        self.inner.invoke(r).await
+
+    async fn after(&self, _: &Call<'_>, lose: bool, mut reply: Reply<'_>) {
+        if lose && reply.is_ok() {
+            reply.fail(lost());
+        }
     }
 }
 
@@ -235,11 +205,13 @@ async fn lost_response(apply_first: bool) -> (Harness, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = calls.clone();
     let mut h = Harness::build(false, move |sim| {
-        Arc::new(LoseFirst {
-            inner: sim,
-            apply_first,
-            calls: c,
-        })
+        Arc::new(
+            LoseFirst {
+                apply_first,
+                calls: c,
+            }
+            .over(sim),
+        )
     })
     .await;
     h.command(&format!(":weights {CHURN} VariantB=3"));
@@ -294,44 +266,37 @@ async fn a_lost_response_whose_change_is_absent_is_sent_once_more() {
 /// The guard's reads of VariantB fail: the call is throttled (`Err`) or CloudWatch answers
 /// with the series marked failed (`SeriesStatus::Failed`). Every other read works.
 struct GuardBlind {
-    inner: Arc<SimAccount>,
     throttle: bool,
 }
 
 impl GuardBlind {
-    fn is_guard_read(q: &MetricQuery) -> bool {
-        q.series.len() == 3 && q.series.iter().all(|k| k.variant == "VariantB")
+    fn is_guard_read(call: &Call<'_>) -> bool {
+        matches!(call, Call::GetMetrics { query }
+            if query.series.len() == 3 && query.series.iter().all(|k| k.variant == "VariantB"))
     }
 }
 
 #[async_trait::async_trait]
-impl Backend for GuardBlind {
-    async fn identity(&self) -> BackendResult<Identity> {
-        self.inner.identity().await
-    }
-    async fn list_endpoints(&self) -> BackendResult<Vec<EndpointSummary>> {
-        self.inner.list_endpoints().await
-    }
-    async fn describe_endpoint(&self, n: &str) -> BackendResult<Endpoint> {
-        self.inner.describe_endpoint(n).await
-    }
-    async fn describe_autoscaling(&self, e: &str) -> BackendResult<Vec<VariantAutoscaling>> {
-        self.inner.describe_autoscaling(e).await
-    }
-    async fn scaling_activities(&self, e: &str, m: usize) -> BackendResult<Vec<ScalingActivity>> {
-        self.inner.scaling_activities(e, m).await
-    }
-    async fn get_metrics(&self, q: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
-        if !Self::is_guard_read(q) {
-            return self.inner.get_metrics(q).await;
-        }
-        if self.throttle {
+impl Layer for GuardBlind {
+    type Carry = ();
+
+    async fn before(&self, call: &Call<'_>) -> BackendResult<()> {
+        if self.throttle && Self::is_guard_read(call) {
             return Err(BackendError::Throttled {
                 operation: Operation::GetMetricData,
                 message: "Rate exceeded".into(),
             });
         }
-        let mut series = self.inner.get_metrics(q).await?;
+        Ok(())
+    }
+
+    async fn after(&self, call: &Call<'_>, _: (), reply: Reply<'_>) {
+        let Reply::Metrics(Ok(series)) = reply else {
+            return;
+        };
+        if !Self::is_guard_read(call) {
+            return;
+        }
         for s in series
             .iter_mut()
             .filter(|s| s.key.metric == MetricName::Invocation5XXErrors)
@@ -342,32 +307,6 @@ impl Backend for GuardBlind {
                 message: "could not read the series".into(),
             };
         }
-        Ok(series)
-    }
-    async fn lookup_events(&self, q: &EventQuery) -> BackendResult<EventPage> {
-        self.inner.lookup_events(q).await
-    }
-    async fn list_quotas(&self) -> BackendResult<Vec<ServiceQuota>> {
-        self.inner.list_quotas().await
-    }
-    async fn update_weights_and_capacities(
-        &self,
-        e: &str,
-        c: &[VariantChange],
-    ) -> BackendResult<WriteReceipt> {
-        self.inner.update_weights_and_capacities(e, c).await
-    }
-    async fn register_scalable_target(
-        &self,
-        e: &str,
-        v: &str,
-        a: u32,
-        b: u32,
-    ) -> BackendResult<WriteReceipt> {
-        self.inner.register_scalable_target(e, v, a, b).await
-    }
-    async fn invoke(&self, r: &InvokeRequest) -> BackendResult<InvokeResponse> {
-        self.inner.invoke(r).await
     }
 }
 
@@ -376,10 +315,7 @@ impl Backend for GuardBlind {
 /// and the shift went on to 100% after its grace period).
 async fn blind_guard_rolls_back(throttle: bool) {
     let mut h = Harness::build(false, move |sim| {
-        Arc::new(GuardBlind {
-            inner: sim,
-            throttle,
-        })
+        Arc::new(GuardBlind { throttle }.over(sim))
     })
     .await;
     all_on_a(&mut h).await;

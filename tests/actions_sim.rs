@@ -211,65 +211,24 @@ async fn read_only_run_sends_nothing_and_the_boundary_refuses() {
 
 /// Holds every UpdateEndpointWeightsAndCapacities until released.
 struct Gate {
-    inner: Arc<sagetop::sim::SimAccount>,
     open: Arc<tokio::sync::Notify>,
 }
 
 #[async_trait::async_trait]
-impl Backend for Gate {
-    async fn identity(&self) -> sagetop::boundary::BackendResult<Identity> {
-        self.inner.identity().await
-    }
-    async fn list_endpoints(&self) -> sagetop::boundary::BackendResult<Vec<EndpointSummary>> {
-        self.inner.list_endpoints().await
-    }
-    async fn describe_endpoint(&self, n: &str) -> sagetop::boundary::BackendResult<Endpoint> {
-        self.inner.describe_endpoint(n).await
-    }
-    async fn describe_autoscaling(
+impl sagetop::boundary::Layer for Gate {
+    type Carry = ();
+
+    async fn before(
         &self,
-        e: &str,
-    ) -> sagetop::boundary::BackendResult<Vec<VariantAutoscaling>> {
-        self.inner.describe_autoscaling(e).await
-    }
-    async fn scaling_activities(
-        &self,
-        e: &str,
-        m: usize,
-    ) -> sagetop::boundary::BackendResult<Vec<ScalingActivity>> {
-        self.inner.scaling_activities(e, m).await
-    }
-    async fn get_metrics(
-        &self,
-        q: &MetricQuery,
-    ) -> sagetop::boundary::BackendResult<Vec<MetricSeries>> {
-        self.inner.get_metrics(q).await
-    }
-    async fn lookup_events(&self, q: &EventQuery) -> sagetop::boundary::BackendResult<EventPage> {
-        self.inner.lookup_events(q).await
-    }
-    async fn list_quotas(&self) -> sagetop::boundary::BackendResult<Vec<ServiceQuota>> {
-        self.inner.list_quotas().await
-    }
-    async fn update_weights_and_capacities(
-        &self,
-        e: &str,
-        c: &[VariantChange],
-    ) -> sagetop::boundary::BackendResult<WriteReceipt> {
-        self.open.notified().await;
-        self.inner.update_weights_and_capacities(e, c).await
-    }
-    async fn register_scalable_target(
-        &self,
-        e: &str,
-        v: &str,
-        a: u32,
-        b: u32,
-    ) -> sagetop::boundary::BackendResult<WriteReceipt> {
-        self.inner.register_scalable_target(e, v, a, b).await
-    }
-    async fn invoke(&self, r: &InvokeRequest) -> sagetop::boundary::BackendResult<InvokeResponse> {
-        self.inner.invoke(r).await
+        call: &sagetop::boundary::Call<'_>,
+    ) -> sagetop::boundary::BackendResult<()> {
+        if matches!(
+            call,
+            sagetop::boundary::Call::UpdateWeightsAndCapacities { .. }
+        ) {
+            self.open.notified().await;
+        }
+        Ok(())
     }
 }
 
@@ -278,10 +237,7 @@ async fn a_write_in_flight_blocks_a_second_one_to_the_same_endpoint() {
     let open = Arc::new(tokio::sync::Notify::new());
     let gate = open.clone();
     let h = Harness::build(false, move |sim| {
-        Arc::new(Gate {
-            inner: sim,
-            open: gate,
-        })
+        Arc::new(sagetop::boundary::Layer::over(Gate { open: gate }, sim))
     })
     .await;
     let e = h.describe(CHURN).await;
@@ -314,10 +270,7 @@ async fn a_shift_does_not_start_while_a_write_to_its_endpoint_is_in_flight() {
     let open = Arc::new(tokio::sync::Notify::new());
     let gate = open.clone();
     let mut h = Harness::build(false, move |sim| {
-        Arc::new(Gate {
-            inner: sim,
-            open: gate,
-        })
+        Arc::new(sagetop::boundary::Layer::over(Gate { open: gate }, sim))
     })
     .await;
     let e = h.describe(CHURN).await;

@@ -1,29 +1,35 @@
-//! The `:api` view: calls counted at the boundary per operation, throttles, metrics requested,
-//! and the view opening, refreshing only on change, and closing.
+//! The `:api` view: requests counted per AWS operation by the SDK backend's interceptor (on the
+//! simulated account's server, as on `--demo`), throttles, metrics requested, and the view
+//! opening, refreshing only on change, and closing.
 
-use std::sync::Arc;
+#[path = "wire_rig/mod.rs"]
+mod wire_rig;
 
 use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::{Terminal, backend::TestBackend};
-use sagetop::api_stats::Counted;
 use sagetop::app::state::SessionInfo;
 use sagetop::app::{Action, View, update};
+use sagetop::aws::AwsBackend;
 use sagetop::boundary::{Backend, Operation};
-use sagetop::clock::{ManualClock, fixture_epoch};
-use sagetop::domain::*;
-use sagetop::sim::SimAccount;
+use sagetop::clock::fixture_epoch;
 use sagetop::theme::Theme;
 
-#[tokio::test]
-async fn counted_backend_counts_calls_errors_and_metrics_per_operation() {
-    let clock = ManualClock::new(fixture_epoch());
-    let sim = Arc::new(SimAccount::new(7, Arc::new(clock.clone())));
-    let backend = Counted::new(sim);
-    let state = sagetop::fleet::prime_state(&backend, &clock, SessionInfo::default()).await;
+/// The `--demo` path: the SDK backend on the simulated account's server, whose interceptor
+/// counts every request the SDK sends (one attempt each here).
+async fn demo(faults: Option<&str>) -> (wire_rig::Rig, AwsBackend) {
+    let rig = wire_rig::Rig::new(0, faults).await;
+    let backend = rig.backend(1).await;
+    (rig, backend)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sdk_backend_counts_each_request_errors_and_metrics_per_operation() {
+    let (rig, backend) = demo(None).await;
+    let state = sagetop::fleet::prime_state(&backend, &rig.clock, SessionInfo::default()).await;
     assert!(backend.describe_endpoint("no-such-endpoint").await.is_err());
 
-    let stats = backend.api_stats().expect("counted backends report stats");
+    let stats = backend.api_stats();
     let op = |o: Operation| stats.operations.iter().find(|s| s.operation == o).cloned();
     let describe = op(Operation::DescribeEndpoint).expect("describes counted");
     assert_eq!(
@@ -39,8 +45,12 @@ async fn counted_backend_counts_calls_errors_and_metrics_per_operation() {
             .unwrap()
             .contains("no-such-endpoint")
     );
+    assert!(
+        op(Operation::DescribeEndpointConfig).is_some_and(|c| c.calls >= 1),
+        "a describe is two requests on AWS, both counted"
+    );
     assert_eq!(op(Operation::ListEndpoints).unwrap().calls, 1);
-    assert_eq!(op(Operation::GetMetricData).unwrap().calls, 1);
+    assert!(op(Operation::GetMetricData).unwrap().calls >= 1);
     let series: usize = state.metrics.series.len();
     assert_eq!(
         stats.metrics_requested, series as u64,
@@ -59,8 +69,8 @@ fn key(code: KeyCode) -> Action {
 
 #[tokio::test]
 async fn api_view_opens_refreshes_on_change_and_goes_back() {
-    let clock = ManualClock::new(fixture_epoch());
-    let backend = Counted::new(Arc::new(SimAccount::new(7, Arc::new(clock.clone()))));
+    let (rig, backend) = demo(None).await;
+    let clock = rig.clock.clone();
     let session = SessionInfo {
         demo: true,
         ..SessionInfo::default()
@@ -70,9 +80,10 @@ async fn api_view_opens_refreshes_on_change_and_goes_back() {
     update(&mut s, Action::RunCommand(":api".into()), now);
     assert_eq!(s.view, View::Api);
 
-    update(&mut s, Action::ApiStats(backend.api_stats()), now);
+    let stats = backend.api_stats();
+    update(&mut s, Action::ApiStats(Some(stats.clone())), now);
     s.dirty = false;
-    update(&mut s, Action::ApiStats(backend.api_stats()), now);
+    update(&mut s, Action::ApiStats(Some(stats)), now);
     assert!(!s.dirty, "unchanged accounting causes no redraw");
 
     let mut term = Terminal::new(TestBackend::new(100, 24)).unwrap();
@@ -101,70 +112,24 @@ async fn api_view_opens_refreshes_on_change_and_goes_back() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttles_are_counted_as_errors_and_throttles() {
-    use async_trait::async_trait;
-    use sagetop::boundary::{BackendError, BackendResult};
-    struct Throttling;
-    #[async_trait]
-    impl Backend for Throttling {
-        async fn identity(&self) -> BackendResult<Identity> {
-            Err(BackendError::Throttled {
-                operation: Operation::GetCallerIdentity,
-                message: "Rate exceeded".into(),
-            })
-        }
-        async fn list_endpoints(&self) -> BackendResult<Vec<EndpointSummary>> {
-            Ok(Vec::new())
-        }
-        async fn describe_endpoint(&self, _: &str) -> BackendResult<Endpoint> {
-            unimplemented!("not called")
-        }
-        async fn describe_autoscaling(&self, _: &str) -> BackendResult<Vec<VariantAutoscaling>> {
-            Ok(Vec::new())
-        }
-        async fn scaling_activities(
-            &self,
-            _: &str,
-            _: usize,
-        ) -> BackendResult<Vec<ScalingActivity>> {
-            Ok(Vec::new())
-        }
-        async fn get_metrics(&self, _: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
-            Ok(Vec::new())
-        }
-        async fn lookup_events(&self, _: &EventQuery) -> BackendResult<EventPage> {
-            Ok(EventPage::default())
-        }
-        async fn list_quotas(&self) -> BackendResult<Vec<ServiceQuota>> {
-            Ok(Vec::new())
-        }
-        async fn update_weights_and_capacities(
-            &self,
-            _: &str,
-            _: &[VariantChange],
-        ) -> BackendResult<WriteReceipt> {
-            unimplemented!("not called")
-        }
-        async fn register_scalable_target(
-            &self,
-            _: &str,
-            _: &str,
-            _: u32,
-            _: u32,
-        ) -> BackendResult<WriteReceipt> {
-            unimplemented!("not called")
-        }
-        async fn invoke(&self, _: &InvokeRequest) -> BackendResult<InvokeResponse> {
-            unimplemented!("not called")
-        }
-    }
-    let b = Counted::new(Arc::new(Throttling));
+    let (_rig, b) = demo(Some("throttle=1:quotas")).await;
     for _ in 0..3 {
-        let _ = b.identity().await;
+        assert!(b.list_quotas().await.is_err());
     }
-    let stats = b.api_stats().unwrap();
+    let stats = b.api_stats();
+    let quotas: Vec<_> = stats
+        .operations
+        .iter()
+        .filter(|o| o.operation.service() == sagetop::boundary::Service::ServiceQuotas)
+        .collect();
+    let sum = |f: fn(&&sagetop::boundary::api_stats::OperationStats) -> u64| -> u64 {
+        quotas.iter().map(f).sum()
+    };
+    assert_eq!(sum(|o| o.calls), 3, "{quotas:?}");
+    assert_eq!(sum(|o| o.throttles), 3);
+    assert_eq!(sum(|o| o.errors), 3);
+    assert_eq!(sum(|o| o.calls_last_minute), 3);
     assert_eq!(stats.throttles, 3);
-    assert_eq!(stats.operations[0].errors, 3);
-    assert_eq!(stats.calls_last_minute, 3);
 }

@@ -14,10 +14,11 @@ use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
 use sagetop::aws::{AwsBackend, Clients, OPERATION_TIMEOUT};
+use sagetop::boundary::Layer;
 use sagetop::boundary::{Backend, BackendError, BackendResult, Operation, SharedBackend};
 use sagetop::clock::{ManualClock, SharedClock, fixture_epoch};
 use sagetop::domain::*;
-use sagetop::faults::{FaultSpec, FaultyBackend};
+use sagetop::faults::{FaultSpec, Faults, FaultyBackend};
 use sagetop::sim::SimAccount;
 
 macro_rules! client {
@@ -61,8 +62,9 @@ fn sdk_backend(code: &'static str, message: String) -> AwsBackend {
 fn faulty(spec: &str) -> (FaultyBackend<SimAccount>, SharedClock) {
     let clock: SharedClock = Arc::new(ManualClock::new(fixture_epoch()));
     let sim = Arc::new(SimAccount::new(7, clock.clone()));
-    let b = FaultyBackend::new(sim, FaultSpec::parse(spec).unwrap(), clock.clone(), 7)
-        .with_profile(Some("prod".into()));
+    let b = Faults::new(FaultSpec::parse(spec).unwrap(), clock.clone(), 7)
+        .with_profile(Some("prod".into()))
+        .over(sim);
     (b, clock)
 }
 

@@ -11,10 +11,11 @@ use std::time::Duration;
 use crossterm::event::KeyCode;
 use rig::*;
 use sagetop::app::dialogs::Dialog;
+use sagetop::boundary::Layer;
 use sagetop::boundary::{Backend, SharedBackend};
 use sagetop::clock::{ManualClock, SharedClock, fixture_epoch};
 use sagetop::domain::EndpointStatus;
-use sagetop::faults::{FaultSpec, FaultyBackend};
+use sagetop::faults::{FaultSpec, Faults};
 use sagetop::load::{
     BackendTarget, ErrorKind, LoadSpec, LoadTarget, Payloads, RequestOptions, RunControl, StopAfter,
 };
@@ -144,12 +145,8 @@ async fn load_run(spec: &str) -> sagetop::load::RunResult {
     let shared: SharedClock = Arc::new(clock.clone());
     let sim = Arc::new(SimAccount::new(7, shared.clone()));
     clock.advance(Duration::from_secs(600));
-    let faulty: SharedBackend = Arc::new(FaultyBackend::new(
-        sim,
-        FaultSpec::parse(spec).unwrap(),
-        shared.clone(),
-        7,
-    ));
+    let faulty: SharedBackend =
+        Arc::new(Faults::new(FaultSpec::parse(spec).unwrap(), shared.clone(), 7).over(sim));
     let server = SimServer::start(faulty, shared.clone()).await.unwrap();
     let client = sagetop::load::sdk::sim_runtime(&server.base_url())
         .await

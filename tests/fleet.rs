@@ -5,63 +5,27 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use sagetop::app::Panel;
 use sagetop::app::state::SessionInfo;
-use sagetop::boundary::{Backend, BackendError, BackendResult, Operation};
+use sagetop::boundary::{BackendError, BackendResult, Call, Layer, Operation};
 use sagetop::clock::{ManualClock, fixture_epoch};
-use sagetop::domain::*;
 use sagetop::sim::SimAccount;
 use sagetop::snapshot::FleetSnapshot;
 
 /// The simulated account with DescribeScalingActivities failing, as on an emulator that
 /// does not serve it or a role without the permission.
-struct NoActivities(Arc<SimAccount>);
+struct NoActivities;
 
 #[async_trait]
-impl Backend for NoActivities {
-    async fn identity(&self) -> BackendResult<Identity> {
-        self.0.identity().await
-    }
-    async fn list_endpoints(&self) -> BackendResult<Vec<EndpointSummary>> {
-        self.0.list_endpoints().await
-    }
-    async fn describe_endpoint(&self, name: &str) -> BackendResult<Endpoint> {
-        self.0.describe_endpoint(name).await
-    }
-    async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {
-        self.0.describe_autoscaling(endpoint).await
-    }
-    async fn scaling_activities(&self, _: &str, _: usize) -> BackendResult<Vec<ScalingActivity>> {
-        Err(BackendError::AccessDenied {
-            operation: Operation::DescribeScalingActivities,
-            message: "User is not authorized to perform: application-autoscaling:DescribeScalingActivities".into(),
-        })
-    }
-    async fn get_metrics(&self, q: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
-        self.0.get_metrics(q).await
-    }
-    async fn lookup_events(&self, q: &EventQuery) -> BackendResult<EventPage> {
-        self.0.lookup_events(q).await
-    }
-    async fn list_quotas(&self) -> BackendResult<Vec<ServiceQuota>> {
-        self.0.list_quotas().await
-    }
-    async fn update_weights_and_capacities(
-        &self,
-        e: &str,
-        c: &[VariantChange],
-    ) -> BackendResult<WriteReceipt> {
-        self.0.update_weights_and_capacities(e, c).await
-    }
-    async fn register_scalable_target(
-        &self,
-        e: &str,
-        v: &str,
-        min: u32,
-        max: u32,
-    ) -> BackendResult<WriteReceipt> {
-        self.0.register_scalable_target(e, v, min, max).await
-    }
-    async fn invoke(&self, r: &InvokeRequest) -> BackendResult<InvokeResponse> {
-        self.0.invoke(r).await
+impl Layer for NoActivities {
+    type Carry = ();
+
+    async fn before(&self, call: &Call<'_>) -> BackendResult<()> {
+        if let Call::ScalingActivities { .. } = call {
+            return Err(BackendError::AccessDenied {
+                operation: Operation::DescribeScalingActivities,
+                message: "User is not authorized to perform: application-autoscaling:DescribeScalingActivities".into(),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -69,7 +33,7 @@ impl Backend for NoActivities {
 async fn failing_scaling_activities_keep_the_autoscaling_configuration() {
     let clock = ManualClock::new(fixture_epoch());
     let sim = Arc::new(SimAccount::new(7, Arc::new(clock.clone())));
-    let backend = NoActivities(sim);
+    let backend = NoActivities.over(sim);
     let state = sagetop::fleet::prime_state(&backend, &clock, SessionInfo::default()).await;
 
     let scaled = state

@@ -1,16 +1,16 @@
 //! What polling costs on an account with 1,000 endpoints: the console's pollers against the
-//! simulated account (counted at the boundary) for 10 simulated minutes with nothing
+//! simulated account (calls counted at the boundary by a layer) for 10 simulated minutes with nothing
 //! changing, the app applying every snapshot and sending its commands back, as the runtime
 //! does. Prints calls per operation (`cargo test --test poll_budget -- --nocapture`) and
 //! checks the budgets of issue 11.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sagetop::api_stats::Counted;
 use sagetop::app::state::SessionInfo;
 use sagetop::app::{Action, AppState, Command, update};
-use sagetop::boundary::{Backend, Operation, SharedBackend};
+use sagetop::boundary::{BackendResult, Call, Layer, Operation, SharedBackend};
 use sagetop::clock::{Clock, fixture_epoch};
 use sagetop::domain::Timestamp;
 use sagetop::poll::{PollIntervals, Pollers};
@@ -29,15 +29,41 @@ impl Clock for TokioClock {
     }
 }
 
+/// Boundary calls per operation, and the metrics `GetMetricData` calls asked for. One per
+/// `Backend` call, named by its operation: not AWS's requests (ListEndpoints pages are added
+/// below; DescribeEndpointConfig and DescribeScalingPolicies ride along uncounted).
+#[derive(Debug, Default)]
+struct Counts {
+    calls: BTreeMap<Operation, u64>,
+    metrics_requested: u64,
+}
+
+#[derive(Default)]
+struct Counting(Mutex<Counts>);
+
+#[async_trait::async_trait]
+impl Layer for Counting {
+    type Carry = ();
+
+    async fn before(&self, call: &Call<'_>) -> BackendResult<()> {
+        let mut c = self.0.lock().unwrap();
+        *c.calls.entry(call.operation()).or_default() += 1;
+        if let Call::GetMetrics { query } = call {
+            c.metrics_requested += query.series.len() as u64;
+        }
+        Ok(())
+    }
+}
+
 /// Runs the console's pollers and `update` for `minutes` of paused tokio time.
-async fn run(extra: usize, minutes: u64) -> (sagetop::api_stats::ApiStats, AppState) {
+async fn run(extra: usize, minutes: u64) -> (Counts, AppState) {
     let clock: Arc<dyn Clock> = Arc::new(TokioClock {
         origin: fixture_epoch(),
         started: tokio::time::Instant::now(),
     });
     let sim = Arc::new(SimAccount::with_extra_endpoints(7, clock.clone(), extra));
-    let counted = Arc::new(Counted::new(sim));
-    let backend: SharedBackend = counted.clone();
+    let counting = Arc::new(Counting::default());
+    let backend: SharedBackend = Arc::new(counting.clone().over(sim));
     let (tx, mut rx) = mpsc::channel::<Action>(256);
     let pollers = Pollers::spawn(backend, clock.clone(), PollIntervals::aws(), tx, 7);
     let mut state = AppState::new(SessionInfo::default(), clock.now());
@@ -53,7 +79,7 @@ async fn run(extra: usize, minutes: u64) -> (sagetop::api_stats::ApiStats, AppSt
             dispatch(&pollers, cmd);
         }
     }
-    let stats = counted.api_stats().expect("counted");
+    let stats = std::mem::take(&mut *counting.0.lock().unwrap());
     pollers.shutdown().await;
     (stats, state)
 }
@@ -68,12 +94,8 @@ fn dispatch(pollers: &Pollers, cmd: Command) {
     }
 }
 
-fn calls(stats: &sagetop::api_stats::ApiStats, op: Operation) -> u64 {
-    stats
-        .operations
-        .iter()
-        .find(|o| o.operation == op)
-        .map_or(0, |o| o.calls)
+fn calls(stats: &Counts, op: Operation) -> u64 {
+    stats.calls.get(&op).copied().unwrap_or(0)
 }
 
 #[tokio::test(start_paused = true)]
@@ -83,21 +105,19 @@ async fn polling_cost_at_1000_endpoints_for_10_minutes() {
     let n = state.endpoints.len() as f64;
     let secs = (minutes * 60) as f64;
     println!("{} endpoints, {minutes} simulated minutes", n);
-    for o in &stats.operations {
-        println!("{:>32} {:>8}", o.operation.as_str(), o.calls);
+    for (op, n) in &stats.calls {
+        println!("{:>32} {:>8}", op.as_str(), n);
     }
-    let sagemaker: u64 = stats
-        .operations
-        .iter()
-        .filter(|o| o.operation.service() == sagetop::boundary::Service::SageMaker)
-        .map(|o| o.calls)
-        .sum();
-    let aas: u64 = stats
-        .operations
-        .iter()
-        .filter(|o| o.operation.service() == sagetop::boundary::Service::ApplicationAutoScaling)
-        .map(|o| o.calls)
-        .sum();
+    let of = |service| -> u64 {
+        stats
+            .calls
+            .iter()
+            .filter(|(op, _)| op.service() == service)
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let sagemaker = of(sagetop::boundary::Service::SageMaker);
+    let aas = of(sagetop::boundary::Service::ApplicationAutoScaling);
     // The boundary counts one ListEndpoints per list; AWS pages it 100 endpoints at a time.
     let pages = (n as u64).div_ceil(100);
     let sagemaker = sagemaker + calls(&stats, Operation::ListEndpoints) * (pages - 1);
@@ -113,9 +133,10 @@ async fn polling_cost_at_1000_endpoints_for_10_minutes() {
         "Application Auto Scaling calls per 5 minutes: {:.1}",
         aas as f64 / (minutes as f64 / 5.0)
     );
-    let usd_per_hour =
-        stats.metrics_requested as f64 * sagetop::api_stats::USD_PER_METRIC_REQUESTED * 3600.0
-            / secs;
+    let usd_per_hour = stats.metrics_requested as f64
+        * sagetop::boundary::api_stats::USD_PER_METRIC_REQUESTED
+        * 3600.0
+        / secs;
     println!(
         "GetMetricData metrics requested: {} = ${usd_per_hour:.3}/h",
         stats.metrics_requested

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sagetop::app::{Action, Panel, PanelData};
-use sagetop::boundary::{Backend, BackendError, BackendResult, Operation, SharedBackend};
+use sagetop::boundary::{
+    BackendError, BackendResult, Call, Layer, Layered, Operation, SharedBackend,
+};
 use sagetop::clock::{Clock, fixture_epoch};
 use sagetop::domain::*;
 use sagetop::poll::{PollIntervals, Pollers};
@@ -25,62 +27,25 @@ impl Clock for TokioClock {
     }
 }
 
-/// The simulated account whose DescribeEndpoint of one endpoint is throttled when set.
+/// Throttles DescribeEndpoint of one endpoint when set.
 struct Flaky {
-    inner: Arc<SimAccount>,
     throttled: Mutex<Option<String>>,
 }
 
 #[async_trait]
-impl Backend for Flaky {
-    async fn identity(&self) -> BackendResult<Identity> {
-        self.inner.identity().await
-    }
-    async fn list_endpoints(&self) -> BackendResult<Vec<EndpointSummary>> {
-        self.inner.list_endpoints().await
-    }
-    async fn describe_endpoint(&self, n: &str) -> BackendResult<Endpoint> {
-        if self.throttled.lock().unwrap().as_deref() == Some(n) {
+impl Layer for Flaky {
+    type Carry = ();
+
+    async fn before(&self, call: &Call<'_>) -> BackendResult<()> {
+        if let Call::DescribeEndpoint { name } = call
+            && self.throttled.lock().unwrap().as_deref() == Some(*name)
+        {
             return Err(BackendError::Throttled {
                 operation: Operation::DescribeEndpoint,
                 message: "Rate exceeded".into(),
             });
         }
-        self.inner.describe_endpoint(n).await
-    }
-    async fn describe_autoscaling(&self, e: &str) -> BackendResult<Vec<VariantAutoscaling>> {
-        self.inner.describe_autoscaling(e).await
-    }
-    async fn scaling_activities(&self, e: &str, m: usize) -> BackendResult<Vec<ScalingActivity>> {
-        self.inner.scaling_activities(e, m).await
-    }
-    async fn get_metrics(&self, q: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
-        self.inner.get_metrics(q).await
-    }
-    async fn lookup_events(&self, q: &EventQuery) -> BackendResult<EventPage> {
-        self.inner.lookup_events(q).await
-    }
-    async fn list_quotas(&self) -> BackendResult<Vec<ServiceQuota>> {
-        self.inner.list_quotas().await
-    }
-    async fn update_weights_and_capacities(
-        &self,
-        e: &str,
-        c: &[VariantChange],
-    ) -> BackendResult<WriteReceipt> {
-        self.inner.update_weights_and_capacities(e, c).await
-    }
-    async fn register_scalable_target(
-        &self,
-        e: &str,
-        v: &str,
-        a: u32,
-        b: u32,
-    ) -> BackendResult<WriteReceipt> {
-        self.inner.register_scalable_target(e, v, a, b).await
-    }
-    async fn invoke(&self, r: &InvokeRequest) -> BackendResult<InvokeResponse> {
-        self.inner.invoke(r).await
+        Ok(())
     }
 }
 
@@ -93,10 +58,12 @@ async fn a_throttled_describe_keeps_the_variants_and_the_figures() {
         started: tokio::time::Instant::now(),
     });
     let sim = Arc::new(SimAccount::new(7, clock.clone()));
-    let flaky = Arc::new(Flaky {
-        inner: sim,
-        throttled: Mutex::new(None),
-    });
+    let flaky: Arc<Layered<Flaky, SimAccount>> = Arc::new(
+        Flaky {
+            throttled: Mutex::new(None),
+        }
+        .over(sim),
+    );
     let backend: SharedBackend = flaky.clone();
     let (tx, mut rx) = mpsc::channel::<Action>(256);
     let pollers = Pollers::spawn(backend, clock.clone(), PollIntervals::aws(), tx, 7);
@@ -112,7 +79,7 @@ async fn a_throttled_describe_keeps_the_variants_and_the_figures() {
             (Panel::Endpoints, Ok(PanelData::Endpoints(d))) => {
                 let e = d.endpoints.iter().find(|e| e.name == EP).expect("listed");
                 if throttled_at.is_none() && !e.variants.is_empty() {
-                    *flaky.throttled.lock().unwrap() = Some(EP.into());
+                    *flaky.layer().throttled.lock().unwrap() = Some(EP.into());
                     throttled_at = Some(clock.now());
                 } else if throttled_at.is_some() && d.failed.contains_key(EP) {
                     assert!(!e.variants.is_empty(), "last good variants kept: {e:?}");

@@ -174,7 +174,7 @@ pub enum Action {
     /// Suspend to the shell (Ctrl-Z); `fg` resumes and redraws.
     Suspend,
     /// The backend's call accounting (sent by the runtime while `:api` is open).
-    ApiStats(Option<crate::api_stats::ApiStats>),
+    ApiStats(Option<crate::boundary::api_stats::ApiStats>),
     /// The runtime switched backends (`:profile`/`:region`), or says why it could not.
     Reconnected(Result<Reconnected, String>),
     /// Run a `:` command line as typed.

@@ -203,7 +203,7 @@ pub struct AppState {
     /// timers meant for people (notices) last the same real time at any speed.
     pub clock_speed: f64,
     /// The backend's call accounting, refreshed while the `:api` view is open.
-    pub api_stats: Option<crate::api_stats::ApiStats>,
+    pub api_stats: Option<crate::boundary::api_stats::ApiStats>,
     /// The keymap as configured, before read-only mode took the write keys out (a switch to
     /// a writable profile brings them back).
     pub keymap_configured: Option<super::keymap::Keymap>,

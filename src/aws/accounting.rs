@@ -17,8 +17,8 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::retry::ErrorKind;
 
-use crate::api_stats::{ApiAccounting, AttemptOutcome};
 use crate::boundary::Operation;
+use crate::boundary::api_stats::{ApiAccounting, AttemptOutcome};
 
 /// Counts each attempt of each operation in the shared accounting.
 #[derive(Debug, Clone)]

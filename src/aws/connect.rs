@@ -19,14 +19,11 @@ use crate::domain::Identity;
 /// says otherwise (the pollers add their own backoff on top).
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 
-/// Timeout of one whole operation (all attempts) for the console's reads and writes.
-pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+/// Timeouts of one whole operation: the boundary's, so injected timeouts report the same.
+pub use crate::boundary::errors::{INVOKE_TIMEOUT, OPERATION_TIMEOUT};
 
 /// Timeout of one attempt.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(12);
-
-/// A model has 60 s to answer `InvokeEndpoint`; leave room for the network.
-pub const INVOKE_TIMEOUT: Duration = Duration::from_secs(75);
 
 /// TCP connect timeout.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);

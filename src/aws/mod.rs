@@ -33,7 +33,9 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-pub use crate::api_stats::{ApiAccounting, ApiStats, OperationStats, USD_PER_METRIC_REQUESTED};
+pub use crate::boundary::api_stats::{
+    ApiAccounting, ApiStats, OperationStats, USD_PER_METRIC_REQUESTED,
+};
 pub use connect::{
     AwsOptions, DEFAULT_MAX_ATTEMPTS, OPERATION_TIMEOUT, STARTUP_TIMEOUT, StartupError,
     StaticCredentials, connect, load_sdk_config,
@@ -42,6 +44,7 @@ pub use events::parse_cloudtrail_event;
 pub use limiter::{LOOKUP_EVENTS_PER_SECOND, RateLimiter};
 pub use metrics::{MAX_DATAPOINTS_PER_CALL, MAX_QUERIES_PER_CALL, plan_batches};
 
+use crate::boundary::errors::operation_timeout;
 use crate::boundary::{Backend, BackendError, BackendResult, Operation};
 use crate::domain::*;
 use errors::{ErrorContext, map_sdk_error};
@@ -313,42 +316,6 @@ impl AwsBackend {
             region: self.region.clone(),
             demo: false,
         }
-    }
-}
-
-/// How long the SDK backend waits for `operation` before reporting a timeout.
-pub(crate) fn operation_timeout(operation: Operation) -> std::time::Duration {
-    if operation == Operation::InvokeEndpoint {
-        connect::INVOKE_TIMEOUT
-    } else {
-        OPERATION_TIMEOUT
-    }
-}
-
-/// The error this backend reports for a service error answer (code, message, HTTP status):
-/// fault injection (`crate::faults`) surfaces exactly what the real error would.
-pub(crate) fn service_error(
-    operation: Operation,
-    profile: Option<&str>,
-    resource: Option<&str>,
-    code: &str,
-    message: &str,
-    status: u16,
-) -> BackendError {
-    let ctx = ErrorContext {
-        operation,
-        profile,
-        resource,
-        timeout_secs: operation_timeout(operation).as_secs(),
-    };
-    errors::classify(ctx, Some(code), Some(message), status)
-}
-
-/// The error this backend reports when `operation` gets no response in time.
-pub(crate) fn timeout_error(operation: Operation) -> BackendError {
-    BackendError::Timeout {
-        operation,
-        seconds: operation_timeout(operation).as_secs(),
     }
 }
 

@@ -1,7 +1,9 @@
-//! Owns fault injection for the simulated account (`--demo-faults`): `FaultyBackend` wraps any
-//! `Backend` and, per the spec, throttles, denies, delays, times out, expires credentials,
+//! Owns fault injection for the simulated account (`--demo-faults`): the [`Faults`] layer wraps
+//! any `Backend` and, per the spec, throttles, denies, delays, times out, expires credentials,
 //! loses write responses, fails invocations and deletes endpoints — surfacing exactly the
-//! `BackendError` the SDK backend maps the real AWS error to (`crate::aws::service_error`).
+//! `BackendError` the SDK backend maps the real AWS error to (`crate::boundary::errors`).
+//! The simulated account's wire server asks the same layer what to answer
+//! ([`Faults::check`], [`Faults::write_losses`], [`Faults::invoke_fails`]).
 //!
 //! Deterministic: each decision is a hash of the seed, the fault, the operation, the resource
 //! and how many such calls came before, so concurrent pollers do not change each other's
@@ -19,21 +21,26 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::boundary::{Backend, BackendError, BackendResult, Operation};
+use crate::boundary::errors::{operation_timeout, service_error, timeout_error};
+use crate::boundary::{BackendError, BackendResult, Call, Layer, Layered, Operation, Reply};
 use crate::clock::SharedClock;
 use crate::domain::*;
 
-/// What a fault may change in the world behind the boundary (the simulated account).
+/// What a fault may change in, or learn from, the world behind the boundary (the simulated
+/// account implements it).
 pub trait World: Send + Sync {
     /// Someone else deletes the endpoint; false if there is no such endpoint.
     fn delete_endpoint(&self, name: &str) -> bool;
+
+    /// The caller's ARN, named in AccessDenied messages.
+    fn caller_arn(&self) -> String;
 }
 
-impl World for crate::sim::SimAccount {
-    fn delete_endpoint(&self, name: &str) -> bool {
-        crate::sim::SimAccount::delete_endpoint(self, name)
-    }
-}
+/// The caller named in AccessDenied messages when no world is attached.
+const DEFAULT_CALLER: &str = "arn:aws:sts::111122223333:assumed-role/OnCallEngineer/you";
+
+/// A backend with faults injected per a [`FaultSpec`].
+pub type FaultyBackend<B> = Layered<Faults, B>;
 
 /// Distinct streams of dice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,9 +81,8 @@ impl Injected {
     }
 }
 
-/// A `Backend` with faults injected per a [`FaultSpec`].
-pub struct FaultyBackend<B: ?Sized> {
-    inner: Arc<B>,
+/// The fault-injection layer: what the spec does to each call.
+pub struct Faults {
     spec: FaultSpec,
     clock: SharedClock,
     start: Timestamp,
@@ -85,29 +91,27 @@ pub struct FaultyBackend<B: ?Sized> {
     world: Option<Arc<dyn World>>,
     deleted: Vec<AtomicBool>,
     counters: Mutex<HashMap<(Dice, Operation, String), u64>>,
-    principal: Mutex<Option<String>>,
     injected: Mutex<BTreeMap<&'static str, u64>>,
 }
 
-impl<B: ?Sized> std::fmt::Debug for FaultyBackend<B> {
+impl std::fmt::Debug for Faults {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FaultyBackend")
+        f.debug_struct("Faults")
             .field("spec", &self.spec.text)
             .finish_non_exhaustive()
     }
 }
 
-impl<B: Backend + ?Sized> FaultyBackend<B> {
+impl Faults {
     /// Faults start counting time from `clock.now()`.
-    pub fn new(inner: Arc<B>, spec: FaultSpec, clock: SharedClock, seed: u64) -> Self {
+    pub fn new(spec: FaultSpec, clock: SharedClock, seed: u64) -> Self {
         let start = clock.now();
         let deleted = spec
             .deletions
             .iter()
             .map(|_| AtomicBool::new(false))
             .collect();
-        FaultyBackend {
-            inner,
+        Faults {
             spec,
             clock,
             start,
@@ -116,7 +120,6 @@ impl<B: Backend + ?Sized> FaultyBackend<B> {
             world: None,
             deleted,
             counters: Mutex::new(HashMap::new()),
-            principal: Mutex::new(None),
             injected: Mutex::new(BTreeMap::new()),
         }
     }
@@ -192,23 +195,15 @@ impl<B: Backend + ?Sized> FaultyBackend<B> {
         }
     }
 
-    async fn principal(&self) -> String {
-        if let Some(p) = lock(&self.principal).clone() {
-            return p;
-        }
-        let arn = self
-            .inner
-            .identity()
-            .await
-            .map(|i| i.arn)
-            .unwrap_or_else(|_| "arn:aws:sts::111122223333:assumed-role/OnCallEngineer/you".into());
-        *lock(&self.principal) = Some(arn.clone());
-        arn
+    fn principal(&self) -> String {
+        self.world
+            .as_ref()
+            .map_or_else(|| DEFAULT_CALLER.to_string(), |w| w.caller_arn())
     }
 
     /// Everything a call meets before it reaches the account: panic, schedule, latency,
     /// expired credentials, denial, throttling, a lost request.
-    async fn before(&self, op: Operation, resource: Option<&str>) -> BackendResult<()> {
+    async fn before_call(&self, op: Operation, resource: Option<&str>) -> BackendResult<()> {
         let elapsed = self.elapsed();
         if let Some(after) = self.spec.panic_after
             && elapsed >= after
@@ -275,7 +270,7 @@ impl<B: Backend + ?Sized> FaultyBackend<B> {
             .any(|r| r.kind == FaultKind::Deny && r.applies(op, elapsed));
         if denied {
             self.count("deny", op);
-            let message = self.denial(op, resource).await;
+            let message = self.denial(op, resource);
             let code = if op == Operation::GetCallerIdentity {
                 "AccessDenied"
             } else {
@@ -300,7 +295,7 @@ impl<B: Backend + ?Sized> FaultyBackend<B> {
         Ok(())
     }
 
-    /// For a write that passed [`FaultyBackend::check`]: whether its request is lost on the
+    /// For a write that passed [`Faults::check`]: whether its request is lost on the
     /// way (not applied, no response) and whether its response is lost (applied, no response).
     pub fn write_losses(&self, op: Operation, endpoint: &str) -> (bool, bool) {
         let elapsed = self.elapsed();
@@ -322,7 +317,7 @@ impl<B: Backend + ?Sized> FaultyBackend<B> {
         (false, lost_response)
     }
 
-    /// Whether an `InvokeEndpoint` that passed [`FaultyBackend::check`] fails with a 5XX.
+    /// Whether an `InvokeEndpoint` that passed [`Faults::check`] fails with a 5XX.
     pub fn invoke_fails(&self, endpoint: &str) -> Option<Injected> {
         let op = Operation::InvokeEndpoint;
         if self.fires(op, endpoint, self.elapsed(), |k| match k {
@@ -339,14 +334,9 @@ impl<B: Backend + ?Sized> FaultyBackend<B> {
         None
     }
 
-    /// The simulated account behind the faults.
-    pub fn inner(&self) -> &Arc<B> {
-        &self.inner
-    }
-
     /// AWS's AccessDenied wording, naming the caller, the action and the resource.
-    async fn denial(&self, op: Operation, resource: Option<&str>) -> String {
-        let who = self.principal().await;
+    fn denial(&self, op: Operation, resource: Option<&str>) -> String {
+        let who = self.principal();
         let action = op.iam_action();
         let on = match resource {
             Some(r) if op.service() == crate::boundary::Service::SageMaker => {
@@ -368,33 +358,13 @@ impl<B: Backend + ?Sized> FaultyBackend<B> {
         message: &str,
         status: u16,
     ) -> BackendError {
-        crate::aws::service_error(op, self.profile.as_deref(), resource, code, message, status)
+        service_error(op, self.profile.as_deref(), resource, code, message, status)
     }
 
     /// No response: wait as long as the SDK would, then report its timeout.
     async fn stall(&self, op: Operation) -> BackendError {
-        tokio::time::sleep(crate::aws::operation_timeout(op)).await;
-        crate::aws::timeout_error(op)
-    }
-
-    /// A write: lost on the way (not applied) or its response lost (applied).
-    async fn write<T: Send>(
-        &self,
-        op: Operation,
-        endpoint: &str,
-        send: impl std::future::Future<Output = BackendResult<T>> + Send,
-    ) -> BackendResult<T> {
-        self.before(op, Some(endpoint)).await?;
-        let (lost_request, lost) = self.write_losses(op, endpoint);
-        if lost_request {
-            return Err(self.stall(op).await);
-        }
-        let result = send.await;
-        if lost {
-            tracing::debug!(applied = result.is_ok(), "write response dropped");
-            return Err(self.stall(op).await);
-        }
-        result
+        tokio::time::sleep(operation_timeout(op)).await;
+        timeout_error(op)
     }
 }
 
@@ -432,141 +402,47 @@ fn hash_str(s: &str) -> u64 {
     })
 }
 
+/// Per call: everything it meets before it reaches the account (panic, schedule, latency,
+/// expired credentials, denial, throttling, a timeout; for a write a lost request, for an
+/// invocation a 5XX), and for a write whose response is lost, the stall after it was applied.
 #[async_trait]
-impl<B: Backend + ?Sized> Backend for FaultyBackend<B> {
-    async fn identity(&self) -> BackendResult<Identity> {
-        self.before(Operation::GetCallerIdentity, None).await?;
-        self.inner.identity().await
-    }
+impl Layer for Faults {
+    /// Whether the call's response is lost (decided before it is sent, as the dice were).
+    type Carry = bool;
 
-    async fn list_endpoints(&self) -> BackendResult<Vec<EndpointSummary>> {
-        self.before(Operation::ListEndpoints, None).await?;
-        self.inner.list_endpoints().await
-    }
-
-    async fn describe_endpoint(&self, name: &str) -> BackendResult<Endpoint> {
-        self.before(Operation::DescribeEndpoint, Some(name)).await?;
-        self.inner.describe_endpoint(name).await
-    }
-
-    async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {
-        self.before(Operation::DescribeScalableTargets, Some(endpoint))
-            .await?;
-        self.inner.describe_autoscaling(endpoint).await
-    }
-
-    async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
-        self.before(Operation::DescribeScalableTargets, None)
-            .await?;
-        self.inner.describe_fleet_autoscaling().await
-    }
-
-    async fn scaling_activities(
-        &self,
-        endpoint: &str,
-        max: usize,
-    ) -> BackendResult<Vec<ScalingActivity>> {
-        self.before(Operation::DescribeScalingActivities, Some(endpoint))
-            .await?;
-        self.inner.scaling_activities(endpoint, max).await
-    }
-
-    async fn get_metrics(&self, query: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
-        self.before(Operation::GetMetricData, None).await?;
-        self.inner.get_metrics(query).await
-    }
-
-    async fn lookup_events(&self, query: &EventQuery) -> BackendResult<EventPage> {
-        self.before(Operation::LookupEvents, None).await?;
-        self.inner.lookup_events(query).await
-    }
-
-    async fn list_quotas(&self) -> BackendResult<Vec<ServiceQuota>> {
-        self.before(Operation::ListServiceQuotas, None).await?;
-        self.inner.list_quotas().await
-    }
-
-    async fn update_weights_and_capacities(
-        &self,
-        endpoint: &str,
-        changes: &[VariantChange],
-    ) -> BackendResult<WriteReceipt> {
-        self.write(
-            Operation::UpdateEndpointWeightsAndCapacities,
-            endpoint,
-            self.inner.update_weights_and_capacities(endpoint, changes),
-        )
-        .await
-    }
-
-    async fn register_scalable_target(
-        &self,
-        endpoint: &str,
-        variant: &str,
-        min_capacity: u32,
-        max_capacity: u32,
-    ) -> BackendResult<WriteReceipt> {
-        self.write(
-            Operation::RegisterScalableTarget,
-            endpoint,
-            self.inner
-                .register_scalable_target(endpoint, variant, min_capacity, max_capacity),
-        )
-        .await
-    }
-
-    fn api_stats(&self) -> Option<crate::api_stats::ApiStats> {
-        self.inner.api_stats()
-    }
-    async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
-        let op = Operation::InvokeEndpoint;
-        let endpoint = request.endpoint.as_str();
-        self.before(op, Some(endpoint)).await?;
-        if let Some(Injected::Error(e)) = self.invoke_fails(endpoint) {
-            return Err(self.error(op, Some(endpoint), e.code, &e.message, e.status));
+    async fn before(&self, call: &Call<'_>) -> BackendResult<bool> {
+        let op = call.operation();
+        let resource = call.resource();
+        self.before_call(op, resource).await?;
+        if call.is_write() {
+            let (lost_request, lost_response) = self.write_losses(op, resource.unwrap_or_default());
+            if lost_request {
+                return Err(self.stall(op).await);
+            }
+            return Ok(lost_response);
         }
-        self.inner.invoke(request).await
+        if let Call::Invoke { request } = call {
+            let endpoint = request.endpoint.as_str();
+            if let Some(Injected::Error(e)) = self.invoke_fails(endpoint) {
+                return Err(self.error(op, Some(endpoint), e.code, &e.message, e.status));
+            }
+        }
+        Ok(false)
+    }
+
+    async fn after(&self, call: &Call<'_>, lost_response: bool, mut reply: Reply<'_>) {
+        if lost_response {
+            tracing::debug!(applied = reply.is_ok(), "write response dropped");
+            reply.fail(self.stall(call.operation()).await);
+        }
     }
 }
 
-/// The simulated account behind `--demo-faults SPEC`; an endpoint the spec deletes must exist.
-pub fn demo_backend(
-    sim: Arc<crate::sim::SimAccount>,
-    spec: &FaultSpec,
-    clock: SharedClock,
-    seed: u64,
-    profile: Option<String>,
-) -> Result<crate::boundary::SharedBackend, String> {
-    check_spec(&sim, spec)?;
-    tracing::info!(spec = %spec, seed, "fault injection on");
-    let world: Arc<dyn World> = sim.clone();
-    Ok(Arc::new(
-        FaultyBackend::new(sim, spec.clone(), clock, seed)
-            .with_world(world)
-            .with_profile(profile),
-    ))
-}
-
-/// Checks a `--demo-faults` spec against the simulated account it will act on: an endpoint
-/// the spec deletes must exist.
-pub fn check_spec(sim: &crate::sim::SimAccount, spec: &FaultSpec) -> Result<(), String> {
-    let names = sim.endpoint_names();
-    for d in &spec.deletions {
-        if !names.contains(&d.endpoint) {
-            let shown: Vec<&str> = names.iter().take(12).map(String::as_str).collect();
-            let more = if names.len() > shown.len() {
-                ", …"
-            } else {
-                ""
-            };
-            return Err(format!(
-                "--demo-faults: delete-endpoint names `{}`, which the simulated account does not have (it has {}{more})",
-                d.endpoint,
-                shown.join(", ")
-            ));
-        }
+impl<B: ?Sized> Layered<Faults, B> {
+    /// How many faults of each kind were injected so far.
+    pub fn injected(&self) -> BTreeMap<&'static str, u64> {
+        self.layer().injected()
     }
-    Ok(())
 }
 
 /// `panic-after=DUR` on `--demo`: the console itself panics once DUR of demo time has passed.
@@ -585,4 +461,79 @@ pub fn arm_console_panic(spec: &FaultSpec, clock: SharedClock) {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::boundary::Backend;
+    use crate::boundary::layer::tests::Probe;
+    use crate::clock::{ManualClock, fixture_epoch};
+
+    fn layer(spec: &str) -> Faults {
+        let clock: SharedClock = Arc::new(ManualClock::new(fixture_epoch()));
+        Faults::new(FaultSpec::parse(spec).unwrap(), clock, 7).with_profile(Some("prod".into()))
+    }
+
+    #[tokio::test]
+    async fn an_injected_error_is_the_aws_mapping_of_the_answer_and_stops_the_call() {
+        let probe = Arc::new(Probe::default());
+        let b = layer("throttle=1:sagemaker,deny=cloudwatch").over(probe.clone());
+        let err = b.describe_endpoint("churn").await.unwrap_err();
+        let aws = service_error(
+            Operation::DescribeEndpoint,
+            Some("prod"),
+            Some("churn"),
+            "ThrottlingException",
+            "Rate exceeded",
+            400,
+        );
+        assert_eq!(err, aws);
+        assert!(matches!(err, BackendError::Throttled { .. }), "{err:?}");
+        let q = MetricQuery {
+            series: Vec::new(),
+            start: fixture_epoch(),
+            end: fixture_epoch(),
+            period: Duration::from_secs(60),
+        };
+        let denied = b.get_metrics(&q).await.unwrap_err();
+        assert!(
+            matches!(&denied, BackendError::AccessDenied { message, .. }
+                if message.starts_with(&format!("User: {DEFAULT_CALLER} is not authorized"))),
+            "{denied:?}"
+        );
+        assert!(probe.calls().is_empty(), "{:?}", probe.calls());
+        assert!(
+            b.list_quotas().await.is_ok(),
+            "calls the spec leaves alone pass"
+        );
+        assert_eq!(b.injected(), BTreeMap::from([("deny", 1), ("throttle", 1)]));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lost_write_response_is_applied_then_times_out() {
+        let probe = Arc::new(Probe::default());
+        let b = layer("lost-write-response=1").over(probe.clone());
+        let started = tokio::time::Instant::now();
+        let err = b
+            .register_scalable_target("churn", "VariantB", 1, 4)
+            .await
+            .unwrap_err();
+        assert_eq!(err, timeout_error(Operation::RegisterScalableTarget));
+        assert!(started.elapsed() >= operation_timeout(Operation::RegisterScalableTarget));
+        assert_eq!(
+            probe.calls(),
+            ["register_scalable_target"],
+            "it was applied"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lost_write_request_is_not_applied() {
+        let probe = Arc::new(Probe::default());
+        let b = layer("lost-write-request=1").over(probe.clone());
+        let err = b.register_scalable_target("churn", "VariantB", 1, 4).await;
+        assert_eq!(err, Err(timeout_error(Operation::RegisterScalableTarget)));
+        assert!(probe.calls().is_empty());
+    }
 }

@@ -5,6 +5,7 @@
 //! state at a given instant does not depend on how often it was looked at.
 
 mod autoscale;
+pub mod faults;
 mod fleet;
 mod history;
 mod ids;
@@ -268,6 +269,16 @@ impl Backend for SimAccount {
 
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
         writes::invoke(&mut self.world(), request)
+    }
+
+    async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
+        crate::boundary::fleet_autoscaling_per_endpoint(self).await
+    }
+
+    /// The account keeps no accounting: `:api` on `--demo` counts the SDK's requests to the
+    /// account's server.
+    fn api_stats(&self) -> Option<crate::boundary::ApiStats> {
+        None
     }
 }
 

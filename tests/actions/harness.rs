@@ -10,7 +10,7 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sagetop::app::state::SessionInfo;
 use sagetop::app::{Action, AppState, Command, Panel, Polled, update};
-use sagetop::boundary::{Backend, ReadOnly, SharedBackend};
+use sagetop::boundary::{Backend, SharedBackend, read_only};
 use sagetop::clock::{Clock, ManualClock, SharedClock, fixture_epoch};
 use sagetop::domain::*;
 use sagetop::sim::SimAccount;
@@ -57,7 +57,7 @@ impl Harness {
     }
 
     pub async fn read_only() -> Harness {
-        Harness::build(true, |sim| Arc::new(ReadOnly(sim))).await
+        Harness::build(true, |sim| Arc::new(read_only(sim))).await
     }
 
     /// With the simulated account wrapped in another backend (lost responses, …).

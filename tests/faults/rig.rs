@@ -13,10 +13,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sagetop::app::state::SessionInfo;
 use sagetop::app::{Action, AppState, Command, Panel, Polled, update};
+use sagetop::boundary::Layer;
 use sagetop::boundary::SharedBackend;
 use sagetop::clock::{Clock, ManualClock, SharedClock, fixture_epoch};
 use sagetop::domain::*;
-use sagetop::faults::{FaultSpec, FaultyBackend, World};
+use sagetop::faults::{FaultSpec, FaultyBackend};
 use sagetop::sim::SimAccount;
 use sagetop::theme::Theme;
 use sagetop::write::{Executor, SessionFacts, WriteSetup};
@@ -70,11 +71,10 @@ impl Rig {
         let shared: SharedClock = Arc::new(clock.clone());
         let sim = Arc::new(SimAccount::new(7, shared.clone()));
         clock.advance(Duration::from_secs(600));
-        let world: Arc<dyn World> = sim.clone();
         let faulty = Arc::new(
-            FaultyBackend::new(sim.clone(), spec, shared.clone(), seed)
-                .with_world(world)
-                .with_profile(Some("oncall".into())),
+            sagetop::sim::faults::faults_on(&sim, spec, shared.clone(), seed)
+                .with_profile(Some("oncall".into()))
+                .over(sim.clone()),
         );
         let backend: SharedBackend = faulty.clone();
         let dir = tempfile::tempdir().expect("temp dir");

@@ -35,9 +35,10 @@ use serde_json::{Value, json};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::boundary::Layer;
 use crate::boundary::{Operation, SharedBackend};
 use crate::clock::SharedClock;
-use crate::faults::{FaultSpec, FaultyBackend, Injected};
+use crate::faults::{FaultSpec, Faults, Injected};
 use crate::sim::SimAccount;
 use model::Svc;
 use protocol::{Proto, Route, WireError};
@@ -81,7 +82,7 @@ pub(crate) struct Ctx {
     /// What `InvokeEndpoint` is answered by (the account, possibly behind faults).
     runtime: SharedBackend,
     account: Option<Arc<SimAccount>>,
-    faults: Option<Arc<FaultyBackend<SimAccount>>>,
+    faults: Option<Arc<Faults>>,
     clock: SharedClock,
     seq: AtomicU64,
     counts: Mutex<Counts>,
@@ -89,7 +90,7 @@ pub(crate) struct Ctx {
 
 impl SimServer {
     /// The runtime alone: binds 127.0.0.1 on a free port and answers `InvokeEndpoint` through
-    /// `backend` (normally the `SimAccount`, possibly behind `FaultyBackend`). Control-plane
+    /// `backend` (normally the `SimAccount`, possibly behind the `Faults` layer). Control-plane
     /// requests get UnknownOperationException.
     pub async fn start(backend: SharedBackend, clock: SharedClock) -> std::io::Result<SimServer> {
         let ctx = Ctx {
@@ -107,13 +108,15 @@ impl SimServer {
     pub async fn start_account(o: AccountOptions) -> std::io::Result<SimServer> {
         let faults = o.faults.filter(|f| !f.is_empty()).map(|spec| {
             tracing::info!(spec = %spec, seed = o.seed, "fault injection on");
-            let world: Arc<dyn crate::faults::World> = o.sim.clone();
-            Arc::new(
-                FaultyBackend::new(o.sim.clone(), spec, o.clock.clone(), o.seed).with_world(world),
-            )
+            Arc::new(super::faults::faults_on(
+                &o.sim,
+                spec,
+                o.clock.clone(),
+                o.seed,
+            ))
         });
         let runtime: SharedBackend = match &faults {
-            Some(f) => f.clone(),
+            Some(f) => Arc::new(f.clone().over(o.sim.clone())),
             None => o.sim.clone(),
         };
         let ctx = Ctx {

@@ -1,4 +1,15 @@
-//! The one boundary to AWS: the `Backend` trait, its typed errors and the read-only guard.
+//! The one boundary to AWS: the `Backend` trait, its operations and typed errors. Middleware
+//! (read-only, fault injection, test gates) wraps a backend as a [`Layer`] (`layer`); the API
+//! accounting (`api_stats`) and the mapping of AWS's error answers (`errors`) live here too.
+
+pub mod api_stats;
+pub mod errors;
+pub mod layer;
+pub mod read_only;
+
+pub use api_stats::{ApiAccounting, ApiStats};
+pub use layer::{Call, Layer, Layered, Reply};
+pub use read_only::{ReadOnly, read_only};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -275,7 +286,9 @@ impl BackendError {
 pub type BackendResult<T> = Result<T, BackendError>;
 
 /// Everything sagetop reads from or writes to AWS goes through this trait.
-/// The SDK backend and the simulated account both implement it.
+/// The SDK backend and the simulated account both implement it; middleware wraps it with
+/// [`Layered`]. Every method is required (no provided bodies): a new one must be listed in
+/// `layer.rs`, or `Layered` does not compile, so no call can bypass a layer.
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
     /// Account, caller and region (STS `GetCallerIdentity`).
@@ -292,15 +305,8 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Scalable targets and policies of every endpoint variant in the region, by endpoint
     /// (namespace-wide `DescribeScalableTargets` / `DescribeScalingPolicies` pages on AWS).
-    /// The provided version asks per endpoint; backends that can page the namespace override it.
-    async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
-        let mut out = FleetAutoscaling::new();
-        for e in self.list_endpoints().await? {
-            let v = self.describe_autoscaling(&e.name).await?;
-            out.insert(e.name, v);
-        }
-        Ok(out)
-    }
+    /// Backends that cannot page the namespace answer with [`fleet_autoscaling_per_endpoint`].
+    async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling>;
 
     /// Recent scaling activities of an endpoint's variants, newest first.
     async fn scaling_activities(
@@ -337,81 +343,23 @@ pub trait Backend: Send + Sync + 'static {
     /// `InvokeEndpoint` (sagemaker-runtime).
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse>;
 
-    /// Calls made so far, per operation, and the cost of metric polling (`:api`).
-    /// Wrappers forward it; `None` when the backend keeps no accounting.
-    fn api_stats(&self) -> Option<crate::api_stats::ApiStats> {
-        None
+    /// Calls made so far, per operation, and the cost of metric polling (`:api`);
+    /// `None` when the backend keeps no accounting.
+    fn api_stats(&self) -> Option<ApiStats>;
+}
+
+/// Scalable targets and policies of every endpoint, asked endpoint by endpoint (for backends
+/// without a namespace-wide read).
+pub async fn fleet_autoscaling_per_endpoint<B: Backend + ?Sized>(
+    b: &B,
+) -> BackendResult<FleetAutoscaling> {
+    let mut out = FleetAutoscaling::new();
+    for e in b.list_endpoints().await? {
+        let v = b.describe_autoscaling(&e.name).await?;
+        out.insert(e.name, v);
     }
+    Ok(out)
 }
 
 /// Shared handle to a backend.
 pub type SharedBackend = Arc<dyn Backend>;
-
-/// Wraps a backend and refuses every write: read-only mode enforced at the boundary,
-/// whatever the UI shows or hides.
-pub struct ReadOnly<B: ?Sized>(pub Arc<B>);
-
-#[async_trait]
-impl<B: Backend + ?Sized> Backend for ReadOnly<B> {
-    async fn identity(&self) -> BackendResult<Identity> {
-        self.0.identity().await
-    }
-    async fn list_endpoints(&self) -> BackendResult<Vec<EndpointSummary>> {
-        self.0.list_endpoints().await
-    }
-    async fn describe_endpoint(&self, name: &str) -> BackendResult<Endpoint> {
-        self.0.describe_endpoint(name).await
-    }
-    async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {
-        self.0.describe_autoscaling(endpoint).await
-    }
-    async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
-        self.0.describe_fleet_autoscaling().await
-    }
-    async fn scaling_activities(
-        &self,
-        endpoint: &str,
-        max: usize,
-    ) -> BackendResult<Vec<ScalingActivity>> {
-        self.0.scaling_activities(endpoint, max).await
-    }
-    async fn get_metrics(&self, query: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
-        self.0.get_metrics(query).await
-    }
-    async fn lookup_events(&self, query: &EventQuery) -> BackendResult<EventPage> {
-        self.0.lookup_events(query).await
-    }
-    async fn list_quotas(&self) -> BackendResult<Vec<ServiceQuota>> {
-        self.0.list_quotas().await
-    }
-    async fn update_weights_and_capacities(
-        &self,
-        _: &str,
-        _: &[VariantChange],
-    ) -> BackendResult<WriteReceipt> {
-        Err(BackendError::ReadOnly {
-            operation: Operation::UpdateEndpointWeightsAndCapacities,
-        })
-    }
-    async fn register_scalable_target(
-        &self,
-        _: &str,
-        _: &str,
-        _: u32,
-        _: u32,
-    ) -> BackendResult<WriteReceipt> {
-        Err(BackendError::ReadOnly {
-            operation: Operation::RegisterScalableTarget,
-        })
-    }
-    fn api_stats(&self) -> Option<crate::api_stats::ApiStats> {
-        self.0.api_stats()
-    }
-    async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
-        // Invocations against AWS endpoints are production traffic; read-only forbids them.
-        let _ = request;
-        Err(BackendError::ReadOnly {
-            operation: Operation::InvokeEndpoint,
-        })
-    }
-}

@@ -1,7 +1,9 @@
-//! API accounting at the boundary: calls per minute per operation, throttles, errors, and what
-//! `GetMetricData` polling costs. The AWS backend counts every request attempt (an SDK
-//! interceptor, retries included); [`Counted`] counts the calls made to any other backend
-//! (the simulated account).
+//! API accounting kept with the boundary: calls per minute per AWS operation, throttles, errors,
+//! and what `GetMetricData` polling costs. The AWS backend fills it from an SDK interceptor
+//! (`crate::aws`), one entry per request attempt (pages and the SDK's retries included), which
+//! on `--demo` are the requests sent to the simulated account's server. A boundary method is
+//! not an AWS operation (`describe_endpoint` is DescribeEndpoint plus DescribeEndpointConfig
+//! unless cached, lists are pages), so nothing counts at the trait level.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
@@ -10,8 +12,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::boundary::{Backend, BackendError, BackendResult, Operation};
-use crate::domain::*;
+use crate::boundary::{BackendError, Operation};
 
 /// CloudWatch's list price for `GetMetricData`: $0.01 per 1,000 metrics requested (us-east-1).
 pub const USD_PER_METRIC_REQUESTED: f64 = 0.01 / 1000.0;
@@ -209,114 +210,6 @@ fn cost_per_hour(calls: &VecDeque<(Instant, u64)>) -> Option<f64> {
 fn trim(q: &mut VecDeque<Instant>, now: Instant, window: Duration) {
     while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
         q.pop_front();
-    }
-}
-
-/// Counts every call made through the boundary to a backend that keeps no accounting of its
-/// own (the simulated account), so `:api` shows the console's call rates on `--demo` too.
-pub struct Counted<B: ?Sized> {
-    inner: std::sync::Arc<B>,
-    stats: ApiAccounting,
-}
-
-impl<B: ?Sized> Counted<B> {
-    pub fn new(inner: std::sync::Arc<B>) -> Self {
-        Counted {
-            inner,
-            stats: ApiAccounting::default(),
-        }
-    }
-
-    fn record<T>(&self, op: Operation, r: BackendResult<T>) -> BackendResult<T> {
-        self.stats.call(op);
-        if let Err(e) = &r {
-            self.stats.failed(e);
-        }
-        r
-    }
-}
-
-#[async_trait::async_trait]
-impl<B: Backend + ?Sized> Backend for Counted<B> {
-    async fn identity(&self) -> BackendResult<Identity> {
-        self.record(Operation::GetCallerIdentity, self.inner.identity().await)
-    }
-    async fn list_endpoints(&self) -> BackendResult<Vec<EndpointSummary>> {
-        self.record(Operation::ListEndpoints, self.inner.list_endpoints().await)
-    }
-    async fn describe_endpoint(&self, name: &str) -> BackendResult<Endpoint> {
-        self.record(
-            Operation::DescribeEndpoint,
-            self.inner.describe_endpoint(name).await,
-        )
-    }
-    async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {
-        self.record(
-            Operation::DescribeScalableTargets,
-            self.inner.describe_autoscaling(endpoint).await,
-        )
-    }
-    async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
-        self.record(
-            Operation::DescribeScalableTargets,
-            self.inner.describe_fleet_autoscaling().await,
-        )
-    }
-    async fn scaling_activities(
-        &self,
-        endpoint: &str,
-        max: usize,
-    ) -> BackendResult<Vec<ScalingActivity>> {
-        self.record(
-            Operation::DescribeScalingActivities,
-            self.inner.scaling_activities(endpoint, max).await,
-        )
-    }
-    async fn get_metrics(&self, query: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
-        self.stats.metrics_requested(query.series.len() as u64);
-        self.record(
-            Operation::GetMetricData,
-            self.inner.get_metrics(query).await,
-        )
-    }
-    async fn lookup_events(&self, query: &EventQuery) -> BackendResult<EventPage> {
-        self.record(
-            Operation::LookupEvents,
-            self.inner.lookup_events(query).await,
-        )
-    }
-    async fn list_quotas(&self) -> BackendResult<Vec<ServiceQuota>> {
-        self.record(Operation::ListServiceQuotas, self.inner.list_quotas().await)
-    }
-    async fn update_weights_and_capacities(
-        &self,
-        endpoint: &str,
-        changes: &[VariantChange],
-    ) -> BackendResult<WriteReceipt> {
-        let r = self
-            .inner
-            .update_weights_and_capacities(endpoint, changes)
-            .await;
-        self.record(Operation::UpdateEndpointWeightsAndCapacities, r)
-    }
-    async fn register_scalable_target(
-        &self,
-        endpoint: &str,
-        variant: &str,
-        min_capacity: u32,
-        max_capacity: u32,
-    ) -> BackendResult<WriteReceipt> {
-        let r = self
-            .inner
-            .register_scalable_target(endpoint, variant, min_capacity, max_capacity)
-            .await;
-        self.record(Operation::RegisterScalableTarget, r)
-    }
-    async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
-        self.record(Operation::InvokeEndpoint, self.inner.invoke(request).await)
-    }
-    fn api_stats(&self) -> Option<ApiStats> {
-        Some(self.stats.snapshot())
     }
 }
 
