@@ -315,6 +315,14 @@ impl<B: Backend + ?Sized> Backend for Counted<B> {
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
         self.record(Operation::InvokeEndpoint, self.inner.invoke(request).await)
     }
+    async fn list_log_streams(&self, endpoint: &str) -> BackendResult<Vec<LogStream>> {
+        let r = self.inner.list_log_streams(endpoint).await;
+        self.record(Operation::DescribeLogStreams, r)
+    }
+    async fn filter_log_events(&self, query: &LogQuery) -> BackendResult<LogPage> {
+        let r = self.inner.filter_log_events(query).await;
+        self.record(Operation::FilterLogEvents, r)
+    }
     fn api_stats(&self) -> Option<ApiStats> {
         Some(self.stats.snapshot())
     }

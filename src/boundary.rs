@@ -16,6 +16,8 @@ pub enum Service {
     CloudTrail,
     ServiceQuotas,
     Sts,
+    /// CloudWatch Logs (endpoint container logs).
+    Logs,
 }
 
 impl Service {
@@ -28,6 +30,7 @@ impl Service {
             Service::CloudTrail => "cloudtrail",
             Service::ServiceQuotas => "servicequotas",
             Service::Sts => "sts",
+            Service::Logs => "logs",
         }
     }
 }
@@ -49,6 +52,8 @@ pub enum Operation {
     UpdateEndpointWeightsAndCapacities,
     RegisterScalableTarget,
     InvokeEndpoint,
+    DescribeLogStreams,
+    FilterLogEvents,
 }
 
 impl Operation {
@@ -68,12 +73,14 @@ impl Operation {
             Operation::UpdateEndpointWeightsAndCapacities => "UpdateEndpointWeightsAndCapacities",
             Operation::RegisterScalableTarget => "RegisterScalableTarget",
             Operation::InvokeEndpoint => "InvokeEndpoint",
+            Operation::DescribeLogStreams => "DescribeLogStreams",
+            Operation::FilterLogEvents => "FilterLogEvents",
         }
     }
 
     /// The operation AWS names `name` (the SDK's operation metadata), if sagetop calls it.
     pub fn parse(name: &str) -> Option<Operation> {
-        const ALL: [Operation; 14] = [
+        const ALL: [Operation; 16] = [
             Operation::GetCallerIdentity,
             Operation::ListEndpoints,
             Operation::DescribeEndpoint,
@@ -88,6 +95,8 @@ impl Operation {
             Operation::UpdateEndpointWeightsAndCapacities,
             Operation::RegisterScalableTarget,
             Operation::InvokeEndpoint,
+            Operation::DescribeLogStreams,
+            Operation::FilterLogEvents,
         ];
         ALL.into_iter().find(|o| o.as_str() == name)
     }
@@ -109,6 +118,7 @@ impl Operation {
                 Service::ServiceQuotas
             }
             Operation::InvokeEndpoint => Service::SageMakerRuntime,
+            Operation::DescribeLogStreams | Operation::FilterLogEvents => Service::Logs,
         }
     }
 
@@ -121,6 +131,7 @@ impl Operation {
             Service::CloudTrail => "cloudtrail",
             Service::ServiceQuotas => "servicequotas",
             Service::Sts => "sts",
+            Service::Logs => "logs",
         };
         format!("{prefix}:{}", self.as_str())
     }
@@ -337,10 +348,30 @@ pub trait Backend: Send + Sync + 'static {
     /// `InvokeEndpoint` (sagemaker-runtime).
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse>;
 
+    /// The endpoint's log streams (CloudWatch Logs `DescribeLogStreams` on
+    /// `/aws/sagemaker/Endpoints/NAME`, newest event first). Backends without logs say so.
+    async fn list_log_streams(&self, endpoint: &str) -> BackendResult<Vec<LogStream>> {
+        Err(no_logs(Operation::DescribeLogStreams, endpoint))
+    }
+
+    /// The endpoint's log events from `query.start` on, oldest first (`FilterLogEvents`).
+    async fn filter_log_events(&self, query: &LogQuery) -> BackendResult<LogPage> {
+        Err(no_logs(Operation::FilterLogEvents, &query.endpoint))
+    }
+
     /// Calls made so far, per operation, and the cost of metric polling (`:api`).
     /// Wrappers forward it; `None` when the backend keeps no accounting.
     fn api_stats(&self) -> Option<crate::api_stats::ApiStats> {
         None
+    }
+}
+
+/// What a backend without endpoint logs answers.
+fn no_logs(operation: Operation, endpoint: &str) -> BackendError {
+    BackendError::Service {
+        operation,
+        code: "NotSupported".into(),
+        message: format!("this backend keeps no logs for {endpoint}"),
     }
 }
 
@@ -403,6 +434,12 @@ impl<B: Backend + ?Sized> Backend for ReadOnly<B> {
         Err(BackendError::ReadOnly {
             operation: Operation::RegisterScalableTarget,
         })
+    }
+    async fn list_log_streams(&self, endpoint: &str) -> BackendResult<Vec<LogStream>> {
+        self.0.list_log_streams(endpoint).await
+    }
+    async fn filter_log_events(&self, query: &LogQuery) -> BackendResult<LogPage> {
+        self.0.filter_log_events(query).await
     }
     fn api_stats(&self) -> Option<crate::api_stats::ApiStats> {
         self.0.api_stats()

@@ -515,6 +515,18 @@ impl<B: Backend + ?Sized> Backend for FaultyBackend<B> {
         .await
     }
 
+    async fn list_log_streams(&self, endpoint: &str) -> BackendResult<Vec<LogStream>> {
+        self.before(Operation::DescribeLogStreams, Some(endpoint))
+            .await?;
+        self.inner.list_log_streams(endpoint).await
+    }
+
+    async fn filter_log_events(&self, query: &LogQuery) -> BackendResult<LogPage> {
+        self.before(Operation::FilterLogEvents, Some(&query.endpoint))
+            .await?;
+        self.inner.filter_log_events(query).await
+    }
+
     fn api_stats(&self) -> Option<crate::api_stats::ApiStats> {
         self.inner.api_stats()
     }
