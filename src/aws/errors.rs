@@ -192,7 +192,11 @@ pub(crate) fn classify(
             message: format!("{code}: {}", or_code(message, code)),
         };
     }
-    if code == "ValidationException" || code == "ValidationError" || code == "InvalidParameterValue"
+    // CloudWatch Logs answers a bad filter pattern or parameter with InvalidParameterException.
+    if code == "ValidationException"
+        || code == "ValidationError"
+        || code == "InvalidParameterValue"
+        || code == "InvalidParameterException"
     {
         return BackendError::Validation {
             operation: op,
