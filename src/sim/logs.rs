@@ -291,7 +291,7 @@ pub(crate) fn select(
         .endpoints
         .get(endpoint)
         .filter(|ep| group_exists(w, ep))
-        .ok_or_else(|| LogsError::NoGroup(group))?;
+        .ok_or(LogsError::NoGroup(group))?;
     let pattern = FilterPattern::parse(pattern.unwrap_or_default()).map_err(LogsError::Pattern)?;
     let mut out = lines(w, ep, from_ms, to_ms);
     out.retain(|l| {
