@@ -15,6 +15,7 @@ pub mod fleet;
 pub mod fleet_sync;
 pub mod load;
 pub mod logging;
+pub mod logs_tail;
 pub mod metric_budget;
 pub mod poll;
 pub mod rollout;

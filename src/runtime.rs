@@ -64,6 +64,7 @@ struct Services {
     pager: crate::detail_fetch::EventsPager,
     executor: crate::write::Executor,
     loads: crate::load::console::LoadRunner,
+    logs: crate::logs_tail::LogsTail<Action>,
     /// The backend whose call accounting `:api` shows.
     accounting: SharedBackend,
 }
@@ -91,6 +92,12 @@ impl Services {
                 loads,
                 tx.clone(),
             ),
+            logs: crate::logs_tail::LogsTail::new(
+                backend.clone(),
+                clock.clone(),
+                tx.clone(),
+                |f| Action::Logs(crate::app::logs_view::LogsAction::Fetched(f)),
+            ),
             accounting: backend.clone(),
             pollers: Pollers::spawn(backend, clock.clone(), intervals, tx.clone(), seed),
         }
@@ -102,6 +109,7 @@ impl Services {
         self.pager.shutdown().await;
         self.executor.shutdown().await;
         self.loads.shutdown().await;
+        self.logs.shutdown().await;
     }
 }
 
@@ -217,6 +225,7 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
                     Command::FetchEvents(request) => services.pager.fetch(request),
                     Command::Ops(cmd) => services.executor.handle(cmd),
                     Command::Runs(cmd) => services.loads.handle(cmd).await,
+                    Command::Logs(request) => services.logs.fetch(request),
                     Command::Reconnect { profile, region } => match &reconnect {
                         Some(connect) => {
                             let pending = connect(profile, region);

@@ -55,6 +55,7 @@ fn backend(r: &Rules) -> AwsBackend {
         cloudtrail: client!(aws_sdk_cloudtrail, &r.cloudtrail),
         quotas: client!(aws_sdk_servicequotas, none.iter()),
         sts: client!(aws_sdk_sts, none.iter()),
+        logs: client!(aws_sdk_cloudwatchlogs, Vec::<Rule>::new().iter()),
     };
     AwsBackend::new(clients, Some("prod".into()), "us-east-1")
 }

@@ -55,6 +55,7 @@ fn sdk_backend(code: &'static str, message: String) -> AwsBackend {
         cloudtrail: client!(aws_sdk_cloudtrail, [&ct]),
         quotas: client!(aws_sdk_servicequotas, [&sq]),
         sts: client!(aws_sdk_sts, [&sts]),
+        logs: client!(aws_sdk_cloudwatchlogs, Vec::<Rule>::new().iter()),
     };
     AwsBackend::new(clients, Some("prod".into()), "us-east-1")
 }

@@ -207,6 +207,8 @@ pub enum Action {
     Ops(crate::app::ops::OpsAction),
     /// Load runs: the `b` dialog, live progress, results (`app::runs`).
     Runs(crate::app::runs::RunsAction),
+    /// The logs view (`l` in the detail; `app::logs_view`).
+    Logs(crate::app::logs_view::LogsAction),
 }
 
 /// Side effects `update` asks the runtime to perform.
@@ -238,6 +240,8 @@ pub enum Command {
     Ops(crate::write::OpsCommand),
     /// Start or stop a load run, save its results (`load::console::LoadRunner`).
     Runs(crate::app::runs::RunsCommand),
+    /// Read the endpoint's logs once (`logs_tail::LogsTail`).
+    Logs(crate::logs_tail::LogsRequest),
 }
 
 /// A new connection after `:profile` / `:region`.

@@ -17,6 +17,8 @@ pub enum Scope {
     Api,
     /// The detail of an endpoint with a traffic shift running (falls back to Detail).
     Shift,
+    /// The endpoint's CloudWatch Logs.
+    Logs,
     Help,
 }
 
@@ -31,6 +33,7 @@ impl Scope {
             Scope::Quotas => "Quotas view",
             Scope::Api => "API calls view",
             Scope::Shift => "Traffic shift running (endpoint detail)",
+            Scope::Logs => "Logs view",
             Scope::Help => "Help",
         }
     }
@@ -67,11 +70,14 @@ pub enum KeyAction {
     Scale,
     AbortShift,
     LoadRun,
+    Logs,
+    LogsPause,
+    LogsStreams,
 }
 
 impl KeyAction {
     /// Every bindable action, in help order.
-    pub const ALL: [KeyAction; 28] = [
+    pub const ALL: [KeyAction; 31] = [
         KeyAction::MoveDown,
         KeyAction::MoveUp,
         KeyAction::PageDown,
@@ -97,6 +103,9 @@ impl KeyAction {
         KeyAction::Scale,
         KeyAction::AbortShift,
         KeyAction::LoadRun,
+        KeyAction::Logs,
+        KeyAction::LogsPause,
+        KeyAction::LogsStreams,
         KeyAction::Quit,
         KeyAction::ForceQuit,
         KeyAction::Suspend,
@@ -133,6 +142,9 @@ impl KeyAction {
             KeyAction::Scale => "scale",
             KeyAction::AbortShift => "abort_shift",
             KeyAction::LoadRun => "load_run",
+            KeyAction::Logs => "logs",
+            KeyAction::LogsPause => "logs_pause",
+            KeyAction::LogsStreams => "logs_streams",
         }
     }
 
@@ -170,6 +182,9 @@ impl KeyAction {
             KeyAction::Scale => Action::Ops(super::ops::OpsAction::OpenScale),
             KeyAction::AbortShift => Action::Ops(super::ops::OpsAction::AbortShift),
             KeyAction::LoadRun => Action::Runs(super::runs::RunsAction::Open),
+            KeyAction::Logs => Action::Logs(super::logs_view::LogsAction::Open),
+            KeyAction::LogsPause => Action::Logs(super::logs_view::LogsAction::TogglePause),
+            KeyAction::LogsStreams => Action::Logs(super::logs_view::LogsAction::NextStreams),
         }
     }
 }
@@ -651,6 +666,41 @@ impl Default for Keymap {
                     A::Back,
                     &[k('q')],
                     "back to the endpoints (the shift goes on)",
+                    Some("back"),
+                ),
+                bind(
+                    S::Detail,
+                    A::Logs,
+                    &[k('l')],
+                    "tail the endpoint's CloudWatch Logs (every variant and instance)",
+                    Some("logs"),
+                ),
+                bind(
+                    S::Logs,
+                    A::LogsPause,
+                    &[k(' '), k('p')],
+                    "pause (no reads, no scrolling) or follow again",
+                    Some("pause"),
+                ),
+                bind(
+                    S::Logs,
+                    A::Filter,
+                    &[k('/')],
+                    "CloudWatch filter pattern (terms, \"phrase\", ?any, -not), applied by AWS",
+                    Some("filter"),
+                ),
+                bind(
+                    S::Logs,
+                    A::LogsStreams,
+                    &[k('s')],
+                    "streams: all, one variant, one instance (cycles)",
+                    Some("streams"),
+                ),
+                bind(
+                    S::Logs,
+                    A::Back,
+                    &[c(KeyCode::Esc), k('q')],
+                    "clear the filter, then back to the detail",
                     Some("back"),
                 ),
                 bind(

@@ -7,6 +7,7 @@ pub mod dialogs;
 pub mod events_view;
 pub mod figures;
 pub mod keymap;
+pub mod logs_view;
 pub mod markers;
 pub mod ops;
 pub mod quotas_view;

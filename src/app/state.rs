@@ -25,6 +25,8 @@ pub enum View {
     Quotas,
     /// The console's own API calls and the cost of its metric polling (`:api`).
     Api,
+    /// The endpoint's CloudWatch Logs (`l` in the detail; `app::logs_view`).
+    Logs,
 }
 
 /// Something drawn over the view.
@@ -224,6 +226,8 @@ pub struct AppState {
     pub ops: super::ops::OpsState,
     /// Load runs: the `b` dialog, the run panel, past runs (`app::runs`).
     pub runs: super::runs::RunsState,
+    /// The logs view (`l` in the detail).
+    pub logs: super::logs_view::LogsView,
     /// The rows on screen as last told to the pollers (`Command::Visible`).
     pub visible_sent: Vec<String>,
 }
@@ -277,6 +281,7 @@ impl AppState {
             quotas_view: Default::default(),
             ops: Default::default(),
             runs: Default::default(),
+            logs: Default::default(),
             visible_sent: Vec::new(),
         }
     }
@@ -340,6 +345,7 @@ impl AppState {
         match &self.view {
             View::Detail { endpoint } => self.endpoint(endpoint),
             View::Endpoints => self.selected_endpoint(),
+            View::Logs => self.endpoint(&self.logs.endpoint),
             View::Events | View::EventJson | View::Quotas | View::Api => None,
         }
     }
@@ -358,6 +364,7 @@ impl AppState {
             View::EventJson => Scope::EventJson,
             View::Quotas => Scope::Quotas,
             View::Api => Scope::Api,
+            View::Logs => Scope::Logs,
         }
     }
 

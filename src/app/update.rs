@@ -46,6 +46,11 @@ fn apply(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Command> {
         Ok(cmds) => return cmds,
         Err(action) => action,
     };
+    // The logs view: its reads, and its keys while it is open.
+    let action = match super::logs_view::intercept(state, action, now) {
+        Ok(cmds) => return cmds,
+        Err(action) => action,
+    };
     match action {
         Action::Key(key) => return on_key(state, key, now),
         Action::Tick => {
@@ -60,7 +65,7 @@ fn apply(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Command> {
             if expired || now.timestamp() != previous_second {
                 state.dirty = true;
             }
-            return Vec::new();
+            return super::logs_view::on_tick(state, now);
         }
         Action::Resize(w, h) => {
             state.size = (w, h);
@@ -186,6 +191,8 @@ fn apply(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Command> {
         Action::Ops(_) => {}
         // Handled by `runs::intercept` above.
         Action::Runs(_) => {}
+        // Handled by `logs_view::intercept` above.
+        Action::Logs(_) => {}
     }
     state.dirty = true;
     Vec::new()
@@ -267,6 +274,10 @@ fn on_input_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Comm
         KeyCode::Enter => {
             let line = state.input.take().expect("input present");
             match line.kind {
+                InputKind::Filter if super::logs_view::takes_filter(state) => {
+                    let text = line.text.trim().to_string();
+                    return super::logs_view::set_filter(state, text, now);
+                }
                 InputKind::Filter if super::views::takes_filter(state) => {
                     return super::views::set_filter(state, line.text.trim().to_string());
                 }
@@ -327,7 +338,7 @@ fn move_by(state: &mut AppState, delta: i64) {
             }
         }
         // The events and quotas views move in `views::intercept`.
-        View::Events | View::EventJson | View::Quotas | View::Api => {}
+        View::Events | View::EventJson | View::Quotas | View::Api | View::Logs => {}
     }
 }
 
@@ -374,7 +385,7 @@ fn back(state: &mut AppState) -> Vec<Command> {
             Vec::new()
         }
         // Handled by `views::intercept`.
-        View::Events | View::EventJson | View::Quotas => Vec::new(),
+        View::Events | View::EventJson | View::Quotas | View::Logs => Vec::new(),
     }
 }
 

@@ -7,6 +7,7 @@
 //! - `metrics`: `GetMetricData` batching, paging and the incremental series cache;
 //! - `events`: CloudTrail `LookupEvents` behind the shared rate limiter, event JSON parsing;
 //! - `quotas`: Service Quotas;
+//! - `logs`: CloudWatch Logs of an endpoint (streams, filtered events);
 //! - `errors`, `limiter`, `stats`: error mapping, the rate limiter, API accounting.
 
 mod accounting;
@@ -15,6 +16,7 @@ mod connect;
 mod errors;
 mod events;
 mod limiter;
+mod logs;
 mod metrics;
 mod quotas;
 mod sagemaker;
@@ -59,6 +61,8 @@ pub struct Clients {
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub quotas: aws_sdk_servicequotas::Client,
     pub sts: aws_sdk_sts::Client,
+    /// CloudWatch Logs (the logs view).
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 impl Clients {
@@ -88,6 +92,7 @@ impl Clients {
             cloudtrail: aws_sdk_cloudtrail::Client::from_conf(cloudtrail),
             quotas: aws_sdk_servicequotas::Client::new(sdk),
             sts: aws_sdk_sts::Client::new(sdk),
+            logs: aws_sdk_cloudwatchlogs::Client::new(sdk),
         }
     }
 }
@@ -113,6 +118,7 @@ impl Clients {
             cloudtrail: with!(aws_sdk_cloudtrail, self.cloudtrail),
             quotas: with!(aws_sdk_servicequotas, self.quotas),
             sts: with!(aws_sdk_sts, self.sts),
+            logs: with!(aws_sdk_cloudwatchlogs, self.logs),
         }
     }
 }
@@ -408,6 +414,14 @@ impl Backend for AwsBackend {
     ) -> BackendResult<WriteReceipt> {
         self.register_target_impl(endpoint, variant, min_capacity, max_capacity)
             .await
+    }
+
+    async fn list_log_streams(&self, endpoint: &str) -> BackendResult<Vec<LogStream>> {
+        self.list_log_streams_impl(endpoint).await
+    }
+
+    async fn filter_log_events(&self, query: &LogQuery) -> BackendResult<LogPage> {
+        self.filter_log_events_impl(query).await
     }
 
     fn api_stats(&self) -> Option<ApiStats> {

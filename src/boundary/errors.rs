@@ -171,8 +171,15 @@ pub fn classify(
             message: format!("{code}: {}", or_code(message, code)),
         };
     }
-    if code == "ValidationException" || code == "ValidationError" || code == "InvalidParameterValue"
-    {
+    // CloudWatch Logs answers a bad filter pattern or parameter with InvalidParameterException.
+    // https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html
+    if matches!(
+        code,
+        "ValidationException"
+            | "ValidationError"
+            | "InvalidParameterValue"
+            | "InvalidParameterException"
+    ) {
         return BackendError::Validation {
             operation: op,
             message: or_code(message, code),

@@ -51,6 +51,12 @@ pub enum Call<'a> {
     Invoke {
         request: &'a InvokeRequest,
     },
+    ListLogStreams {
+        endpoint: &'a str,
+    },
+    FilterLogEvents {
+        query: &'a LogQuery,
+    },
 }
 
 impl Call<'_> {
@@ -73,6 +79,8 @@ impl Call<'_> {
             }
             Call::RegisterScalableTarget { .. } => Operation::RegisterScalableTarget,
             Call::Invoke { .. } => Operation::InvokeEndpoint,
+            Call::ListLogStreams { .. } => Operation::DescribeLogStreams,
+            Call::FilterLogEvents { .. } => Operation::FilterLogEvents,
         }
     }
 
@@ -85,6 +93,8 @@ impl Call<'_> {
             | Call::UpdateWeightsAndCapacities { endpoint, .. }
             | Call::RegisterScalableTarget { endpoint, .. } => Some(endpoint),
             Call::Invoke { request } => Some(&request.endpoint),
+            Call::ListLogStreams { endpoint } => Some(endpoint),
+            Call::FilterLogEvents { query } => Some(&query.endpoint),
             Call::Identity
             | Call::ListEndpoints
             | Call::DescribeFleetAutoscaling
@@ -122,6 +132,8 @@ impl Call<'_> {
             Call::UpdateWeightsAndCapacities { .. } => "update_weights_and_capacities",
             Call::RegisterScalableTarget { .. } => "register_scalable_target",
             Call::Invoke { .. } => "invoke",
+            Call::ListLogStreams { .. } => "list_log_streams",
+            Call::FilterLogEvents { .. } => "filter_log_events",
         }
     }
 }
@@ -140,6 +152,8 @@ pub enum Reply<'r> {
     Quotas(&'r mut BackendResult<Vec<ServiceQuota>>),
     Receipt(&'r mut BackendResult<WriteReceipt>),
     Invoked(&'r mut BackendResult<InvokeResponse>),
+    LogStreams(&'r mut BackendResult<Vec<LogStream>>),
+    LogEvents(&'r mut BackendResult<LogPage>),
 }
 
 macro_rules! each_reply {
@@ -156,6 +170,8 @@ macro_rules! each_reply {
             Reply::Quotas($r) => $body,
             Reply::Receipt($r) => $body,
             Reply::Invoked($r) => $body,
+            Reply::LogStreams($r) => $body,
+            Reply::LogEvents($r) => $body,
         }
     };
 }
@@ -301,6 +317,10 @@ layered_backend! {
           Reply::Receipt;
     fn invoke(&self, request: &InvokeRequest) -> InvokeResponse
         = Call::Invoke { request }, Reply::Invoked;
+    fn list_log_streams(&self, endpoint: &str) -> Vec<LogStream>
+        = Call::ListLogStreams { endpoint }, Reply::LogStreams;
+    fn filter_log_events(&self, query: &LogQuery) -> LogPage
+        = Call::FilterLogEvents { query }, Reply::LogEvents;
 }
 
 #[cfg(test)]

@@ -110,13 +110,21 @@ impl Backend for Probe {
             latency: std::time::Duration::ZERO,
         })
     }
+    async fn list_log_streams(&self, _: &str) -> BackendResult<Vec<LogStream>> {
+        self.note("list_log_streams");
+        Ok(Vec::new())
+    }
+    async fn filter_log_events(&self, _: &LogQuery) -> BackendResult<LogPage> {
+        self.note("filter_log_events");
+        Ok(LogPage::default())
+    }
     fn api_stats(&self) -> Option<ApiStats> {
         self.note("api_stats");
         None
     }
 }
 
-/// Calls each of the twelve async `Backend` methods once: (method, operation, outcome).
+/// Calls each of the async `Backend` methods once: (method, operation, outcome).
 pub(crate) async fn call_every_method(
     b: &dyn Backend,
 ) -> Vec<(&'static str, Operation, Result<(), BackendError>)> {
@@ -140,6 +148,13 @@ pub(crate) async fn call_every_method(
         content_type: "text/csv".into(),
         accept: None,
         target_variant: None,
+    };
+    let logs = LogQuery {
+        endpoint: "churn".into(),
+        streams: StreamChoice::All,
+        filter_pattern: None,
+        start: fixture_epoch(),
+        max_events: 10,
     };
     use Operation as O;
     vec![
@@ -195,6 +210,16 @@ pub(crate) async fn call_every_method(
             ok(b.register_scalable_target("churn", "VariantB", 1, 4).await),
         ),
         ("invoke", O::InvokeEndpoint, ok(b.invoke(&request).await)),
+        (
+            "list_log_streams",
+            O::DescribeLogStreams,
+            ok(b.list_log_streams("churn").await),
+        ),
+        (
+            "filter_log_events",
+            O::FilterLogEvents,
+            ok(b.filter_log_events(&logs).await),
+        ),
     ]
 }
 
@@ -255,7 +280,7 @@ async fn every_backend_method_meets_the_hooks_exactly_once() {
     let results = call_every_method(&b).await;
     assert!(b.api_stats().is_none());
     let methods: Vec<&str> = results.iter().map(|(m, _, _)| *m).collect();
-    assert_eq!(methods.len(), 12);
+    assert_eq!(methods.len(), 14);
     let mut expected = Vec::new();
     for (method, op, result) in &results {
         assert_eq!(result, &Ok(()), "{method}");

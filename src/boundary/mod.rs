@@ -27,6 +27,8 @@ pub enum Service {
     CloudTrail,
     ServiceQuotas,
     Sts,
+    /// CloudWatch Logs (endpoint container logs).
+    Logs,
 }
 
 impl Service {
@@ -39,6 +41,7 @@ impl Service {
             Service::CloudTrail => "cloudtrail",
             Service::ServiceQuotas => "servicequotas",
             Service::Sts => "sts",
+            Service::Logs => "logs",
         }
     }
 }
@@ -60,6 +63,8 @@ pub enum Operation {
     UpdateEndpointWeightsAndCapacities,
     RegisterScalableTarget,
     InvokeEndpoint,
+    DescribeLogStreams,
+    FilterLogEvents,
 }
 
 impl Operation {
@@ -79,12 +84,14 @@ impl Operation {
             Operation::UpdateEndpointWeightsAndCapacities => "UpdateEndpointWeightsAndCapacities",
             Operation::RegisterScalableTarget => "RegisterScalableTarget",
             Operation::InvokeEndpoint => "InvokeEndpoint",
+            Operation::DescribeLogStreams => "DescribeLogStreams",
+            Operation::FilterLogEvents => "FilterLogEvents",
         }
     }
 
     /// The operation AWS names `name` (the SDK's operation metadata), if sagetop calls it.
     pub fn parse(name: &str) -> Option<Operation> {
-        const ALL: [Operation; 14] = [
+        const ALL: [Operation; 16] = [
             Operation::GetCallerIdentity,
             Operation::ListEndpoints,
             Operation::DescribeEndpoint,
@@ -99,6 +106,8 @@ impl Operation {
             Operation::UpdateEndpointWeightsAndCapacities,
             Operation::RegisterScalableTarget,
             Operation::InvokeEndpoint,
+            Operation::DescribeLogStreams,
+            Operation::FilterLogEvents,
         ];
         ALL.into_iter().find(|o| o.as_str() == name)
     }
@@ -120,6 +129,7 @@ impl Operation {
                 Service::ServiceQuotas
             }
             Operation::InvokeEndpoint => Service::SageMakerRuntime,
+            Operation::DescribeLogStreams | Operation::FilterLogEvents => Service::Logs,
         }
     }
 
@@ -132,6 +142,7 @@ impl Operation {
             Service::CloudTrail => "cloudtrail",
             Service::ServiceQuotas => "servicequotas",
             Service::Sts => "sts",
+            Service::Logs => "logs",
         };
         format!("{prefix}:{}", self.as_str())
     }
@@ -342,6 +353,13 @@ pub trait Backend: Send + Sync + 'static {
 
     /// `InvokeEndpoint` (sagemaker-runtime).
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse>;
+
+    /// The endpoint's log streams (CloudWatch Logs `DescribeLogStreams` on
+    /// `/aws/sagemaker/Endpoints/NAME`, newest event first).
+    async fn list_log_streams(&self, endpoint: &str) -> BackendResult<Vec<LogStream>>;
+
+    /// The endpoint's log events from `query.start` on, oldest first (`FilterLogEvents`).
+    async fn filter_log_events(&self, query: &LogQuery) -> BackendResult<LogPage>;
 
     /// Calls made so far, per operation, and the cost of metric polling (`:api`);
     /// `None` when the backend keeps no accounting.

@@ -26,7 +26,7 @@ use std::time::Duration;
 use crate::boundary::{Operation, Service};
 
 /// Every operation the boundary performs (for target names).
-pub const OPERATIONS: [Operation; 13] = [
+pub const OPERATIONS: [Operation; 15] = [
     Operation::GetCallerIdentity,
     Operation::ListEndpoints,
     Operation::DescribeEndpoint,
@@ -40,6 +40,8 @@ pub const OPERATIONS: [Operation; 13] = [
     Operation::UpdateEndpointWeightsAndCapacities,
     Operation::RegisterScalableTarget,
     Operation::InvokeEndpoint,
+    Operation::DescribeLogStreams,
+    Operation::FilterLogEvents,
 ];
 
 /// Longest duration a spec may name (keeps clock arithmetic far from overflow).
@@ -465,6 +467,7 @@ fn parse_target(item: &str, name: &str, iam: bool) -> Result<Target, FaultSpecEr
         "cloudtrail" => Some(Service::CloudTrail),
         "servicequotas" | "service-quotas" | "quotas" => Some(Service::ServiceQuotas),
         "sts" => Some(Service::Sts),
+        "logs" => Some(Service::Logs),
         _ => None,
     };
     if let Some(s) = service {

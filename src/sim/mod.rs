@@ -9,6 +9,7 @@ pub mod faults;
 mod fleet;
 mod history;
 mod ids;
+mod logs;
 mod metrics;
 mod quotas;
 mod traffic;
@@ -269,6 +270,14 @@ impl Backend for SimAccount {
 
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
         writes::invoke(&mut self.world(), request)
+    }
+
+    async fn list_log_streams(&self, endpoint: &str) -> BackendResult<Vec<LogStream>> {
+        logs::list_streams(&self.world(), endpoint)
+    }
+
+    async fn filter_log_events(&self, query: &LogQuery) -> BackendResult<LogPage> {
+        logs::filter(&self.world(), query)
     }
 
     async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {

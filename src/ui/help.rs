@@ -12,7 +12,7 @@ use crate::app::command_line::COMMANDS;
 use crate::app::keymap::Scope;
 use crate::theme::Theme;
 
-const SCOPES: [Scope; 9] = [
+const SCOPES: [Scope; 10] = [
     Scope::Global,
     Scope::Endpoints,
     Scope::Detail,
@@ -21,6 +21,7 @@ const SCOPES: [Scope; 9] = [
     Scope::EventJson,
     Scope::Quotas,
     Scope::Api,
+    Scope::Logs,
     Scope::Help,
 ];
 

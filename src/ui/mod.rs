@@ -17,6 +17,7 @@ pub mod footer;
 pub mod format;
 pub mod header;
 pub mod help;
+pub mod logs;
 pub mod palette;
 pub mod quotas;
 pub mod runs;
@@ -68,6 +69,7 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) {
         View::Events => events::render(frame, main_area, state, theme),
         View::EventJson => event_json::render(frame, main_area, state, theme),
         View::Quotas => quotas::render(frame, main_area, state, theme),
+        View::Logs => logs::render(frame, main_area, state, theme),
         View::Api => {
             api::render(frame, main_area, state, theme);
             None

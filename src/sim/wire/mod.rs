@@ -1,7 +1,7 @@
 //! Owns the simulated account's HTTP face: one hyper HTTP/1.1 server on loopback that serves
 //! the `SimAccount` to any AWS SDK, boto3 or the AWS CLI in AWS's own wire protocols —
 //! SageMaker, Application Auto Scaling, CloudTrail, Service Quotas (awsJson1_1), CloudWatch
-//! GetMetricData (rpcv2Cbor and awsJson1_0), STS (awsQuery) and the sagemaker-runtime REST
+//! GetMetricData (rpcv2Cbor and awsJson1_0), CloudWatch Logs (awsJson1_1), STS (awsQuery) and the sagemaker-runtime REST
 //! `InvokeEndpoint` — validating every request against the published service model and the
 //! documented rules, injecting `--demo-faults` as AWS's error responses, and counting the calls
 //! it served (`GET /_sagetop/calls`).
@@ -10,6 +10,7 @@ mod autoscaling;
 mod cbor;
 mod cloudtrail;
 mod cloudwatch;
+mod logs;
 mod model;
 mod protocol;
 mod quotas;
@@ -358,6 +359,13 @@ fn injected(svc: Svc, i: Injected) -> Failure {
 
 /// The resource a call is about (for fault dice and AccessDenied wording).
 fn resource_of(input: &Value) -> Option<String> {
+    if let Some(g) = input.get("logGroupName").and_then(Value::as_str) {
+        return Some(
+            g.strip_prefix("/aws/sagemaker/Endpoints/")
+                .unwrap_or(g)
+                .to_string(),
+        );
+    }
     for k in ["EndpointName", "EndpointConfigName", "ResourceId"] {
         if let Some(s) = input.get(k).and_then(Value::as_str) {
             let name = crate::domain::parse_resource_id(s).map_or(s.to_string(), |(e, _)| e);
@@ -413,6 +421,7 @@ async fn serve(ctx: &Ctx, route: &Route, body: &[u8], request_id: &str) -> Resul
         Svc::Quotas => quotas::call(sim, &route.op, &input),
         Svc::CloudWatch => cloudwatch::call(sim, &route.op, &input),
         Svc::Sts => quotas::caller_identity(),
+        Svc::Logs => logs::call(sim, &route.op, &input),
     }?;
     if lost_response {
         return Err(Failure::NoResponse);

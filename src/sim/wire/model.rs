@@ -20,16 +20,18 @@ pub(crate) enum Svc {
     Quotas,
     CloudWatch,
     Sts,
+    Logs,
 }
 
 impl Svc {
-    pub(crate) const ALL: [Svc; 6] = [
+    pub(crate) const ALL: [Svc; 7] = [
         Svc::SageMaker,
         Svc::AutoScaling,
         Svc::CloudTrail,
         Svc::Quotas,
         Svc::CloudWatch,
         Svc::Sts,
+        Svc::Logs,
     ];
 
     /// The service name in the SigV4 credential scope.
@@ -41,6 +43,7 @@ impl Svc {
             Svc::Quotas => "servicequotas",
             Svc::CloudWatch => "monitoring",
             Svc::Sts => "sts",
+            Svc::Logs => "logs",
         }
     }
 
@@ -63,6 +66,7 @@ impl Svc {
                 Svc::Quotas => include_str!("models/servicequotas.json"),
                 Svc::CloudWatch => include_str!("models/monitoring.json"),
                 Svc::Sts => include_str!("models/sts.json"),
+                Svc::Logs => include_str!("models/logs.json"),
             };
             Svc::ALL
                 .into_iter()
@@ -94,6 +98,8 @@ impl Svc {
             (Svc::CloudTrail, "LookupEvents") => O::LookupEvents,
             (Svc::Quotas, "ListServiceQuotas") => O::ListServiceQuotas,
             (Svc::Quotas, "ListAWSDefaultServiceQuotas") => O::ListAWSDefaultServiceQuotas,
+            (Svc::Logs, "DescribeLogStreams") => O::DescribeLogStreams,
+            (Svc::Logs, "FilterLogEvents") => O::FilterLogEvents,
             _ => return None,
         })
     }

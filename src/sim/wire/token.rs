@@ -7,8 +7,15 @@
 use base64::Engine;
 use serde_json::Value;
 
-/// Members that may change between pages: the token itself and the page size.
-const PAGE_MEMBERS: &[&str] = &["NextToken", "MaxResults", "MaxRecords"];
+/// Members that may change between pages: the token itself and the page size (CloudWatch
+/// Logs spells them `nextToken` and `limit`).
+const PAGE_MEMBERS: &[&str] = &[
+    "NextToken",
+    "MaxResults",
+    "MaxRecords",
+    "nextToken",
+    "limit",
+];
 
 /// A canonical hash of the request's members, token and page size left out.
 pub(crate) fn params_hash(input: &Value) -> u64 {
