@@ -118,7 +118,7 @@ async fn throttles_are_counted_as_errors_and_throttles() {
             Ok(Vec::new())
         }
         async fn describe_endpoint(&self, _: &str) -> BackendResult<Endpoint> {
-            unimplemented!("not called")
+            unreachable!("this test calls identity and the list reads only")
         }
         async fn describe_autoscaling(&self, _: &str) -> BackendResult<Vec<VariantAutoscaling>> {
             Ok(Vec::new())
@@ -144,7 +144,7 @@ async fn throttles_are_counted_as_errors_and_throttles() {
             _: &str,
             _: &[VariantChange],
         ) -> BackendResult<WriteReceipt> {
-            unimplemented!("not called")
+            unreachable!("this test calls identity and the list reads only")
         }
         async fn register_scalable_target(
             &self,
@@ -153,10 +153,10 @@ async fn throttles_are_counted_as_errors_and_throttles() {
             _: u32,
             _: u32,
         ) -> BackendResult<WriteReceipt> {
-            unimplemented!("not called")
+            unreachable!("this test calls identity and the list reads only")
         }
         async fn invoke(&self, _: &InvokeRequest) -> BackendResult<InvokeResponse> {
-            unimplemented!("not called")
+            unreachable!("this test calls identity and the list reads only")
         }
     }
     let b = Counted::new(Arc::new(Throttling));

@@ -4,18 +4,18 @@
 mod fixture;
 mod harness;
 
-mod update;
-mod views;
-mod snapshots;
-mod keymap_override;
-mod theme;
-mod proptest_app;
-mod proptest_parsers;
-mod api_view;
 mod actions_audit;
 mod actions_shift;
 mod actions_sim;
 mod actions_snapshots;
 mod actions_update;
 mod actions_update_scale;
+mod api_view;
+mod keymap_override;
 mod load_ui;
+mod proptest_app;
+mod proptest_parsers;
+mod snapshots;
+mod theme;
+mod update;
+mod views;

@@ -159,8 +159,8 @@ proptest! {
 
     #[test]
     fn load_durations_rates_and_urls(s in prop_oneof!["[0-9.]{0,6}(ms|s|m|h|m[0-9]{1,2}s)?", typed()]) {
-        if let Some(d) = check(spec::parse_duration(&s))? {
-            prop_assert!(!spec::format_duration(d).is_empty());
+        if let Some(d) = check(sagetop::units::parse_duration(&s))? {
+            prop_assert!(!sagetop::units::format_duration(d).is_empty());
         }
         if let Some(r) = check(spec::parse_rate(&s))? {
             prop_assert!(r.is_finite() && r > 0.0);

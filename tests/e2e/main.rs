@@ -6,7 +6,7 @@ mod support;
 #[path = "../support/tmux.rs"]
 mod tmux;
 
-mod e2e_tmux;
-mod e2e_faults;
 mod aws_console;
+mod e2e_faults;
+mod e2e_tmux;
 mod secrets;
