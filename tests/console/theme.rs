@@ -23,7 +23,7 @@ fn every_theme_file_loads() {
 
 #[test]
 fn the_default_theme_sets_every_role() {
-    let text = include_str!("../themes/default.toml");
+    let text = include_str!("../../themes/default.toml");
     for role in Theme::ROLE_NAMES {
         assert!(
             text.contains(&format!("[roles.{role}]")),
