@@ -112,6 +112,10 @@ pub struct Config {
     /// Action name → key(s), e.g. `open = "l"` or `move_down = ["j", "down"]`.
     #[serde(default)]
     pub keys: BTreeMap<String, KeyList>,
+    /// The home directory for `~/` in paths (`audit_log`, load-run payloads): read from `$HOME`
+    /// once at start-up, never from the file.
+    #[serde(skip)]
+    pub home: Option<PathBuf>,
 }
 
 /// `$XDG_CONFIG_HOME/sagetop/config.toml`, or `~/.config/sagetop/config.toml`.

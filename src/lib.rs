@@ -27,4 +27,5 @@ pub mod snapshot;
 pub mod start;
 pub mod theme;
 pub mod ui;
+pub mod units;
 pub mod write;

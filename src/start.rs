@@ -54,13 +54,15 @@ pub fn main(cli: Cli) -> ExitCode {
         }
         _ => {}
     }
-    let config = match Config::load(cli.config.as_deref()) {
+    let mut config = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("sagetop: config: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    // The only read of $HOME for `~/` paths; everything below is handed this.
+    config.home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     let log_path = cli
         .log_file
         .clone()
@@ -133,6 +135,8 @@ struct Source {
     server: Option<SimServer>,
     /// Where the console's load runs send their requests.
     loads: crate::load::console::LoadSetup,
+    /// For `~/` in load-run payload paths.
+    home: Option<std::path::PathBuf>,
 }
 
 async fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
@@ -191,6 +195,7 @@ async fn open_demo(cli: &Cli, config: &Config) -> Result<Source, String> {
         clock,
         ops: crate::write::OpsSetup::new(cli, config, profile.as_deref(), Some(DEMO_REGION)),
         load_caps: crate::load::Caps::from_config(&config.load, false),
+        home: config.home.clone(),
         session: SessionInfo {
             profile,
             region: Some(DEMO_REGION.into()),
@@ -257,6 +262,7 @@ async fn open_aws(cli: &Cli, config: &Config) -> Result<Source, String> {
         intervals,
         ops,
         load_caps: crate::load::Caps::from_config(&config.load, false),
+        home: config.home.clone(),
         server: None,
         loads: crate::load::console::LoadSetup {
             demo: false,
@@ -432,6 +438,7 @@ async fn console(
     state.braille = braille;
     state.clock_speed = source.clock.speed();
     state.runs.caps = source.load_caps;
+    state.runs.home = source.home;
     let console = Console {
         backend: source.backend,
         clock: source.clock,

@@ -163,20 +163,6 @@ pub fn instance_usage(endpoints: &[Endpoint]) -> BTreeMap<String, u32> {
     usage
 }
 
-/// Short human age: "12s", "4m", "3h", "2d".
-pub fn format_age(secs: i64) -> String {
-    let s = secs.max(0);
-    if s < 60 {
-        format!("{s}s")
-    } else if s < 3600 {
-        format!("{}m", s / 60)
-    } else if s < 86_400 {
-        format!("{}h", s / 3600)
-    } else {
-        format!("{}d", s / 86_400)
-    }
-}
-
 /// First row on screen so the selection stays visible (centred once past half a screen).
 pub fn scroll_offset(selected: usize, total: usize, height: usize) -> usize {
     if height == 0 || total <= height {
@@ -188,15 +174,6 @@ pub fn scroll_offset(selected: usize, total: usize, height: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ages_are_short() {
-        assert_eq!(format_age(5), "5s");
-        assert_eq!(format_age(125), "2m");
-        assert_eq!(format_age(7300), "2h");
-        assert_eq!(format_age(200_000), "2d");
-        assert_eq!(format_age(-3), "0s");
-    }
 
     #[test]
     fn error_rate_needs_traffic() {

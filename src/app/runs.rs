@@ -51,6 +51,8 @@ pub struct RunRecord {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunsState {
     pub caps: Caps,
+    /// The home directory, read once at start-up, for `~/` in payload paths.
+    pub home: Option<std::path::PathBuf>,
     pub screen: Option<RunScreen>,
     pub dialog: Option<RunDialog>,
     pub active: Option<ActiveRun>,
@@ -238,10 +240,11 @@ fn on_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Command> {
             }
             let caps = state.runs.caps;
             let id = state.runs.next_id + 1;
+            let home = state.runs.home.clone();
             if let Some(d) = state.runs.dialog.as_mut()
                 && d.on_key(key)
             {
-                match d.validate(&caps, id) {
+                match d.validate(&caps, home.as_deref(), id) {
                     Ok(plan) => {
                         d.plan = Some(plan);
                         state.runs.screen = Some(RunScreen::Confirm);

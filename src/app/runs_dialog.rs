@@ -1,6 +1,8 @@
 //! Owns the `b` run dialog: its fields (concurrency, duration or request count, rate, payload
 //! file, target variant), key editing, and validation into a `RunPlan` against the caps.
 
+use std::path::Path;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::{Deserialize, Serialize};
 
@@ -85,7 +87,7 @@ impl RunDialog {
             fields[0] = p.spec.concurrency.to_string();
             match p.spec.stop {
                 StopAfter::Duration(d) => {
-                    fields[1] = spec::format_duration(d);
+                    fields[1] = crate::units::format_duration(d);
                     fields[2].clear();
                 }
                 StopAfter::Requests(n) => {
@@ -175,8 +177,9 @@ impl RunDialog {
         false
     }
 
-    /// Checks the fields; the plan gets `id` when valid.
-    pub fn validate(&self, caps: &Caps, id: u64) -> Result<RunPlan, String> {
+    /// Checks the fields; the plan gets `id` when valid. A payload path starting `~/` is
+    /// expanded against `home` (read once at start-up).
+    pub fn validate(&self, caps: &Caps, home: Option<&Path>, id: u64) -> Result<RunPlan, String> {
         let f = |i: usize| self.fields[i].trim();
         let concurrency: u32 = f(0)
             .parse()
@@ -185,7 +188,9 @@ impl RunDialog {
         let stop = match (duration.is_empty(), requests.is_empty()) {
             (false, false) => return Err("give a duration or a request count, not both".into()),
             (true, true) => return Err("give a duration (e.g. 30s) or a request count".into()),
-            (false, true) => StopAfter::Duration(spec::parse_duration(duration)?),
+            (false, true) => StopAfter::Duration(
+                crate::units::parse_duration(duration).map_err(|e| e.to_string())?,
+            ),
             (true, false) => StopAfter::Requests(
                 requests
                     .parse()
@@ -203,7 +208,7 @@ impl RunDialog {
                     "give a payload file: one request per line (CSV rows or JSON lines)".into(),
                 );
             }
-            p => PayloadSource::File(expand_home(p)),
+            p => PayloadSource::File(crate::units::expand_home(Path::new(p), home)),
         };
         let spec = LoadSpec {
             concurrency,
@@ -237,18 +242,71 @@ impl RunDialog {
     }
 }
 
-fn expand_home(p: &str) -> std::path::PathBuf {
-    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
-        _ => std::path::PathBuf::from(p),
-    }
-}
-
 /// How many invocations a plan makes, if that can be known up front.
 pub fn planned_invocations(plan: &RunPlan) -> Option<u64> {
     match (plan.spec.stop, plan.spec.rate) {
         (StopAfter::Requests(n), _) => Some(n),
         (StopAfter::Duration(d), Some(q)) => Some((q * d.as_secs_f64()).round() as u64),
         (StopAfter::Duration(_), None) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn dialog(duration: &str, payload: &str) -> RunDialog {
+        RunDialog {
+            endpoint: "ep".into(),
+            variants: Vec::new(),
+            variant: 0,
+            fields: [
+                "4".into(),
+                duration.into(),
+                String::new(),
+                String::new(),
+                payload.into(),
+            ],
+            focus: 0,
+            error: None,
+            demo: false,
+            plan: None,
+        }
+    }
+
+    #[test]
+    fn payload_paths_expand_against_the_home_given_at_start_up() {
+        let caps = Caps::default();
+        let home = Path::new("/home/op");
+        let plan = dialog("30s", "~/runs/a.csv")
+            .validate(&caps, Some(home), 1)
+            .unwrap();
+        assert_eq!(
+            plan.payload,
+            PayloadSource::File(PathBuf::from("/home/op/runs/a.csv"))
+        );
+        let plan = dialog("30s", "~/runs/a.csv")
+            .validate(&caps, None, 1)
+            .unwrap();
+        assert_eq!(
+            plan.payload,
+            PayloadSource::File(PathBuf::from("~/runs/a.csv"))
+        );
+    }
+
+    #[test]
+    fn the_duration_field_reads_the_one_grammar() {
+        let caps = Caps::default();
+        let plan = dialog("1m30s", "/a.csv").validate(&caps, None, 1).unwrap();
+        assert_eq!(
+            plan.spec.stop,
+            StopAfter::Duration(std::time::Duration::from_secs(90))
+        );
+        let e = dialog("soon", "/a.csv")
+            .validate(&caps, None, 1)
+            .unwrap_err();
+        assert!(e.contains("`soon` is not a duration"), "{e}");
     }
 }

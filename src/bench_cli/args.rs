@@ -45,7 +45,7 @@ pub struct BenchArgs {
     pub rate: Option<f64>,
 
     /// Ramp the rate (or the workers, without -q) up linearly over this long.
-    #[arg(long, value_name = "DUR", value_parser = spec::parse_duration)]
+    #[arg(long, value_name = "DUR", value_parser = crate::units::parse_duration)]
     pub ramp: Option<Duration>,
 
     /// Per-request timeout (SageMaker gives a model 60 s).
@@ -195,7 +195,7 @@ fn parse_count(s: &str) -> Result<u64, String> {
 }
 
 fn parse_positive_duration(s: &str) -> Result<Duration, String> {
-    let d = spec::parse_duration(s)?;
+    let d = crate::units::parse_duration(s).map_err(|e| e.to_string())?;
     if d.is_zero() {
         return Err(format!("`{s}` is zero: give a duration above 0 (e.g. 30s)"));
     }

@@ -14,7 +14,8 @@
 //!         | "delete-endpoint=" NAME "@" DUR            someone deletes NAME at that time
 //!         | "panic-after=" DUR                         sagetop panics (terminal-safety tests)
 //! P       = a number in [0, 1] or a percentage: 0.3, 30%
-//! DUR     = a number and a unit: 250ms, 2s, 1.5m, 1h
+//! DUR     = sagetop's duration grammar (crate::units): 250ms, 2s, 1.5m, 1m30s, 1h; a bare
+//!           number is seconds; at most 30 days
 //! TARGETS = NAME *("+" NAME); a service (sagemaker, sagemaker-runtime, autoscaling, cloudwatch,
 //!           cloudtrail, quotas, sts), an operation (DescribeEndpoint), or an IAM action
 //!           (cloudtrail:LookupEvents, in deny only)
@@ -203,7 +204,7 @@ impl FaultSpec {
                     if spec.panic_after.is_some() {
                         return Err(bad(item, "panic-after is given twice"));
                     }
-                    spec.panic_after = Some(parse_duration(item, value)?);
+                    spec.panic_after = Some(spec_duration(item, value)?);
                 }
                 "expire-credentials-after" => {
                     if credentials_seen {
@@ -213,7 +214,7 @@ impl FaultSpec {
                     let window = match value.split_once("..") {
                         Some((from, until)) => window_of(item, from, until)?,
                         None => Window {
-                            from: parse_duration(item, value)?,
+                            from: spec_duration(item, value)?,
                             until: None,
                         },
                     };
@@ -278,9 +279,9 @@ fn parse_rule(item: &str, key: &str, value: &str) -> Result<Rule, FaultSpecError
         "deny" => FaultKind::Deny,
         "latency" => {
             let (min, max) = match head.split_once("..") {
-                Some((a, b)) => (parse_duration(item, a)?, parse_duration(item, b)?),
+                Some((a, b)) => (spec_duration(item, a)?, spec_duration(item, b)?),
                 None => {
-                    let d = parse_duration(item, head)?;
+                    let d = spec_duration(item, head)?;
                     (d, d)
                 }
             };
@@ -311,12 +312,12 @@ fn window_of(item: &str, from: &str, until: &str) -> Result<Window, FaultSpecErr
     let from = if from.trim().is_empty() {
         Duration::ZERO
     } else {
-        parse_duration(item, from)?
+        spec_duration(item, from)?
     };
     let until = if until.trim().is_empty() {
         None
     } else {
-        Some(parse_duration(item, until)?)
+        Some(spec_duration(item, until)?)
     };
     if until.is_some_and(|u| u <= from) {
         return Err(bad(item, "the window ends before it starts"));
@@ -343,7 +344,7 @@ fn parse_deletion(item: &str, value: &str) -> Result<Deletion, FaultSpecError> {
     }
     Ok(Deletion {
         endpoint: name.to_string(),
-        at: parse_duration(item, at)?,
+        at: spec_duration(item, at)?,
     })
 }
 
@@ -386,46 +387,13 @@ pub fn parse_probability(item: &str, s: &str) -> Result<f64, FaultSpecError> {
     Ok(p)
 }
 
-/// `250ms`, `2s`, `1.5m`, `1h`.
-pub fn parse_duration(item: &str, s: &str) -> Result<Duration, FaultSpecError> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let scale = match unit.trim() {
-        "ms" => 0.001,
-        "s" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        "" => {
-            return Err(bad(
-                item,
-                format!("`{s}` needs a unit: ms, s, m or h (e.g. 90s)"),
-            ));
-        }
-        other => {
-            return Err(bad(
-                item,
-                format!("unknown unit `{other}` in `{s}`; use ms, s, m or h"),
-            ));
-        }
-    };
-    let n: f64 = num
-        .parse()
-        .ok()
-        .filter(|n: &f64| n.is_finite() && *n >= 0.0)
-        .ok_or_else(|| {
-            bad(
-                item,
-                format!("`{s}` is not a duration (e.g. 250ms, 2s, 1.5m)"),
-            )
-        })?;
-    let secs = n * scale;
-    if secs > MAX_DURATION.as_secs_f64() {
-        return Err(bad(item, format!("`{s}` is longer than 30 days")));
+/// A time in a fault spec, in sagetop's one duration grammar (`crate::units`), within 30 days.
+fn spec_duration(item: &str, s: &str) -> Result<Duration, FaultSpecError> {
+    let d = crate::units::parse_duration(s).map_err(|e| bad(item, e.to_string()))?;
+    if d > MAX_DURATION {
+        return Err(bad(item, format!("`{}` is longer than 30 days", s.trim())));
     }
-    Ok(Duration::from_secs_f64(secs))
+    Ok(d)
 }
 
 /// `cloudtrail+GetMetricData`; IAM actions (`cloudtrail:LookupEvents`) when `iam` is set.
@@ -545,13 +513,20 @@ mod tests {
     }
 
     #[test]
+    fn times_read_as_everywhere_else_in_sagetop() {
+        let s = FaultSpec::parse("latency=90,panic-after=1m30s").unwrap();
+        let d = Duration::from_secs(90);
+        assert_eq!(s.rules[0].kind, FaultKind::Latency { min: d, max: d });
+        assert_eq!(s.panic_after, Some(d));
+    }
+
+    #[test]
     fn bad_specs_say_what_is_wrong() {
         for (spec, needle) in [
             ("", "empty fault spec"),
             ("throttle", "KEY=VALUE"),
             ("throttle=2", "outside 0..1"),
             ("throttle=lots", "not a probability"),
-            ("latency=90", "needs a unit"),
             ("latency=3s..1s", "LOW..HIGH"),
             ("deny=cloudfront", "unknown target"),
             ("deny=ec2:RunInstances", "not an IAM action"),
@@ -563,7 +538,8 @@ mod tests {
             ("panic-after=1s,panic-after=2s", "twice"),
             ("invoke-5xx=0.1:sts", "takes no targets"),
             ("throttle=0.1,,deny=sts", "empty item"),
-            ("latency=1d", "unknown unit"),
+            ("latency=1d", "unknown unit `d`"),
+            ("latency=soon", "not a duration"),
             ("latency=99999h", "30 days"),
         ] {
             let e = FaultSpec::parse(spec).expect_err(spec);

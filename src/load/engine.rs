@@ -406,7 +406,7 @@ async fn worker<T: Target>(index: u32, sh: Arc<Shared<T>>, abort: oneshot::Recei
                         timed_out = true;
                         break Some(Outcome::failed(
                             ErrorKind::Timeout,
-                            format!("no answer within {}", super::spec::format_duration(sh.timeout)),
+                            format!("no answer within {}", crate::units::format_duration(sh.timeout)),
                         ));
                     }
                 }

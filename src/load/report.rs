@@ -11,8 +11,9 @@ use serde_json::{Map, Value, json};
 
 use super::engine::RunResult;
 use super::payload::PayloadSource;
-use super::spec::{LoadSpec, StopAfter, format_duration, trim_float};
+use super::spec::{LoadSpec, StopAfter, trim_float};
 use super::stats::{ErrorKind, LatencyStats, Summary};
+use crate::units::format_duration;
 
 /// Where the load went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

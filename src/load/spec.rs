@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::config::LoadConfig;
+use crate::units::format_duration;
 
 /// Longest run and most concurrent requests without `--allow-large` or `[load]` in the config.
 pub const DEFAULT_MAX_DURATION: Duration = Duration::from_secs(10 * 60);
@@ -243,47 +244,6 @@ pub enum SpecError {
     ZeroThreads,
 }
 
-/// Parses "30s", "2m", "500ms", "1h", "1m30s" or a bare number of seconds ("45", "0.5").
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let bad = || format!("`{s}` is not a duration: use e.g. 30s, 2m, 500ms, 1m30s or 1h");
-    if t.is_empty() {
-        return Err(bad());
-    }
-    if let Ok(secs) = t.parse::<f64>() {
-        return secs_to_duration(secs).ok_or_else(bad);
-    }
-    let mut total = 0.0f64;
-    let mut rest = t;
-    while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        if num_end == 0 {
-            return Err(bad());
-        }
-        let value: f64 = rest[..num_end].parse().map_err(|_| bad())?;
-        rest = &rest[num_end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let factor = match &rest[..unit_end] {
-            "ms" => 0.001,
-            "s" | "sec" | "secs" => 1.0,
-            "m" | "min" | "mins" => 60.0,
-            "h" | "hr" | "hrs" => 3600.0,
-            _ => return Err(bad()),
-        };
-        total += value * factor;
-        rest = &rest[unit_end..];
-    }
-    secs_to_duration(total).ok_or_else(bad)
-}
-
-fn secs_to_duration(secs: f64) -> Option<Duration> {
-    (secs.is_finite() && (0.0..1e9).contains(&secs)).then(|| Duration::from_secs_f64(secs))
-}
-
 /// Parses a rate in requests/s ("200", "0.5"); must be finite and positive.
 pub fn parse_rate(s: &str) -> Result<f64, String> {
     let v: f64 = s
@@ -300,29 +260,6 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
         return Err(format!("rate {s} is beyond what one client can send"));
     }
     Ok(v)
-}
-
-/// "30s", "2m", "1m30s", "250ms", "1.5s" — the shortest exact form.
-pub fn format_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms == 0 && !d.is_zero() {
-        return format!("{}µs", d.as_micros());
-    }
-    if !ms.is_multiple_of(1000) {
-        return if ms < 1000 {
-            format!("{ms}ms")
-        } else {
-            format!("{}s", trim_float(d.as_secs_f64()))
-        };
-    }
-    let secs = d.as_secs();
-    match (secs / 3600, (secs % 3600) / 60, secs % 60) {
-        (0, 0, s) => format!("{s}s"),
-        (0, m, 0) => format!("{m}m"),
-        (0, m, s) => format!("{m}m{s}s"),
-        (h, 0, 0) => format!("{h}h"),
-        (h, m, s) => format!("{h}h{m}m{s}s"),
-    }
 }
 
 /// 200 → "200", 0.5 → "0.5", 33.333 → "33.33".
@@ -364,32 +301,6 @@ mod opt_ms {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_parse_and_format_round_trip() {
-        for (text, secs) in [
-            ("30s", 30.0),
-            ("2m", 120.0),
-            ("1m30s", 90.0),
-            ("500ms", 0.5),
-            ("1h", 3600.0),
-            ("45", 45.0),
-            ("0.25", 0.25),
-        ] {
-            assert_eq!(
-                parse_duration(text),
-                Ok(Duration::from_secs_f64(secs)),
-                "{text}"
-            );
-        }
-        for bad in ["", "s", "10x", "-5s", "1m-", "abc", "inf"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
-        assert_eq!(format_duration(Duration::from_secs(90)), "1m30s");
-        assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
-        assert_eq!(format_duration(Duration::from_millis(1500)), "1.5s");
-        assert_eq!(format_duration(Duration::from_secs(600)), "10m");
-    }
 
     #[test]
     fn rates_must_be_positive_and_finite() {

@@ -27,37 +27,6 @@ fn percent(flag: &str, v: &str) -> Result<u32, String> {
         .map_err(|_| format!("{flag} takes a whole percentage such as 10 or 10%, got `{v}`"))
 }
 
-/// "300", "300s", "5m", "1h" → seconds.
-pub fn duration(v: &str) -> Result<Duration, String> {
-    let t = v.trim().to_ascii_lowercase();
-    let (num, mult) = if let Some(n) = t.strip_suffix('h') {
-        (n, 3600)
-    } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1)
-    } else {
-        (t.as_str(), 1)
-    };
-    num.parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .map(Duration::from_secs)
-        .ok_or_else(|| format!("--wait takes a duration such as 90s, 5m or 1h, got `{v}`"))
-}
-
-/// 300 s → "5m", 90 s → "90s", 0 → "0s".
-pub fn duration_label(d: Duration) -> String {
-    let s = d.as_secs();
-    if s >= 3600 && s.is_multiple_of(3600) {
-        format!("{}h", s / 3600)
-    } else if s >= 60 && s.is_multiple_of(60) {
-        format!("{}m", s / 60)
-    } else {
-        format!("{s}s")
-    }
-}
-
 /// "0.01" or "1%" → 0.01.
 fn rate(v: &str) -> Result<f64, String> {
     let bad = || {
@@ -121,7 +90,11 @@ pub fn parse(words: &[&str]) -> Result<ShiftArgs, String> {
                 }
                 "canary" => mode = Some(ShiftMode::Canary(percent("--canary", value)?)),
                 "linear" => mode = Some(ShiftMode::Linear(percent("--linear", value)?)),
-                "wait" => wait = Some(duration(value)?),
+                "wait" => {
+                    wait = Some(
+                        crate::units::parse_duration(value).map_err(|e| format!("--wait: {e}"))?,
+                    )
+                }
                 "max-5xx-rate" => max_5xx_rate = Some(rate(value)?),
                 _ => max_latency_ms = Some(latency(value)?),
             }
@@ -174,13 +147,30 @@ mod tests {
     }
 
     #[test]
+    fn wait_reads_every_duration_the_cli_reads() {
+        for (text, secs) in [
+            ("300", 300),
+            ("90s", 90),
+            ("1m30s", 90),
+            ("1.5m", 90),
+            ("1h", 3600),
+        ] {
+            let a = parse(&words(&format!("ep A B --canary 10 --wait {text}"))).unwrap();
+            assert_eq!(a.wait, Duration::from_secs(secs), "{text}");
+        }
+    }
+
+    #[test]
     fn bad_input_says_what_is_wrong() {
         for (input, needle) in [
             ("ep A --canary 10", "give the endpoint, FROM and TO"),
             ("ep A B", "choose --canary P or --linear P"),
             ("ep A B --canary 10 --linear 20", "not both"),
             ("ep A B --canary ten", "whole percentage"),
-            ("ep A B --canary 10 --wait soon", "duration such as"),
+            (
+                "ep A B --canary 10 --wait soon",
+                "--wait: `soon` is not a duration",
+            ),
             ("ep A B --canary 10 --max-5xx-rate 3", "between 0 and 100%"),
             ("ep A B --canary 10 --max-latency-ms -4", "positive number"),
             ("ep A B --canary 10 --fast", "unknown flag --fast"),

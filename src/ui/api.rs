@@ -38,7 +38,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Span::styled(stats.throttles.to_string(), throttle_style),
             Span::styled("  since ", theme.muted),
             Span::styled(
-                crate::app::figures::format_age(stats.uptime_secs as i64),
+                crate::units::format_age(stats.uptime_secs as i64),
                 theme.base,
             ),
             Span::styled(" ago", theme.muted),
@@ -57,10 +57,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             .metric_cost_usd_per_hour
             .is_some_and(|c| c > b.budget_usd_per_hour * 1.05);
         let slowest = match b.slowest_every {
-            Some(d) => format!(
-                "every {}",
-                crate::app::figures::format_age(d.as_secs() as i64)
-            ),
+            Some(d) => format!("every {}", crate::units::format_age(d.as_secs() as i64)),
             None => "not until the budget allows".to_string(),
         };
         summary.push(Line::from(vec![

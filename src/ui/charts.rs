@@ -84,7 +84,7 @@ fn title<'a>(state: &AppState, theme: &Theme, v: &Variant, data: Option<&ChartsD
     let period = data.filter(|d| d.window == want).map(|d| d.period);
     let mut what = format!("{} window", want.label());
     if let Some(p) = period {
-        what.push_str(&format!(", {} period", format::duration_secs(p.as_secs())));
+        what.push_str(&format!(", {} period", crate::units::format_duration(p)));
     }
     what.push_str(", UTC");
     spans.push(Span::styled(format!(" {what} "), theme.accent));

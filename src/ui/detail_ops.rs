@@ -3,15 +3,15 @@
 
 use ratatui::text::{Line, Span};
 
-use super::format::{self, clock_time, duration_secs};
+use super::format::{self, clock_time};
 use super::text::{pack, wrap};
 use crate::app::AppState;
 use crate::app::ops::TrackPhase;
 use crate::app::state::NoticeLevel;
 use crate::domain::Endpoint;
 use crate::rollout::ShiftPhase;
-use crate::rollout::args::duration_label;
 use crate::theme::Theme;
+use crate::units::format_duration;
 
 fn level_style(level: NoticeLevel, theme: &Theme) -> ratatui::style::Style {
     match level {
@@ -47,7 +47,7 @@ pub fn lines<'a>(state: &AppState, theme: &Theme, e: &Endpoint, w: usize) -> Vec
             vec![Span::raw(format!(
                 "{}, wait {}",
                 s.mode.label(),
-                duration_label(s.wait)
+                format_duration(s.wait)
             ))],
             vec![
                 Span::styled("step ", theme.muted),
@@ -70,7 +70,11 @@ pub fn lines<'a>(state: &AppState, theme: &Theme, e: &Endpoint, w: usize) -> Vec
             } else {
                 items.push(vec![
                     Span::styled(format!("{what} "), theme.muted),
-                    Span::raw(format!("{} (in {})", clock_time(next), duration_secs(left))),
+                    Span::raw(format!(
+                        "{} (in {})",
+                        clock_time(next),
+                        format_duration(std::time::Duration::from_secs(left))
+                    )),
                 ]);
             }
         }

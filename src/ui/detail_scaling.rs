@@ -54,7 +54,7 @@ fn policy_items<'a>(
     let cd = |d: Option<std::time::Duration>| {
         d.map_or_else(
             || format::MISSING.to_string(),
-            |d| format::duration_secs(d.as_secs()),
+            crate::units::format_duration,
         )
     };
     items.push(vec![

@@ -2,10 +2,10 @@
 
 use ratatui::text::Span;
 
-use crate::app::figures::format_age;
 use crate::app::{AppState, Panel};
 use crate::boundary::BackendError;
 use crate::domain::Timestamp;
+use crate::units::format_age;
 
 /// Shown where a figure is missing (no datapoint, no traffic, not applicable).
 pub const MISSING: &str = "-";
@@ -129,23 +129,6 @@ pub fn clock_time(t: Timestamp) -> String {
     t.format("%H:%M:%S").to_string()
 }
 
-/// Seconds as "60s", "10m", "1h30m".
-pub fn duration_secs(secs: u64) -> String {
-    if secs < 120 && !secs.is_multiple_of(60) || secs < 60 {
-        format!("{secs}s")
-    } else if secs < 3600 {
-        if secs.is_multiple_of(60) {
-            format!("{}m", secs / 60)
-        } else {
-            format!("{}m{}s", secs / 60, secs % 60)
-        }
-    } else if secs.is_multiple_of(3600) {
-        format!("{}h", secs / 3600)
-    } else {
-        format!("{}h{}m", secs / 3600, (secs % 3600) / 60)
-    }
-}
-
 /// Freshness of a panel for a section title: "45s ago", or "throttled, retry in 8s (data 3m old)".
 /// The bool says whether the panel is failing (style it `stale`/`danger`).
 pub fn panel_freshness(state: &AppState, panel: Panel) -> (String, bool) {
@@ -235,10 +218,5 @@ mod tests {
         assert_eq!(share_pct(0.125), "12.5");
         assert_eq!(share_pct(1.0), "100");
         assert_eq!(util(312.4), "312");
-        assert_eq!(duration_secs(60), "1m");
-        assert_eq!(duration_secs(600), "10m");
-        assert_eq!(duration_secs(90), "90s");
-        assert_eq!(duration_secs(300), "5m");
-        assert_eq!(duration_secs(5400), "1h30m");
     }
 }

@@ -8,9 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::format::{age, width};
-use crate::app::figures::format_age;
 use crate::app::{AppState, Panel};
 use crate::theme::Theme;
+use crate::units::format_age;
 
 /// One failing panel, as the header reports it.
 struct Failure {

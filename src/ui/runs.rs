@@ -13,8 +13,8 @@ use crate::app::AppState;
 use crate::app::runs::{RunScreen, list_order};
 use crate::app::runs_dialog::{FIELDS, RunDialog, VARIANT_FIELD, planned_invocations};
 use crate::load::report::latency;
-use crate::load::spec::format_duration;
 use crate::theme::Theme;
+use crate::units::format_duration;
 
 const DIALOG_W: u16 = 76;
 

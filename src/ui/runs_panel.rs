@@ -12,9 +12,9 @@ use super::format::{truncate, width};
 use crate::app::AppState;
 use crate::app::runs_dialog::RunPlan;
 use crate::load::report::{bytes, latency};
-use crate::load::spec::format_duration;
 use crate::load::{StopAfter, StopReason, Summary};
 use crate::theme::Theme;
+use crate::units::format_duration;
 
 /// Where the shown run is.
 enum Phase {

@@ -51,14 +51,6 @@ pub fn default_path() -> PathBuf {
     crate::logging::state_dir().join("audit.log")
 }
 
-/// Expands a leading `~/` (config files are written by people).
-pub fn expand_home(p: &Path) -> PathBuf {
-    match (p.strip_prefix("~"), std::env::var_os("HOME")) {
-        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => p.to_path_buf(),
-    }
-}
-
 /// An append-only JSON-lines file.
 #[derive(Debug)]
 pub struct AuditLog {
@@ -114,19 +106,5 @@ impl AuditLog {
         let mut f = self.open()?;
         f.write_all(line.as_bytes()).map_err(|e| self.error(e))?;
         f.flush().map_err(|e| self.error(e))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn home_is_expanded() {
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        if let Some(h) = home {
-            assert_eq!(expand_home(Path::new("~/x/a.log")), h.join("x/a.log"));
-        }
-        assert_eq!(expand_home(Path::new("/a/b")), PathBuf::from("/a/b"));
     }
 }

@@ -123,7 +123,10 @@ impl OpsSetup {
         let audit_log = cli
             .audit_log
             .clone()
-            .or_else(|| config.audit_log.as_deref().map(audit::expand_home))
+            .or_else(|| {
+                let home = config.home.as_deref();
+                (config.audit_log.as_deref()).map(|p| crate::units::expand_home(p, home))
+            })
             .unwrap_or_else(audit::default_path);
         let d = crate::rollout::DEFAULT_GUARD;
         OpsSetup {
@@ -143,5 +146,26 @@ impl OpsSetup {
                     .unwrap_or(d.max_latency_ms),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn the_config_audit_log_expands_against_the_home_read_at_start_up() {
+        let cli = crate::cli::Cli::parse_from(["sagetop"]);
+        let config = crate::config::Config {
+            audit_log: Some(PathBuf::from("~/ops/audit.log")),
+            home: Some(PathBuf::from("/home/op")),
+            ..Default::default()
+        };
+        let ops = OpsSetup::new(&cli, &config, None, None);
+        assert_eq!(ops.writes.audit_log, Path::new("/home/op/ops/audit.log"));
     }
 }

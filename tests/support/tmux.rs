@@ -1,5 +1,5 @@
 //! A private tmux server running the real `sagetop` binary for end-to-end tests (a copy of the
-//! harness in tests/e2e_tmux.rs, plus what the fault and terminal-safety tests need: the
+//! harness in tests/e2e/e2e_tmux.rs, plus what the fault and terminal-safety tests need: the
 //! terminal modes left behind, signals to the sagetop process, resizes).
 #![allow(dead_code)]
 

@@ -244,7 +244,7 @@ pub fn for_shift(e: &Endpoint, plan: ShiftPlan, production: bool) -> ConfirmDial
             plan.to,
             steps.join(" → "),
             plan.to,
-            crate::rollout::args::duration_label(plan.wait)
+            crate::units::format_duration(plan.wait)
         ),
         format!(
             "guard on {}: {} per minute; a breach rolls back to the starting weights at once",
