@@ -31,47 +31,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
 }
 
-/// Footer hints while a dialog is open.
-pub fn footer_hints(state: &AppState) -> Option<Vec<(String, &'static str)>> {
-    let pairs: &[(&str, &'static str)] = match state.ops.dialog.as_ref()? {
-        Dialog::Weights(_) => &[
-            ("↑/↓", "variant"),
-            ("←/→", "−/+5"),
-            ("pgdn/pgup", "−/+10"),
-            ("tab", "presets/buttons"),
-            ("enter", "review"),
-            ("esc", "cancel"),
-        ],
-        Dialog::Scale(_) => &[
-            ("↑/↓", "±1"),
-            ("←/→", "variant"),
-            ("tab", "buttons"),
-            ("enter", "review"),
-            ("esc", "cancel"),
-        ],
-        Dialog::Confirm(c) if c.production => &[
-            ("type name", "arm"),
-            ("enter", "focused button"),
-            ("tab", "move"),
-            ("esc", "cancel"),
-        ],
-        Dialog::Confirm(_) => &[
-            ("y", "confirm"),
-            ("enter", "focused button"),
-            ("tab", "move"),
-            ("n/esc", "cancel"),
-        ],
-        Dialog::Abort(_) => &[
-            ("r", "roll back"),
-            ("k", "keep step"),
-            ("enter", "focused button"),
-            ("esc", "cancel"),
-        ],
-        Dialog::Quit(_) => &[("y", "quit"), ("enter", "focused button"), ("esc", "stay")],
-    };
-    Some(pairs.iter().map(|(k, l)| (k.to_string(), *l)).collect())
-}
-
 /// A centred box of `h` content lines inside `area`; returns its inner area.
 pub fn frame_box(
     frame: &mut Frame,
