@@ -382,3 +382,129 @@ pub fn complete(state: &AppState, text: &str) -> (String, Vec<String>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::SessionInfo;
+    use crate::app::{Action, update};
+    use crate::clock::fixture_epoch;
+    use crate::domain::{Endpoint, EndpointStatus};
+
+    fn state() -> AppState {
+        let mut s = AppState::new(SessionInfo::default(), fixture_epoch());
+        for name in ["fraud", "fraud-shadow", "churn"] {
+            s.endpoints.push(Endpoint {
+                name: name.into(),
+                arn: String::new(),
+                status: EndpointStatus::InService,
+                failure_reason: None,
+                creation_time: fixture_epoch(),
+                last_modified_time: fixture_epoch(),
+                config_name: String::new(),
+                variants: Vec::new(),
+                shadow_variants: Vec::new(),
+                pending: None,
+            });
+        }
+        s
+    }
+
+    #[test]
+    fn every_command_parses_and_is_in_help() {
+        let help = help_rows(true);
+        for c in COMMANDS {
+            assert_eq!(find(c.name).map(|f| f.id), Some(c.id), "{}", c.name);
+            for a in c.aliases {
+                assert_eq!(find(a).map(|f| f.id), Some(c.id), "{a}");
+            }
+            assert_eq!(id_of(c.example), Some(c.id), "{}", c.example);
+            // The line reaches its command: no unknown-command or misrouting message.
+            let mut s = state();
+            let now = s.now;
+            update(&mut s, Action::RunCommand(c.example.into()), now);
+            let notice = s
+                .notice
+                .as_ref()
+                .map(|n| n.text.clone())
+                .unwrap_or_default();
+            assert!(
+                !notice.contains("unknown command") && !notice.contains("cannot run here"),
+                "{}: {notice}",
+                c.example
+            );
+            if !matches!(
+                c.id,
+                CommandId::Runs
+                    | CommandId::Save
+                    | CommandId::Weights
+                    | CommandId::Scale
+                    | CommandId::Shift
+            ) {
+                assert!(
+                    super::super::command_line::parse(c.example).is_ok(),
+                    "{}",
+                    c.example
+                );
+            }
+            for row in c.usage {
+                assert!(help.contains(row), "{row:?} not in help");
+            }
+        }
+        // Read-only help leaves the write commands out.
+        let ro = help_rows(false);
+        assert!(ro.iter().all(|(u, _)| !u.starts_with(":weights")));
+        assert!(find("frobnicate").is_none());
+    }
+
+    #[test]
+    fn tab_completes_names_and_arguments() {
+        let s = state();
+        assert_eq!(complete(&s, "so"), ("sort ".into(), vec![]));
+        assert_eq!(
+            complete(&s, "sort c"),
+            ("sort c".into(), vec!["cpu".into(), "changed".into()])
+        );
+        assert_eq!(complete(&s, "sort cp"), ("sort cpu ".into(), vec![]));
+        assert_eq!(
+            complete(&s, "window 1"),
+            (
+                "window 1".into(),
+                vec!["15m".into(), "1h".into(), "12h".into()]
+            )
+        );
+        assert_eq!(complete(&s, "ep ch"), ("ep churn ".into(), vec![]));
+        let (text, many) = complete(&s, "ep fr");
+        assert_eq!(text, "ep fraud");
+        assert_eq!(many.len(), 2);
+        assert_eq!(
+            complete(&s, "r"),
+            (
+                "r".into(),
+                vec!["refresh".into(), "region".into(), "runs".into()]
+            )
+        );
+        // Nothing to offer: the text stays.
+        assert_eq!(complete(&s, "theme x"), ("theme x".into(), vec![]));
+        let mut ro = state();
+        ro.session.read_only = true;
+        assert_eq!(complete(&ro, "we").1, Vec::<String>::new());
+        assert_eq!(complete(&ro, "we").0, "we");
+    }
+
+    #[test]
+    fn tab_on_the_command_line_completes_through_update() {
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let mut s = state();
+        let now = s.now;
+        let key = |c| Action::Key(KeyEvent::new(c, KeyModifiers::NONE));
+        update(&mut s, key(KeyCode::Char(':')), now);
+        for c in "ep ch".chars() {
+            update(&mut s, key(KeyCode::Char(c)), now);
+        }
+        update(&mut s, key(KeyCode::Tab), now);
+        assert_eq!(s.input.as_ref().unwrap().text, "ep churn ");
+        update(&mut s, key(KeyCode::Enter), now);
+        assert!(matches!(&s.view, crate::app::View::Detail { endpoint } if endpoint == "churn"));
+    }
+}
