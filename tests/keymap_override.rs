@@ -191,6 +191,12 @@ fn a_dialog_key_rebinds_what_it_does_and_what_help_and_footer_show() {
             "footer: {}",
             footer(&s)
         );
+        // The dialog's own hint line says the same.
+        let drawn = screen(&s, 160, 45);
+        assert!(
+            drawn.contains(&format!("enter review · {label} cancel")),
+            "{drawn}"
+        );
         send(&mut s, cancel);
         assert!(s.ops.dialog.is_none(), "{cancel:?} cancels");
         assert!(s.notice.as_ref().unwrap().text.contains("nothing was sent"));

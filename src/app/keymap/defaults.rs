@@ -129,7 +129,7 @@ const ROWS: &[Row] = &[
     (S::AbortShift, A::Cancel, "esc n N", "cancel: the shift goes on", first("cancel")),
     (S::AbortShift, A::Next, "tab right", "next button", NO),
     (S::AbortShift, A::Previous, "backtab left", "previous button", NO),
-    (S::QuitDialog, A::Confirm, "y Y", "quit (running shifts are no longer watched)", all("quit")),
+    (S::QuitDialog, A::Confirm, "y Y", "quit anyway: the shift stops at the current step", all("quit")),
     (S::QuitDialog, A::Submit, "enter", "press the focused button", all("focused button")),
     (S::QuitDialog, A::Cancel, "esc n N", "stay in sagetop", first("stay")),
     (S::QuitDialog, A::Next, "tab backtab left right", "move between the buttons", NO),

@@ -127,6 +127,25 @@ impl Keymap {
             .map_or_else(|| "(unbound)".to_string(), |b| b.keys_label_sep(sep))
     }
 
+    /// The keys of `action` in `scope` as its footer hint shows them ("n/esc", or "esc" where
+    /// the hint shows the first key only), for the hint lines of dialogs.
+    pub fn hint_keys(&self, scope: Scope, action: KeyAction) -> String {
+        match self.binding(scope, action) {
+            Some(b) if matches!(b.footer.map(|h| h.show), None | Some(Show::All)) => b.keys_label(),
+            Some(b) => b.keys.first().map(KeySpec::label).unwrap_or_default(),
+            None => "(unbound)".to_string(),
+        }
+    }
+
+    /// "enter review · esc cancel": each action's keys (as [`Keymap::hint_keys`]) and label.
+    pub fn hint_line(&self, scope: Scope, items: &[(KeyAction, &str)]) -> String {
+        items
+            .iter()
+            .map(|(a, label)| format!("{} {label}", self.hint_keys(scope, *a)))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
     /// Bindings shown for a scope: its own first, then the global ones it does not shadow.
     pub fn bindings_for(&self, scope: Scope) -> Vec<&Binding> {
         let mut own: Vec<&Binding> = self.bindings.iter().filter(|b| b.scope == scope).collect();
