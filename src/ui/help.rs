@@ -12,6 +12,9 @@ use crate::app::command_registry::help_rows;
 use crate::app::keymap::{KeyAction, Scope, VIEWS};
 use crate::theme::Theme;
 
+/// Help rows of one group: (keys, what they do).
+type Rows<'a> = Vec<(String, &'a str)>;
+
 /// Every help line (before scrolling), for a body `w` cells wide.
 pub fn lines<'a>(state: &AppState, theme: &Theme, w: usize) -> Vec<Line<'a>> {
     let scope_rows = |s: Scope| {
@@ -39,7 +42,7 @@ pub fn lines<'a>(state: &AppState, theme: &Theme, w: usize) -> Vec<Line<'a>> {
         .filter(|s| !VIEWS.contains(s))
         .map(|&s| scope_rows(s))
         .collect();
-    let key_width = |part: &[(&str, Vec<(String, &str)>)]| {
+    let key_width = |part: &[(&str, Rows)]| {
         part.iter()
             .flat_map(|(_, rows)| rows.iter().map(|(k, _)| width(k)))
             .max()
@@ -47,7 +50,7 @@ pub fn lines<'a>(state: &AppState, theme: &Theme, w: usize) -> Vec<Line<'a>> {
             .min(w / 2)
             .max(1)
     };
-    let groups: Vec<(usize, &str, Vec<(String, &str)>)> = [
+    let groups: Vec<(usize, &str, Rows)> = [
         (key_width(&views), views),
         (key_width(&commands), commands),
         (key_width(&screens), screens),
