@@ -88,6 +88,15 @@ impl KeyList {
     }
 }
 
+/// A `[keys]` entry: keys for an action in the views (`open = "l"`), or a `[keys.SCOPE]`
+/// table of them (`[keys.weights]` `submit = "r"`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum KeyEntry {
+    Keys(KeyList),
+    Table(BTreeMap<String, KeyList>),
+}
+
 /// The whole config file. Every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -109,13 +118,55 @@ pub struct Config {
     pub guard: GuardConfig,
     #[serde(default)]
     pub load: LoadConfig,
-    /// Action name → key(s), e.g. `open = "l"` or `move_down = ["j", "down"]`.
+    /// Action name → key(s), e.g. `open = "l"` or `move_down = ["j", "down"]`; or a scope's
+    /// table of them, e.g. `[keys.dialog]` `confirm = "y"`.
     #[serde(default)]
-    pub keys: BTreeMap<String, KeyList>,
+    pub keys: BTreeMap<String, KeyEntry>,
+    /// Where the `[keys]` entries are (file and line of each), for messages about them.
+    #[serde(skip)]
+    pub keys_origin: KeysOrigin,
     /// The home directory for `~/` in paths (`audit_log`, load-run payloads): read from `$HOME`
     /// once at start-up, never from the file.
     #[serde(skip)]
     pub home: Option<PathBuf>,
+}
+
+/// The file the `[keys]` entries come from and the line of each (`scope.action` or `action`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeysOrigin {
+    pub path: String,
+    pub lines: BTreeMap<String, usize>,
+}
+
+/// Lines of `[keys]` entries: `action` under `[keys]`, `scope.action` under `[keys.scope]`
+/// (or written `scope.action = …` under `[keys]`).
+fn key_lines(text: &str) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    let mut table: Option<String> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        if let Some(h) = line.strip_prefix('[') {
+            let h = h.trim_end_matches(']').trim();
+            table = match h {
+                "keys" => Some(String::new()),
+                _ => h.strip_prefix("keys.").map(|s| format!("{}.", s.trim())),
+            };
+            continue;
+        }
+        let (Some(prefix), Some((name, _))) = (&table, line.split_once('=')) else {
+            continue;
+        };
+        let name: String = name
+            .split('.')
+            .map(|p| p.trim().trim_matches('"'))
+            .collect::<Vec<_>>()
+            .join(".");
+        out.insert(format!("{prefix}{name}"), i + 1);
+    }
+    out
 }
 
 /// `$XDG_CONFIG_HOME/sagetop/config.toml`, or `~/.config/sagetop/config.toml`.
@@ -143,6 +194,13 @@ impl Config {
             message: e.message().trim().to_string(),
         })?;
         config.validate(path)?;
+        let mut config = config;
+        if !config.keys.is_empty() {
+            config.keys_origin = KeysOrigin {
+                path: path.to_string(),
+                lines: key_lines(text),
+            };
+        }
         Ok(config)
     }
 
@@ -230,12 +288,41 @@ impl Config {
         Ok(())
     }
 
-    /// `[keys]` as (action name, keys) pairs for `Keymap::with_overrides`.
-    pub fn key_overrides(&self) -> Vec<(String, Vec<String>)> {
-        self.keys
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_vec()))
-            .collect()
+    /// `[keys]` and `[keys.SCOPE]` entries for `Keymap::from_config`, with their lines.
+    pub fn key_overrides(&self) -> Vec<crate::app::keymap::KeyOverride> {
+        use crate::app::keymap::KeyOverride;
+        let line = |k: &str| self.keys_origin.lines.get(k).copied();
+        let mut out = Vec::new();
+        for (name, entry) in &self.keys {
+            match entry {
+                KeyEntry::Keys(keys) => out.push(KeyOverride {
+                    scope: None,
+                    action: name.clone(),
+                    keys: keys.to_vec(),
+                    line: line(name),
+                }),
+                KeyEntry::Table(table) => {
+                    for (action, keys) in table {
+                        out.push(KeyOverride {
+                            scope: Some(name.clone()),
+                            action: action.clone(),
+                            keys: keys.to_vec(),
+                            line: line(&format!("{name}.{action}")),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The file the `[keys]` entries come from, for messages.
+    pub fn keys_file(&self) -> &str {
+        if self.keys_origin.path.is_empty() {
+            "config"
+        } else {
+            &self.keys_origin.path
+        }
     }
 
     /// Settings of a named profile, if the file has any.
@@ -326,7 +413,16 @@ pub const DEFAULT_CONFIG: &str = r#"# sagetop configuration: $XDG_CONFIG_HOME/sa
 # max_concurrency = 256
 
 # Key bindings: action = "key" or ["key", "key"]. Keys: a character, enter, esc, up, down,
-# left, right, pgup, pgdn, home, end, tab, space, f1..f12, ctrl-LETTER.
+# left, right, pgup, pgdn, home, end, tab, backtab, space, backspace, f1..f12, ctrl-LETTER.
+# Under [keys] an action is rebound in every view; [keys.SCOPE] rebinds it in one scope:
+# endpoints, detail, shift, events, event_json, quotas, api, help, filter, command_line,
+# weights, scale, confirm, confirm_production, abort_shift, quit, load_plan, load_confirm,
+# load_run, load_done, load_runs, or the groups dialog and load. Help (?) lists every action
+# with its scope. A wrong or clashing entry is reported and keeps its default keys.
+# [keys.dialog]
+# confirm = "y"
+# [keys.load_run]
+# stop = ["x", "esc"]
 [keys]
 # move_down = ["j", "down"]
 # move_up = ["k", "up"]
@@ -361,15 +457,42 @@ mod tests {
         assert!(!c.profile(Some("dev")).production);
         assert_eq!(c.refresh.metrics, Some(120));
         assert_eq!(
-            c.key_overrides(),
+            c.key_overrides()
+                .into_iter()
+                .map(|o| (o.scope, o.action, o.keys, o.line))
+                .collect::<Vec<_>>(),
             vec![
                 (
+                    None,
                     "move_down".to_string(),
-                    vec!["j".to_string(), "n".to_string()]
+                    vec!["j".to_string(), "n".to_string()],
+                    Some(9)
                 ),
-                ("open".to_string(), vec!["l".to_string()]),
+                (None, "open".to_string(), vec!["l".to_string()], Some(8)),
             ]
         );
+    }
+
+    #[test]
+    fn scoped_key_tables_keep_their_scope_and_line() {
+        let text = "[keys]\nhelp = \"h\"\nload_runs.save = \"S\"\n\n[keys.dialog]\n# note\nconfirm = \"Y\"\n[keys.load_run]\nstop = [\"x\", \"X\"]\n";
+        let c = Config::parse(text, "k.toml").unwrap();
+        let got: Vec<_> = c
+            .key_overrides()
+            .into_iter()
+            .map(|o| (o.scope, o.action, o.line))
+            .collect();
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(
+            got,
+            vec![
+                (s("dialog"), "confirm".to_string(), Some(7)),
+                (None, "help".to_string(), Some(2)),
+                (s("load_run"), "stop".to_string(), Some(9)),
+                (s("load_runs"), "save".to_string(), Some(3)),
+            ]
+        );
+        assert_eq!(c.keys_file(), "k.toml");
     }
 
     #[test]

@@ -355,24 +355,20 @@ async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBu
                     return ExitCode::from(EXIT_USAGE);
                 }
             };
-            let overrides = config.key_overrides();
-            let keymap = match crate::app::Keymap::with_overrides(
-                overrides.iter().map(|(a, k)| (a.as_str(), k.as_slice())),
-            ) {
-                Ok(k) => k,
-                Err(errors) => {
-                    for e in errors {
-                        eprintln!("sagetop: config: {e}");
-                    }
-                    return ExitCode::from(EXIT_USAGE);
-                }
-            };
+            // A wrong or clashing [keys] entry keeps its default keys: reported, never fatal.
+            let (keymap, key_errors) =
+                crate::app::Keymap::from_config(&config.key_overrides(), config.keys_file());
+            let key_errors: Vec<String> = key_errors.iter().map(|e| e.to_string()).collect();
+            for e in &key_errors {
+                eprintln!("sagetop: config: {e}");
+                tracing::warn!("config: {e}");
+            }
             let reconnect =
                 (!cli.source.demo).then(|| aws_reconnector(cli.clone(), config.clone()));
             console(
                 source,
                 theme,
-                keymap,
+                (keymap, key_errors),
                 cli.mouse || config.mouse.unwrap_or(false),
                 !cli.no_braille && config.braille.unwrap_or(true),
                 log_path,
@@ -420,7 +416,7 @@ async fn write_snapshot(source: &Source) -> ExitCode {
 async fn console(
     source: Source,
     theme: Theme,
-    keymap: crate::app::Keymap,
+    (keymap, key_errors): (crate::app::Keymap, Vec<String>),
     mouse: bool,
     braille: bool,
     log_path: Option<std::path::PathBuf>,
@@ -439,6 +435,17 @@ async fn console(
     state.clock_speed = source.clock.speed();
     state.runs.caps = source.load_caps;
     state.runs.home = source.home;
+    if let Some(first) = key_errors.first() {
+        let more = match key_errors.len() {
+            1 => String::new(),
+            n => format!(" ({} more in the log)", n - 1),
+        };
+        state.notice = Some(crate::app::Notice {
+            level: crate::app::NoticeLevel::Warning,
+            text: format!("config: {first}{more}"),
+            at: state.now,
+        });
+    }
     let console = Console {
         backend: source.backend,
         clock: source.clock,

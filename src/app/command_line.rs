@@ -1,5 +1,7 @@
-//! Parsing of `:` command lines into typed commands, with messages for bad input.
+//! Parsing of `:` command lines into typed commands, with messages for bad input. The
+//! command names come from the registry (`command_registry`), which help and Tab also read.
 
+use super::command_registry::{self as registry, CommandId};
 use super::state::Column;
 
 /// A parsed `:` command.
@@ -35,37 +37,6 @@ pub enum CommandLine {
     /// `:window 15m|1h|3h|12h|24h|7d` — the detail charts' time window.
     Window(super::charts::ChartWindow),
 }
-
-/// Commands listed in help and in the message for an unknown command.
-pub const COMMANDS: [(&str, &str); 15] = [
-    (":ep [NAME]", "endpoints view, or the detail of NAME"),
-    (":sort COLUMN [asc|desc]", "sort the endpoints view"),
-    (":filter TEXT", "filter endpoints (empty clears)"),
-    (":refresh", "refresh every panel now"),
-    (
-        ":theme NAME",
-        "switch theme (default, light, mono, … or a file path)",
-    ),
-    (
-        ":events [ep=N user=N name=N all]",
-        "CloudTrail events (all: with Describe/List)",
-    ),
-    (":quotas", "service quotas with usage"),
-    (
-        ":api",
-        "sagetop's own AWS calls, throttles, cost of metric polling",
-    ),
-    (":profile NAME", "reconnect with another AWS profile"),
-    (":region NAME", "reconnect in another region"),
-    (
-        ":window 15m|1h|3h|12h|24h|7d",
-        "time window of the detail charts",
-    ),
-    (":runs", "past load runs (enter re-opens one)"),
-    (":save [PATH]", "save the shown (or last) load run as JSON"),
-    (":help", "show help"),
-    (":q", "quit sagetop"),
-];
 
 fn column_list() -> String {
     Column::ALL
@@ -105,13 +76,19 @@ pub fn parse(input: &str) -> Result<CommandLine, String> {
             Err(format!(":{head} takes no arguments"))
         }
     };
-    match head {
-        "ep" | "eps" | "endpoint" | "endpoints" => match rest.as_slice() {
+    let Some(spec) = registry::find(head) else {
+        return Err(format!(
+            "unknown command :{head}: try {}",
+            registry::names()
+        ));
+    };
+    match spec.id {
+        CommandId::Endpoints => match rest.as_slice() {
             [] => Ok(CommandLine::Endpoints(None)),
             [name] => Ok(CommandLine::Endpoints(Some((*name).to_string()))),
             _ => Err(":ep takes at most one endpoint name".into()),
         },
-        "sort" => {
+        CommandId::Sort => {
             let Some(col) = rest.first() else {
                 return Err(format!(":sort needs a column: {}", column_list()));
             };
@@ -128,44 +105,40 @@ pub fn parse(input: &str) -> Result<CommandLine, String> {
             }
             Ok(CommandLine::Sort { column, descending })
         }
-        "filter" | "f" => Ok(CommandLine::Filter(rest.join(" "))),
-        "refresh" | "r" => no_args(CommandLine::Refresh),
-        "help" | "h" | "?" => no_args(CommandLine::Help),
-        "q" | "quit" | "q!" | "exit" => no_args(CommandLine::Quit),
-        "events" | "event" | "ev" | "trail" => {
-            super::events_view::parse_args(&rest).map(CommandLine::Events)
-        }
-        "quotas" | "quota" => no_args(CommandLine::Quotas),
-        "api" | "calls" => no_args(CommandLine::Api),
-        "profile" => match rest.as_slice() {
+        CommandId::Filter => Ok(CommandLine::Filter(rest.join(" "))),
+        CommandId::Refresh => no_args(CommandLine::Refresh),
+        CommandId::Help => no_args(CommandLine::Help),
+        CommandId::Quit => no_args(CommandLine::Quit),
+        CommandId::Events => super::events_view::parse_args(&rest).map(CommandLine::Events),
+        CommandId::Quotas => no_args(CommandLine::Quotas),
+        CommandId::Api => no_args(CommandLine::Api),
+        CommandId::Profile => match rest.as_slice() {
             [name] => Ok(CommandLine::Profile((*name).to_string())),
             _ => Err(":profile takes one AWS profile name".into()),
         },
-        "region" => match rest.as_slice() {
+        CommandId::Region => match rest.as_slice() {
             [name] if is_region_name(name) => Ok(CommandLine::Region((*name).to_string())),
             [name] => Err(format!(
                 "`{name}` is not a region name (e.g. us-east-1, eu-west-1)"
             )),
             _ => Err(":region takes one region name, e.g. eu-west-1".into()),
         },
-        "window" | "win" => match rest.as_slice() {
+        CommandId::Window => match rest.as_slice() {
             [w] => super::charts::ChartWindow::parse(w)
                 .map(CommandLine::Window)
                 .ok_or_else(|| format!("unknown window `{w}`: use 15m, 1h, 3h, 12h, 24h or 7d")),
             _ => Err(":window takes one of 15m, 1h, 3h, 12h, 24h, 7d".into()),
         },
-        "theme" => match rest.as_slice() {
+        CommandId::Theme => match rest.as_slice() {
             [name] => Ok(CommandLine::Theme((*name).to_string())),
             _ => Err(":theme takes one theme name or file path".into()),
         },
-        other => Err(format!(
-            "unknown command :{other}: try {}",
-            COMMANDS
-                .iter()
-                .map(|(c, _)| *c)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        // Run before parsing, by the load runs and the ops part.
+        CommandId::Runs
+        | CommandId::Save
+        | CommandId::Weights
+        | CommandId::Scale
+        | CommandId::Shift => Err(format!(":{head} cannot run here")),
     }
 }
 

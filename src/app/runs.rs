@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::action::{Action, Command};
 use super::charts::ClientLatency;
+use super::keymap::KeyAction;
 use super::runs_dialog::{RunDialog, RunPlan};
 use super::state::{AppState, InputKind, InputLine, Notice, NoticeLevel};
 use crate::domain::Timestamp;
@@ -107,8 +108,8 @@ fn notice(state: &mut AppState, level: NoticeLevel, text: impl Into<String>, at:
     });
 }
 
-/// Takes what load runs handle before `update` sees it: their actions, and every key while a
-/// run screen is open (except Ctrl-C, and while the `:` line is being typed).
+/// Takes the load runs' own actions before `update` sees them (keys reach the run screens
+/// through `app::keys`).
 pub fn intercept(
     state: &mut AppState,
     action: Action,
@@ -118,18 +119,6 @@ pub fn intercept(
         Action::Runs(a) => {
             state.dirty = true;
             Ok(on_action(state, a, now))
-        }
-        Action::Key(key) if state.runs.screen.is_some() && state.input.is_none() => {
-            let ctrl_c =
-                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-            if ctrl_c {
-                Err(Box::new(Action::Key(key)))
-            } else if key.kind == KeyEventKind::Release {
-                Ok(Vec::new())
-            } else {
-                state.dirty = true;
-                Ok(on_key(state, key, now))
-            }
         }
         other => Err(Box::new(other)),
     }
@@ -170,10 +159,13 @@ fn open(state: &mut AppState, now: Timestamp) -> Vec<Command> {
     if let Some(a) = &state.runs.active {
         let id = a.plan.id;
         state.runs.screen = Some(RunScreen::Panel { id });
+        let stop = state
+            .keymap
+            .key(super::keymap::Scope::LoadLive, KeyAction::Stop);
         notice(
             state,
             NoticeLevel::Info,
-            format!("load run #{id} is still running: x stops it"),
+            format!("load run #{id} is still running: {stop} stops it"),
             now,
         );
         return Vec::new();
@@ -227,13 +219,19 @@ fn open(state: &mut AppState, now: Timestamp) -> Vec<Command> {
     Vec::new()
 }
 
-fn on_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Command> {
+/// A key while a run screen is open; `action` is what the keymap binds it to there.
+pub fn on_key(
+    state: &mut AppState,
+    action: Option<KeyAction>,
+    key: KeyEvent,
+    now: Timestamp,
+) -> Vec<Command> {
     let Some(screen) = state.runs.screen else {
         return Vec::new();
     };
     match screen {
         RunScreen::Dialog => {
-            if key.code == KeyCode::Esc {
+            if action == Some(KeyAction::Cancel) {
                 state.runs.screen = None;
                 state.runs.dialog = None;
                 return Vec::new();
@@ -242,7 +240,7 @@ fn on_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Command> {
             let id = state.runs.next_id + 1;
             let home = state.runs.home.clone();
             if let Some(d) = state.runs.dialog.as_mut()
-                && d.on_key(key)
+                && d.on_key(action, key)
             {
                 match d.validate(&caps, home.as_deref(), id) {
                     Ok(plan) => {
@@ -254,17 +252,24 @@ fn on_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Command> {
             }
             Vec::new()
         }
-        RunScreen::Confirm => match key.code {
-            KeyCode::Char('y') | KeyCode::Enter => start(state, now),
-            KeyCode::Char('n') | KeyCode::Esc => {
+        RunScreen::Confirm => match action {
+            Some(KeyAction::Confirm) => start(state, now),
+            Some(KeyAction::Cancel) => {
                 state.runs.screen = Some(RunScreen::Dialog);
                 Vec::new()
             }
             _ => Vec::new(),
         },
-        RunScreen::Panel { id } => panel_key(state, id, key, now),
-        RunScreen::List => list_key(state, key, now),
+        RunScreen::Panel { id } => panel_key(state, id, action, now),
+        RunScreen::List => list_key(state, action, now),
     }
+}
+
+fn start_command_line(state: &mut AppState) {
+    state.input = Some(InputLine {
+        kind: InputKind::Command,
+        text: String::new(),
+    });
 }
 
 fn start(state: &mut AppState, now: Timestamp) -> Vec<Command> {
@@ -283,10 +288,15 @@ fn start(state: &mut AppState, now: Timestamp) -> Vec<Command> {
     vec![Command::Runs(RunsCommand::Start(Box::new(plan)))]
 }
 
-fn panel_key(state: &mut AppState, id: u64, key: KeyEvent, now: Timestamp) -> Vec<Command> {
+fn panel_key(
+    state: &mut AppState,
+    id: u64,
+    action: Option<KeyAction>,
+    now: Timestamp,
+) -> Vec<Command> {
     let running = state.runs.active.as_ref().is_some_and(|a| a.plan.id == id);
-    match key.code {
-        KeyCode::Char('x') | KeyCode::Esc if running => {
+    match action {
+        Some(KeyAction::Stop) if running => {
             let a = state.runs.active.as_mut().expect("running");
             if a.stopping {
                 return Vec::new();
@@ -300,45 +310,45 @@ fn panel_key(state: &mut AppState, id: u64, key: KeyEvent, now: Timestamp) -> Ve
             );
             vec![Command::Runs(RunsCommand::Stop(id))]
         }
-        KeyCode::Esc | KeyCode::Char('q') => {
+        Some(KeyAction::Back) => {
             state.runs.screen = None;
             Vec::new()
         }
-        KeyCode::Char('s') if !running => save(state, id, None, now),
-        KeyCode::Char('s') => {
+        Some(KeyAction::Save) if !running => save(state, id, None, now),
+        Some(KeyAction::Save) => {
+            let stop = state
+                .keymap
+                .key(super::keymap::Scope::LoadLive, KeyAction::Stop);
             notice(
                 state,
                 NoticeLevel::Warning,
-                "the run is still going: save it when it ends (or x to stop)",
+                format!("the run is still going: save it when it ends (or {stop} to stop)"),
                 now,
             );
             Vec::new()
         }
-        KeyCode::Char(':') => {
-            state.input = Some(InputLine {
-                kind: InputKind::Command,
-                text: String::new(),
-            });
+        Some(KeyAction::Command) => {
+            start_command_line(state);
             Vec::new()
         }
         _ => Vec::new(),
     }
 }
 
-fn list_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Command> {
+fn list_key(state: &mut AppState, action: Option<KeyAction>, now: Timestamp) -> Vec<Command> {
     let n = state.runs.history.len();
     let sel = &mut state.runs.list_selected;
-    match key.code {
-        KeyCode::Char('j') | KeyCode::Down => *sel = (*sel + 1).min(n.saturating_sub(1)),
-        KeyCode::Char('k') | KeyCode::Up => *sel = sel.saturating_sub(1),
-        KeyCode::Char('g') | KeyCode::Home => *sel = 0,
-        KeyCode::Char('G') | KeyCode::End => *sel = n.saturating_sub(1),
-        KeyCode::Enter => {
+    match action {
+        Some(KeyAction::MoveDown) => *sel = (*sel + 1).min(n.saturating_sub(1)),
+        Some(KeyAction::MoveUp) => *sel = sel.saturating_sub(1),
+        Some(KeyAction::Top) => *sel = 0,
+        Some(KeyAction::Bottom) => *sel = n.saturating_sub(1),
+        Some(KeyAction::Open) => {
             if let Some(r) = list_order(state).get(state.runs.list_selected) {
                 state.runs.screen = Some(RunScreen::Panel { id: r.plan.id });
             }
         }
-        KeyCode::Char('s') => {
+        Some(KeyAction::Save) => {
             if let Some(id) = list_order(state)
                 .get(state.runs.list_selected)
                 .map(|r| r.plan.id)
@@ -346,13 +356,8 @@ fn list_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Command>
                 return save(state, id, None, now);
             }
         }
-        KeyCode::Char(':') => {
-            state.input = Some(InputLine {
-                kind: InputKind::Command,
-                text: String::new(),
-            });
-        }
-        KeyCode::Esc | KeyCode::Char('q') => state.runs.screen = None,
+        Some(KeyAction::Command) => start_command_line(state),
+        Some(KeyAction::Back) => state.runs.screen = None,
         _ => {}
     }
     Vec::new()
@@ -454,13 +459,14 @@ pub fn command(state: &mut AppState, line: &str, now: Timestamp) -> Option<Vec<C
     let mut words = line.split_whitespace();
     let head = words.next()?;
     let rest: Vec<&str> = words.collect();
-    match head {
-        "runs" | "run" => {
+    use super::command_registry::{CommandId, find};
+    match find(head)?.id {
+        CommandId::Runs => {
             state.runs.screen = Some(RunScreen::List);
             state.runs.list_selected = 0;
             Some(Vec::new())
         }
-        "save" => {
+        CommandId::Save => {
             let shown = match state.runs.screen {
                 Some(RunScreen::Panel { id }) => Some(id),
                 Some(RunScreen::List) => list_order(state)

@@ -6,6 +6,7 @@ use std::path::Path;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::{Deserialize, Serialize};
 
+use crate::app::keymap::KeyAction;
 use crate::domain::Endpoint;
 use crate::load::spec::{self, DEFAULT_TIMEOUT};
 use crate::load::{Caps, LoadSpec, PayloadSource, StopAfter};
@@ -141,37 +142,39 @@ impl RunDialog {
         }
     }
 
-    /// Edits the dialog for one key. Returns true when Enter asks to go on.
-    pub fn on_key(&mut self, key: KeyEvent) -> bool {
+    /// Edits the dialog for one key (`action`: what the keymap binds it to; a character
+    /// bound to nothing here is typed). Returns true when the key asks to go on (review).
+    pub fn on_key(&mut self, action: Option<KeyAction>, key: KeyEvent) -> bool {
         let n = VARIANT_FIELD + 1;
-        match key.code {
-            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % n,
-            KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + n - 1) % n,
-            KeyCode::Enter => return true,
-            KeyCode::Left | KeyCode::Right if self.focus == VARIANT_FIELD => {
+        let on_variant = self.focus == VARIANT_FIELD;
+        match action {
+            Some(KeyAction::Next) => self.focus = (self.focus + 1) % n,
+            Some(KeyAction::Previous) => self.focus = (self.focus + n - 1) % n,
+            Some(KeyAction::Submit) => return true,
+            Some(KeyAction::Left | KeyAction::Right) if on_variant => {
                 let choices = self.variants.len() + 1;
-                self.variant = if key.code == KeyCode::Right {
+                self.variant = if action == Some(KeyAction::Right) {
                     (self.variant + 1) % choices
                 } else {
                     (self.variant + choices - 1) % choices
                 };
             }
-            KeyCode::Char(' ') if self.focus == VARIANT_FIELD => {
-                self.variant = (self.variant + 1) % (self.variants.len() + 1);
-            }
-            KeyCode::Backspace if self.focus < VARIANT_FIELD => {
+            Some(KeyAction::DeleteChar) if !on_variant => {
                 self.fields[self.focus].pop();
             }
-            KeyCode::Char(c)
-                if self.focus < VARIANT_FIELD
-                    && !key.modifiers.contains(KeyModifiers::CONTROL)
-                    && !c.is_control() =>
-            {
-                if self.fields[self.focus].chars().count() < 240 {
-                    self.fields[self.focus].push(c);
+            _ => match key.code {
+                // Typing: a character bound to something not done here (space) is typed too.
+                KeyCode::Char(c)
+                    if !on_variant
+                        && !key.modifiers.contains(KeyModifiers::CONTROL)
+                        && !c.is_control() =>
+                {
+                    if self.fields[self.focus].chars().count() < 240 {
+                        self.fields[self.focus].push(c);
+                    }
                 }
-            }
-            _ => return false,
+                _ => return false,
+            },
         }
         self.error = None;
         false

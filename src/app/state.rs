@@ -352,20 +352,7 @@ impl AppState {
 
     /// The keymap scope keys are looked up in (and help and footer show).
     pub fn key_scope(&self) -> super::keymap::Scope {
-        use super::keymap::Scope;
-        if matches!(self.overlay, Overlay::Help { .. }) {
-            return Scope::Help;
-        }
-        match &self.view {
-            View::Endpoints => Scope::Endpoints,
-            View::Detail { endpoint } if self.ops.shift_running(endpoint) => Scope::Shift,
-            View::Detail { .. } => Scope::Detail,
-            View::Events => Scope::Events,
-            View::EventJson => Scope::EventJson,
-            View::Quotas => Scope::Quotas,
-            View::Api => Scope::Api,
-            View::Logs => Scope::Logs,
-        }
+        super::keys::scope_of(self)
     }
 
     /// Names of the endpoint rows on screen (none outside the endpoints view): the table

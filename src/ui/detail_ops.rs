@@ -151,7 +151,14 @@ pub fn lines<'a>(state: &AppState, theme: &Theme, e: &Endpoint, w: usize) -> Vec
         }
         if running {
             out.push(Line::styled(
-                "x or esc aborts (asks: roll back or keep the step)",
+                format!(
+                    "{} aborts (asks: roll back or keep the step)",
+                    state.keymap.keys(
+                        crate::app::keymap::Scope::Shift,
+                        crate::app::keymap::KeyAction::AbortShift,
+                        " or "
+                    )
+                ),
                 theme.muted,
             ));
         }

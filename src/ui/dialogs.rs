@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::app::dialogs::scale::{self, Refusal};
 use crate::app::dialogs::weights::PRESETS;
 use crate::app::dialogs::{Dialog, ScaleDialog, ScaleFocus, WeightsDialog, WeightsFocus};
+use crate::app::keymap::{KeyAction, Scope};
 use crate::theme::Theme;
 
 /// Widest a dialog gets.
@@ -25,51 +26,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     match d {
         Dialog::Weights(w) => weights(frame, area, state, theme, w),
         Dialog::Scale(s) => scale_dialog(frame, area, state, theme, s),
-        Dialog::Confirm(c) => dialogs_confirm::confirm(frame, area, theme, c),
-        Dialog::Abort(a) => dialogs_confirm::abort(frame, area, theme, a),
-        Dialog::Quit(q) => dialogs_confirm::quit(frame, area, theme, q),
+        Dialog::Confirm(c) => dialogs_confirm::confirm(frame, area, &state.keymap, theme, c),
+        Dialog::Abort(a) => dialogs_confirm::abort(frame, area, &state.keymap, theme, a),
+        Dialog::Quit(q) => dialogs_confirm::quit(frame, area, &state.keymap, theme, q),
     }
-}
-
-/// Footer hints while a dialog is open.
-pub fn footer_hints(state: &AppState) -> Option<Vec<(String, &'static str)>> {
-    let pairs: &[(&str, &'static str)] = match state.ops.dialog.as_ref()? {
-        Dialog::Weights(_) => &[
-            ("↑/↓", "variant"),
-            ("←/→", "−/+5"),
-            ("pgdn/pgup", "−/+10"),
-            ("tab", "presets/buttons"),
-            ("enter", "review"),
-            ("esc", "cancel"),
-        ],
-        Dialog::Scale(_) => &[
-            ("↑/↓", "±1"),
-            ("←/→", "variant"),
-            ("tab", "buttons"),
-            ("enter", "review"),
-            ("esc", "cancel"),
-        ],
-        Dialog::Confirm(c) if c.production => &[
-            ("type name", "arm"),
-            ("enter", "focused button"),
-            ("tab", "move"),
-            ("esc", "cancel"),
-        ],
-        Dialog::Confirm(_) => &[
-            ("y", "confirm"),
-            ("enter", "focused button"),
-            ("tab", "move"),
-            ("n/esc", "cancel"),
-        ],
-        Dialog::Abort(_) => &[
-            ("r", "roll back"),
-            ("k", "keep step"),
-            ("enter", "focused button"),
-            ("esc", "cancel"),
-        ],
-        Dialog::Quit(_) => &[("y", "quit"), ("enter", "focused button"), ("esc", "stay")],
-    };
-    Some(pairs.iter().map(|(k, l)| (k.to_string(), *l)).collect())
 }
 
 /// A centred box of `h` content lines inside `area`; returns its inner area.
@@ -281,7 +241,10 @@ fn weights(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, d: &W
         area,
         theme,
         &format!("Traffic weights · {}", d.endpoint),
-        Some("enter review · esc cancel"),
+        Some(&state.keymap.hint_line(
+            Scope::Weights,
+            &[(KeyAction::Submit, "review"), (KeyAction::Cancel, "cancel")],
+        )),
         lines.len() as u16,
     );
     draw_lines(frame, inner, lines, cursor);
@@ -326,7 +289,19 @@ fn scale_dialog(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, 
         label("instances"),
         Span::raw(prefix),
         field(&d.text, 8, focused, focused && d.selected, theme),
-        Span::styled("  ↑/↓ ±1 · pgup/pgdn ±5", theme.muted),
+        Span::styled(
+            {
+                let k = |a| state.keymap.key(Scope::Scale, a);
+                format!(
+                    "  {}/{} ±1 · {}/{} ±5",
+                    k(KeyAction::MoveUp),
+                    k(KeyAction::MoveDown),
+                    k(KeyAction::PageUp),
+                    k(KeyAction::PageDown)
+                )
+            },
+            theme.muted,
+        ),
     ]));
     if let Some(f) = &facts {
         lines.push(Line::from(vec![
@@ -405,7 +380,10 @@ fn scale_dialog(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, 
         area,
         theme,
         &format!("Scale · {}", d.endpoint),
-        Some("enter review · esc cancel"),
+        Some(&state.keymap.hint_line(
+            Scope::Scale,
+            &[(KeyAction::Submit, "review"), (KeyAction::Cancel, "cancel")],
+        )),
         lines.len() as u16,
     );
     draw_lines(frame, inner, lines, cursor);

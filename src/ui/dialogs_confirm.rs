@@ -10,11 +10,12 @@ use super::format::{truncate, width};
 use crate::app::dialogs::{
     AbortDialog, AbortFocus, ConfirmDialog, ConfirmFocus, QuitDialog, QuitFocus,
 };
+use crate::app::keymap::{KeyAction, Keymap, Scope};
 use crate::theme::Theme;
 
 const MAX_W: u16 = 78;
 
-pub fn confirm(frame: &mut Frame, area: Rect, theme: &Theme, d: &ConfirmDialog) {
+pub fn confirm(frame: &mut Frame, area: Rect, km: &Keymap, theme: &Theme, d: &ConfirmDialog) {
     let w = area.width.min(MAX_W).saturating_sub(4) as usize;
     // The change table.
     let col = |f: &dyn Fn(&crate::app::dialogs::confirm::ChangeRow) -> usize, min: usize| {
@@ -93,22 +94,36 @@ pub fn confirm(frame: &mut Frame, area: Rect, theme: &Theme, d: &ConfirmDialog) 
     let typed_row = lines.len() as u16;
     lines.extend(tail);
     let bottom = if d.production {
-        "type the name · enter focused · esc cancel"
+        let keys = km.hint_line(
+            Scope::ConfirmTyped,
+            &[
+                (KeyAction::Submit, "focused"),
+                (KeyAction::Cancel, "cancel"),
+            ],
+        );
+        format!("type the name · {keys}")
     } else {
-        "y confirm · enter focused · n/esc cancel"
+        km.hint_line(
+            Scope::Confirm,
+            &[
+                (KeyAction::Confirm, "confirm"),
+                (KeyAction::Submit, "focused"),
+                (KeyAction::Cancel, "cancel"),
+            ],
+        )
     };
     let inner = frame_box(
         frame,
         area,
         theme,
         &format!("Confirm · {}", d.title),
-        Some(bottom),
+        Some(&bottom),
         lines.len() as u16,
     );
     draw_lines(frame, inner, lines, cursor_col.map(|c| (typed_row, c)));
 }
 
-pub fn abort(frame: &mut Frame, area: Rect, theme: &Theme, d: &AbortDialog) {
+pub fn abort(frame: &mut Frame, area: Rect, km: &Keymap, theme: &Theme, d: &AbortDialog) {
     let w = area.width.min(MAX_W).saturating_sub(4) as usize;
     let mut lines = message_lines(
         &format!(
@@ -141,13 +156,20 @@ pub fn abort(frame: &mut Frame, area: Rect, theme: &Theme, d: &AbortDialog) {
         area,
         theme,
         "Abort traffic shift",
-        Some("r roll back · k keep · esc cancel"),
+        Some(&km.hint_line(
+            Scope::AbortShift,
+            &[
+                (KeyAction::RollBack, "roll back"),
+                (KeyAction::KeepStep, "keep"),
+                (KeyAction::Cancel, "cancel"),
+            ],
+        )),
         lines.len() as u16,
     );
     draw_lines(frame, inner, lines, None);
 }
 
-pub fn quit(frame: &mut Frame, area: Rect, theme: &Theme, d: &QuitDialog) {
+pub fn quit(frame: &mut Frame, area: Rect, km: &Keymap, theme: &Theme, d: &QuitDialog) {
     let w = area.width.min(MAX_W).saturating_sub(4) as usize;
     let mut lines = message_lines(
         &format!(
@@ -169,7 +191,10 @@ pub fn quit(frame: &mut Frame, area: Rect, theme: &Theme, d: &QuitDialog) {
         area,
         theme,
         "Quit sagetop?",
-        Some("y quit · esc stay"),
+        Some(&km.hint_line(
+            Scope::QuitDialog,
+            &[(KeyAction::Confirm, "quit"), (KeyAction::Cancel, "stay")],
+        )),
         lines.len() as u16,
     );
     draw_lines(frame, inner, lines, None);

@@ -1,5 +1,5 @@
-//! The bottom lines: key hints from the keymap (or the current notice), and the `/` filter
-//! or `:` command line while typing.
+//! The bottom lines: key hints of the scope on top, from the keymap only (or the current
+//! notice), and the `/` filter or `:` command line while typing.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -66,19 +66,6 @@ pub fn render(
                 style,
             ),
         ]
-    } else if let Some(pairs) = super::dialogs::footer_hints(state) {
-        hint_spans(&pairs, theme, avail.saturating_sub(right_w))
-    } else if let Some(pairs) = super::runs::footer_hints(state) {
-        hint_spans(&pairs, theme, avail.saturating_sub(right_w))
-    } else if let Some(input) = &state.input {
-        let pairs = match input.kind {
-            InputKind::Filter => vec![
-                ("enter".to_string(), "apply filter"),
-                ("esc".into(), "cancel"),
-            ],
-            InputKind::Command => vec![("enter".to_string(), "run"), ("esc".into(), "cancel")],
-        };
-        hint_spans(&pairs, theme, avail.saturating_sub(right_w))
     } else {
         hint_spans(
             &state.keymap.footer(state.key_scope()),

@@ -1,4 +1,4 @@
-//! The help overlay: generated from the keymap (grouped by scope) and the `:` command list;
+//! The help overlay: generated from the keymap (every scope) and the `:` command registry;
 //! scrollable, centred, fits 80×24.
 
 use ratatui::Frame;
@@ -8,73 +8,62 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::format::{truncate, width};
 use crate::app::AppState;
-use crate::app::command_line::COMMANDS;
-use crate::app::keymap::Scope;
+use crate::app::command_registry::help_rows;
+use crate::app::keymap::{KeyAction, Scope, VIEWS};
 use crate::theme::Theme;
 
-const SCOPES: [Scope; 10] = [
-    Scope::Global,
-    Scope::Endpoints,
-    Scope::Detail,
-    Scope::Shift,
-    Scope::Events,
-    Scope::EventJson,
-    Scope::Quotas,
-    Scope::Api,
-    Scope::Logs,
-    Scope::Help,
-];
+/// Help rows of one group: (keys, what they do).
+type Rows<'a> = Vec<(String, &'a str)>;
 
 /// Every help line (before scrolling), for a body `w` cells wide.
 pub fn lines<'a>(state: &AppState, theme: &Theme, w: usize) -> Vec<Line<'a>> {
-    let groups: Vec<(&str, Vec<(String, &str)>)> = SCOPES
+    let scope_rows = |s: Scope| {
+        let rows: Vec<(String, &str)> = state
+            .keymap
+            .bindings_for(s)
+            .into_iter()
+            .filter(|b| b.scope == s)
+            .map(|b| (b.keys_label(), b.help))
+            .collect();
+        (s.title(), rows)
+    };
+    // The views and help first, then the `:` commands, then the typed lines, dialogs and
+    // load-run screens. Each of these three parts lines its keys up in its own column.
+    let views: Vec<_> = VIEWS.iter().map(|&s| scope_rows(s)).collect();
+    let commands = vec![(
+        "Commands",
+        help_rows(!state.session.read_only)
+            .into_iter()
+            .map(|(c, h)| (c.to_string(), h))
+            .collect::<Vec<_>>(),
+    )];
+    let screens: Vec<_> = Scope::ALL
         .iter()
-        .map(|&s| {
-            let rows: Vec<(String, &str)> = state
-                .keymap
-                .bindings_for(s)
-                .into_iter()
-                .filter(|b| b.scope == s)
-                .map(|b| (b.keys_label(), b.help))
-                .collect();
-            (s.title(), rows)
-        })
-        .chain(std::iter::once((
-            "Commands",
-            COMMANDS
-                .iter()
-                .chain(
-                    crate::app::ops::WRITE_COMMANDS
-                        .iter()
-                        .filter(|_| !state.session.read_only),
-                )
-                .map(|(c, h)| (c.to_string(), *h))
-                .collect(),
-        )))
-        .filter(|(_, rows)| !rows.is_empty())
+        .filter(|s| !VIEWS.contains(s))
+        .map(|&s| scope_rows(s))
         .collect();
-    // Keys line up across the keymap's scopes; the command list has its own column.
-    let key_width = |commands: bool| {
-        groups
-            .iter()
-            .filter(|(title, _)| (*title == "Commands") == commands)
+    let key_width = |part: &[(&str, Rows)]| {
+        part.iter()
             .flat_map(|(_, rows)| rows.iter().map(|(k, _)| width(k)))
             .max()
             .unwrap_or(4)
             .min(w / 2)
             .max(1)
     };
-    let (keys_w, commands_w) = (key_width(false), key_width(true));
+    let groups: Vec<(usize, &str, Rows)> = [
+        (key_width(&views), views),
+        (key_width(&commands), commands),
+        (key_width(&screens), screens),
+    ]
+    .into_iter()
+    .flat_map(|(kw, part)| part.into_iter().map(move |(t, rows)| (kw, t, rows)))
+    .filter(|(_, _, rows)| !rows.is_empty())
+    .collect();
     let mut out = Vec::new();
-    for (i, (title, rows)) in groups.into_iter().enumerate() {
+    for (i, (key_w, title, rows)) in groups.into_iter().enumerate() {
         if i > 0 {
             out.push(Line::raw(""));
         }
-        let key_w = if title == "Commands" {
-            commands_w
-        } else {
-            keys_w
-        };
         out.push(Line::styled(title.to_string(), theme.title));
         for (keys, help) in rows {
             let keys = truncate(&keys, key_w);
@@ -89,6 +78,16 @@ pub fn lines<'a>(state: &AppState, theme: &Theme, w: usize) -> Vec<Line<'a>> {
         }
     }
     out
+}
+
+/// "? or esc": the first two keys that close help.
+fn closes(state: &AppState) -> String {
+    let keys: Vec<String> = state
+        .keymap
+        .binding(Scope::Help, KeyAction::Help)
+        .map(|b| b.keys.iter().take(2).map(|k| k.label()).collect())
+        .unwrap_or_default();
+    keys.join(" or ")
 }
 
 /// The overlay box inside `area`: all of it on narrow screens, else 78 wide and centred.
@@ -119,10 +118,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, sc
     let mut title = vec![Span::styled(" Help ", theme.title)];
     if max_scroll > 0 {
         let last = (scroll + body_h).min(all.len());
+        let km = &state.keymap;
+        let keys = format!(
+            "{}/{}",
+            km.key(Scope::Help, KeyAction::MoveDown),
+            km.key(Scope::Help, KeyAction::MoveUp)
+        );
         let more = if scroll < max_scroll {
-            "  j/k scroll ↓ "
+            format!("  {keys} scroll ↓ ")
         } else {
-            "  j/k scroll "
+            format!("  {keys} scroll ")
         };
         title.push(Span::styled(
             format!(" lines {}-{} of {}{more}", scroll + 1, last, all.len()),
@@ -133,7 +138,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, sc
         .border_style(theme.border)
         .title(Line::from(title))
         .title_bottom(
-            Line::from(vec![Span::styled(" ? or esc closes ", theme.muted)]).right_aligned(),
+            Line::from(vec![Span::styled(
+                format!(" {} closes ", closes(state)),
+                theme.muted,
+            )])
+            .right_aligned(),
         )
         .padding(ratatui::widgets::Padding::horizontal(1))
         .style(theme.base);

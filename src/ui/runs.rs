@@ -42,33 +42,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
 }
 
-/// Footer hints while a load-run screen is open.
-pub fn footer_hints(state: &AppState) -> Option<Vec<(String, &'static str)>> {
-    if state.input.is_some() {
-        return None;
-    }
-    let pairs: &[(&str, &'static str)] = match state.runs.screen? {
-        RunScreen::Dialog => &[
-            ("tab/↓", "next"),
-            ("←/→", "variant"),
-            ("enter", "review"),
-            ("esc", "cancel"),
-        ],
-        RunScreen::Confirm => &[("y/enter", "start"), ("n/esc", "back")],
-        RunScreen::Panel { id } if state.runs.active.as_ref().is_some_and(|a| a.plan.id == id) => {
-            &[("x/esc", "stop (keeps results)"), (":", "cmd")]
-        }
-        RunScreen::Panel { .. } => &[("s", "save JSON"), (":runs", "past runs"), ("esc", "close")],
-        RunScreen::List => &[
-            ("enter", "open"),
-            ("s", "save JSON"),
-            ("j/k", "move"),
-            ("esc", "close"),
-        ],
-    };
-    Some(pairs.iter().map(|(k, l)| (k.to_string(), *l)).collect())
-}
-
 /// A centred box with `h` content lines; returns the inner area.
 fn boxed(frame: &mut Frame, area: Rect, theme: &Theme, title: &str, h: u16) -> Rect {
     let w = area.width.min(DIALOG_W);

@@ -5,6 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::scale::ScaleFacts;
+use crate::app::keymap::KeyAction;
 use crate::domain::*;
 use crate::rollout::ShiftPlan;
 use crate::write::WriteRequest;
@@ -302,30 +303,37 @@ impl ConfirmDialog {
         }
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> ConfirmOutcome {
+    /// Handles one key: `action` is what the keymap binds it to (in the production scope,
+    /// a character bound to nothing is typed into the name).
+    pub fn on_key(&mut self, action: Option<KeyAction>, key: KeyEvent) -> ConfirmOutcome {
+        use KeyAction as K;
         let plain = !key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => return ConfirmOutcome::Cancel,
-            KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => self.toggle(),
-            KeyCode::Enter => {
+        match action {
+            Some(K::Cancel) => return ConfirmOutcome::Cancel,
+            Some(K::Next | K::Previous | K::Left | K::Right) => self.toggle(),
+            Some(K::Submit) => {
                 return match self.focus {
                     ConfirmFocus::Cancel => ConfirmOutcome::Cancel,
                     ConfirmFocus::Confirm => self.confirm(),
                 };
             }
-            KeyCode::Backspace if self.production => {
+            Some(K::DeleteChar) if self.production => {
                 self.typed.pop();
                 self.rearm();
             }
-            KeyCode::Char(c) if self.production && plain => {
-                if !c.is_control() && self.typed.chars().count() < 128 {
-                    self.typed.push(c);
+            Some(K::Confirm) => return self.confirm(),
+            Some(_) => {}
+            None => {
+                if let KeyCode::Char(c) = key.code
+                    && self.production
+                    && plain
+                {
+                    if !c.is_control() && self.typed.chars().count() < 128 {
+                        self.typed.push(c);
+                    }
+                    self.rearm();
                 }
-                self.rearm();
             }
-            KeyCode::Char('y' | 'Y') if plain => return self.confirm(),
-            KeyCode::Char('n' | 'N') if plain => return ConfirmOutcome::Cancel,
-            _ => {}
         }
         ConfirmOutcome::Stay
     }

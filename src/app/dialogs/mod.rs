@@ -15,6 +15,7 @@ pub use scale::{ScaleDialog, ScaleFocus};
 pub use weights::{WeightsDialog, WeightsFocus};
 
 use super::action::Command;
+use super::keymap::KeyAction;
 use super::ops;
 use super::state::{AppState, NoticeLevel};
 use crate::domain::Timestamp;
@@ -53,14 +54,20 @@ fn same_shares(e: &crate::domain::Endpoint, ws: &[(String, f64)]) -> bool {
     a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-6)
 }
 
-/// A key while a dialog is open: every key goes to the dialog.
-pub fn on_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Command> {
+/// A key while a dialog is open: every key goes to the dialog (`action`: what the keymap
+/// binds it to in the dialog's scope).
+pub fn on_key(
+    state: &mut AppState,
+    action: Option<KeyAction>,
+    key: KeyEvent,
+    now: Timestamp,
+) -> Vec<Command> {
     state.dirty = true;
     let Some(dialog) = state.ops.dialog.take() else {
         return Vec::new();
     };
     match dialog {
-        Dialog::Weights(mut d) => match d.on_key(key) {
+        Dialog::Weights(mut d) => match d.on_key(action, key) {
             weights::WeightsOutcome::Stay => state.ops.dialog = Some(Dialog::Weights(d)),
             weights::WeightsOutcome::Cancel => {
                 ops::notice(state, NoticeLevel::Info, "cancelled: nothing was sent", now)
@@ -86,7 +93,7 @@ pub fn on_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Comman
                 state.ops.dialog = Some(Dialog::Confirm(c));
             }
         },
-        Dialog::Scale(mut d) => match d.on_key(key, state) {
+        Dialog::Scale(mut d) => match d.on_key(action, key, state) {
             scale::ScaleOutcome::Stay => state.ops.dialog = Some(Dialog::Scale(d)),
             scale::ScaleOutcome::Cancel => {
                 ops::notice(state, NoticeLevel::Info, "cancelled: nothing was sent", now)
@@ -115,14 +122,14 @@ pub fn on_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Comman
                 state.ops.dialog = Some(Dialog::Confirm(c));
             }
         },
-        Dialog::Confirm(mut d) => match d.on_key(key) {
+        Dialog::Confirm(mut d) => match d.on_key(action, key) {
             confirm::ConfirmOutcome::Stay => state.ops.dialog = Some(Dialog::Confirm(d)),
             confirm::ConfirmOutcome::Cancel => {
                 ops::notice(state, NoticeLevel::Info, "cancelled: nothing was sent", now)
             }
             confirm::ConfirmOutcome::Confirm => return ops::submit(state, d, now),
         },
-        Dialog::Abort(mut d) => match d.on_key(key) {
+        Dialog::Abort(mut d) => match d.on_key(action) {
             prompts::AbortOutcome::Stay => state.ops.dialog = Some(Dialog::Abort(d)),
             prompts::AbortOutcome::Cancel => {
                 ops::notice(state, NoticeLevel::Info, "the traffic shift goes on", now)
@@ -131,7 +138,7 @@ pub fn on_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Comman
                 return ops::abort_shift(state, &d.endpoint, rollback, now);
             }
         },
-        Dialog::Quit(mut d) => match d.on_key(key) {
+        Dialog::Quit(mut d) => match d.on_key(action) {
             prompts::QuitOutcome::Stay => state.ops.dialog = Some(Dialog::Quit(d)),
             prompts::QuitOutcome::Cancel => {}
             prompts::QuitOutcome::Quit => {

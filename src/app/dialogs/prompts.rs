@@ -1,7 +1,7 @@
 //! Two small prompts with Cancel focused: abort a traffic shift (roll back or keep the
 //! current step) and quit while a shift runs.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::app::keymap::KeyAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AbortFocus {
@@ -26,19 +26,19 @@ pub enum AbortOutcome {
 }
 
 impl AbortDialog {
-    pub fn on_key(&mut self, key: KeyEvent) -> AbortOutcome {
+    /// Handles one key; `action` is what the keymap binds it to in this prompt.
+    pub fn on_key(&mut self, action: Option<KeyAction>) -> AbortOutcome {
         use AbortFocus as F;
-        let plain = !key.modifiers.contains(KeyModifiers::CONTROL);
+        use KeyAction as K;
         let order = [F::Cancel, F::Rollback, F::Keep];
         let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
-        match key.code {
-            KeyCode::Esc => return AbortOutcome::Cancel,
-            KeyCode::Char('n' | 'N') if plain => return AbortOutcome::Cancel,
-            KeyCode::Char('r' | 'R') if plain => return AbortOutcome::Abort { rollback: true },
-            KeyCode::Char('k' | 'K') if plain => return AbortOutcome::Abort { rollback: false },
-            KeyCode::Tab | KeyCode::Right => self.focus = order[(i + 1) % 3],
-            KeyCode::BackTab | KeyCode::Left => self.focus = order[(i + 2) % 3],
-            KeyCode::Enter => {
+        match action {
+            Some(K::Cancel) => return AbortOutcome::Cancel,
+            Some(K::RollBack) => return AbortOutcome::Abort { rollback: true },
+            Some(K::KeepStep) => return AbortOutcome::Abort { rollback: false },
+            Some(K::Next | K::Right) => self.focus = order[(i + 1) % 3],
+            Some(K::Previous | K::Left) => self.focus = order[(i + 2) % 3],
+            Some(K::Submit) => {
                 return match self.focus {
                     F::Cancel => AbortOutcome::Cancel,
                     F::Rollback => AbortOutcome::Abort { rollback: true },
@@ -72,19 +72,19 @@ pub enum QuitOutcome {
 }
 
 impl QuitDialog {
-    pub fn on_key(&mut self, key: KeyEvent) -> QuitOutcome {
-        let plain = !key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => return QuitOutcome::Cancel,
-            KeyCode::Char('n' | 'N') if plain => return QuitOutcome::Cancel,
-            KeyCode::Char('y' | 'Y') if plain => return QuitOutcome::Quit,
-            KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+    /// Handles one key; `action` is what the keymap binds it to in this prompt.
+    pub fn on_key(&mut self, action: Option<KeyAction>) -> QuitOutcome {
+        use KeyAction as K;
+        match action {
+            Some(K::Cancel) => return QuitOutcome::Cancel,
+            Some(K::Confirm) => return QuitOutcome::Quit,
+            Some(K::Next | K::Previous | K::Left | K::Right) => {
                 self.focus = match self.focus {
                     QuitFocus::Cancel => QuitFocus::Quit,
                     QuitFocus::Quit => QuitFocus::Cancel,
                 }
             }
-            KeyCode::Enter => {
+            Some(K::Submit) => {
                 return match self.focus {
                     QuitFocus::Cancel => QuitOutcome::Cancel,
                     QuitFocus::Quit => QuitOutcome::Quit,

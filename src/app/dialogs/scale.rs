@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::field::{self, parse_count};
 use crate::app::AppState;
+use crate::app::keymap::KeyAction;
 use crate::domain::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,8 +239,15 @@ impl ScaleDialog {
         self.selected = true;
     }
 
-    /// Handles one key; `facts` are the current facts of the dialog's variant.
-    pub fn on_key(&mut self, key: KeyEvent, state: &AppState) -> ScaleOutcome {
+    /// Handles one key: `action` is what the keymap binds it to in the scale dialog; a
+    /// character bound to nothing is typed into the count.
+    pub fn on_key(
+        &mut self,
+        action: Option<KeyAction>,
+        key: KeyEvent,
+        state: &AppState,
+    ) -> ScaleOutcome {
+        use KeyAction as K;
         let checked = facts(state, &self.endpoint, self.variant()).map(|f| check(&f, &self.text));
         let offer = match &checked {
             Some(Err(Refusal::Range { offer, .. })) => Some(*offer),
@@ -249,17 +257,17 @@ impl ScaleDialog {
             self.focus = ScaleFocus::Review;
         }
         let in_field = self.focus == ScaleFocus::Field;
-        match key.code {
-            KeyCode::Esc => return ScaleOutcome::Cancel,
-            KeyCode::Tab => self.move_focus(1, offer.is_some()),
-            KeyCode::BackTab => self.move_focus(-1, offer.is_some()),
-            KeyCode::Up if in_field => self.bump(1),
-            KeyCode::Down if in_field => self.bump(-1),
-            KeyCode::PageUp if in_field => self.bump(5),
-            KeyCode::PageDown if in_field => self.bump(-5),
-            KeyCode::Left | KeyCode::Right if in_field && self.variants.len() > 1 => {
+        match action {
+            Some(K::Cancel) => return ScaleOutcome::Cancel,
+            Some(K::Next) => self.move_focus(1, offer.is_some()),
+            Some(K::Previous) => self.move_focus(-1, offer.is_some()),
+            Some(K::MoveUp) if in_field => self.bump(1),
+            Some(K::MoveDown) if in_field => self.bump(-1),
+            Some(K::PageUp) if in_field => self.bump(5),
+            Some(K::PageDown) if in_field => self.bump(-5),
+            Some(K::Left | K::Right) if in_field && self.variants.len() > 1 => {
                 let n = self.variants.len();
-                self.index = if key.code == KeyCode::Right {
+                self.index = if action == Some(K::Right) {
                     (self.index + 1) % n
                 } else {
                     (self.index + n - 1) % n
@@ -273,10 +281,10 @@ impl ScaleDialog {
                 self.selected = true;
                 self.message = None;
             }
-            KeyCode::Left => self.move_focus(-1, offer.is_some()),
-            KeyCode::Right => self.move_focus(1, offer.is_some()),
-            KeyCode::Up | KeyCode::Down => self.focus = ScaleFocus::Field,
-            KeyCode::Enter => match self.focus {
+            Some(K::Left) => self.move_focus(-1, offer.is_some()),
+            Some(K::Right) => self.move_focus(1, offer.is_some()),
+            Some(K::MoveUp | K::MoveDown) => self.focus = ScaleFocus::Field,
+            Some(K::Submit) => match self.focus {
                 ScaleFocus::Cancel => return ScaleOutcome::Cancel,
                 ScaleFocus::Range => {
                     if let Some((min, max)) = offer {
@@ -308,12 +316,19 @@ impl ScaleDialog {
                     }
                 },
             },
-            KeyCode::Backspace if in_field => {
+            Some(K::DeleteChar) if in_field => {
                 self.text.pop();
                 self.selected = false;
                 self.message = None;
             }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            Some(_) => {}
+            None => {
+                let KeyCode::Char(c) = key.code else {
+                    return ScaleOutcome::Stay;
+                };
+                if key.modifiers.contains(KeyModifiers::CONTROL) {
+                    return ScaleOutcome::Stay;
+                }
                 self.focus = ScaleFocus::Field;
                 if self.selected {
                     self.text.clear();
@@ -322,7 +337,6 @@ impl ScaleDialog {
                 field::push(&mut self.text, c);
                 self.message = None;
             }
-            _ => {}
         }
         ScaleOutcome::Stay
     }

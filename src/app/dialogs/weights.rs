@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::field::{self, text_of, validate_weights};
+use crate::app::keymap::KeyAction;
 use crate::domain::{Endpoint, normalize_weights, percentages};
 use crate::write::request::keep_weight;
 
@@ -207,25 +208,27 @@ impl WeightsDialog {
         }
     }
 
-    /// Handles one key.
-    pub fn on_key(&mut self, key: KeyEvent) -> WeightsOutcome {
+    /// Handles one key: `action` is what the keymap binds it to in the weights dialog; a
+    /// character bound to nothing is typed into the target field.
+    pub fn on_key(&mut self, action: Option<KeyAction>, key: KeyEvent) -> WeightsOutcome {
+        use KeyAction as K;
         let shift = key.modifiers.contains(KeyModifiers::SHIFT);
         let in_field = matches!(self.focus, WeightsFocus::Field(_));
-        match key.code {
-            KeyCode::Esc => return WeightsOutcome::Cancel,
-            KeyCode::Tab => self.move_focus(1),
-            KeyCode::BackTab => self.move_focus(-1),
-            KeyCode::Down if in_field => self.move_focus(1),
-            KeyCode::Up if in_field && self.target > 0 => self.move_focus(-1),
-            KeyCode::Up if in_field => {}
-            KeyCode::Up | KeyCode::Down => self.set_focus(WeightsFocus::Field(self.target)),
-            KeyCode::Left if in_field => self.step(if shift { -10.0 } else { -5.0 }),
-            KeyCode::Right if in_field => self.step(if shift { 10.0 } else { 5.0 }),
-            KeyCode::PageDown if in_field => self.step(-10.0),
-            KeyCode::PageUp if in_field => self.step(10.0),
-            KeyCode::Left => self.move_focus(-1),
-            KeyCode::Right => self.move_focus(1),
-            KeyCode::Enter => match self.focus {
+        match action {
+            Some(K::Cancel) => return WeightsOutcome::Cancel,
+            Some(K::Next) => self.move_focus(1),
+            Some(K::Previous) => self.move_focus(-1),
+            Some(K::MoveDown) if in_field => self.move_focus(1),
+            Some(K::MoveUp) if in_field && self.target > 0 => self.move_focus(-1),
+            Some(K::MoveUp) if in_field => {}
+            Some(K::MoveUp | K::MoveDown) => self.set_focus(WeightsFocus::Field(self.target)),
+            Some(K::Left) if in_field => self.step(if shift { -10.0 } else { -5.0 }),
+            Some(K::Right) if in_field => self.step(if shift { 10.0 } else { 5.0 }),
+            Some(K::PageDown) if in_field => self.step(-10.0),
+            Some(K::PageUp) if in_field => self.step(10.0),
+            Some(K::Left) => self.move_focus(-1),
+            Some(K::Right) => self.move_focus(1),
+            Some(K::Submit) => match self.focus {
                 WeightsFocus::Field(_) | WeightsFocus::Review => return self.review(),
                 WeightsFocus::Cancel => return WeightsOutcome::Cancel,
                 WeightsFocus::Preset(j) => {
@@ -235,27 +238,31 @@ impl WeightsDialog {
                     }
                 }
             },
-            KeyCode::Backspace => {
+            Some(K::DeleteChar) => {
                 if let WeightsFocus::Field(i) = self.focus {
                     self.rows[i].text.pop();
                     self.selected = false;
                     self.message = None;
                 }
             }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                // Typing anywhere edits the target field.
-                let i = self.target;
-                if self.focus != WeightsFocus::Field(i) {
-                    self.set_focus(WeightsFocus::Field(i));
+            Some(_) => {}
+            None => {
+                if let KeyCode::Char(c) = key.code
+                    && !key.modifiers.contains(KeyModifiers::CONTROL)
+                {
+                    // Typing anywhere edits the target field.
+                    let i = self.target;
+                    if self.focus != WeightsFocus::Field(i) {
+                        self.set_focus(WeightsFocus::Field(i));
+                    }
+                    if self.selected {
+                        self.rows[i].text.clear();
+                        self.selected = false;
+                    }
+                    field::push(&mut self.rows[i].text, c);
+                    self.message = None;
                 }
-                if self.selected {
-                    self.rows[i].text.clear();
-                    self.selected = false;
-                }
-                field::push(&mut self.rows[i].text, c);
-                self.message = None;
             }
-            _ => {}
         }
         WeightsOutcome::Stay
     }

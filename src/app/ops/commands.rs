@@ -20,7 +20,9 @@ pub fn run(state: &mut AppState, line: &str, now: Timestamp) -> Option<Vec<Comma
         // `:q!` quits at once; `:q` asks first while a shift runs.
         return super::confirm_quit(state);
     }
-    if !matches!(head, "weights" | "scale" | "shift") {
+    use crate::app::command_registry::{CommandId, find};
+    let id = find(head).map(|c| c.id)?;
+    if !matches!(id, CommandId::Weights | CommandId::Scale | CommandId::Shift) {
         return None;
     }
     state.dirty = true;
@@ -33,9 +35,9 @@ pub fn run(state: &mut AppState, line: &str, now: Timestamp) -> Option<Vec<Comma
         );
         return Some(Vec::new());
     }
-    let result = match head {
-        "weights" => weights(state, &rest),
-        "scale" => scale_cmd(state, &rest),
+    let result = match id {
+        CommandId::Weights => weights(state, &rest),
+        CommandId::Scale => scale_cmd(state, &rest),
         _ => shift(state, &rest),
     };
     if let Err(msg) = result {

@@ -7,8 +7,6 @@ pub mod tracking;
 
 use std::collections::BTreeMap;
 
-use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
-
 use super::action::{Action, Command};
 use super::dialogs::{self, AbortDialog, AbortFocus, ConfirmDialog, Dialog, QuitDialog, QuitFocus};
 use super::keymap::{KeyAction, Keymap};
@@ -81,42 +79,25 @@ pub fn is_write_action(a: KeyAction) -> bool {
     )
 }
 
-/// The keymap without its write keys (and the traffic-shift scope, since no shift can run):
-/// what a read-only session binds, helps and hints.
+/// The keymap without its write keys and the scopes of writes (the traffic-shift scope and
+/// the write dialogs, none of which can open): what a read-only session binds, helps and hints.
 pub fn without_writes(mut km: Keymap) -> Keymap {
-    km.bindings
-        .retain(|b| !is_write_action(b.action) && b.scope != super::keymap::Scope::Shift);
+    use super::keymap::Scope as S;
+    km.bindings.retain(|b| {
+        !is_write_action(b.action)
+            && !matches!(
+                b.scope,
+                S::Shift
+                    | S::Weights
+                    | S::Scale
+                    | S::Confirm
+                    | S::ConfirmTyped
+                    | S::AbortShift
+                    | S::QuitDialog
+            )
+    });
     km
 }
-
-/// `:` commands that write, listed in help unless read-only.
-pub const WRITE_COMMANDS: [(&str, &str); 7] = [
-    (
-        ":weights EP VARIANT=W …",
-        "set traffic weights (variants left out keep theirs)",
-    ),
-    (":scale EP VARIANT COUNT", "set a variant's instance count"),
-    (
-        ":shift EP FROM TO --canary P",
-        "guarded traffic shift: P% (1–50) first, then the rest",
-    ),
-    (
-        ":shift EP FROM TO --linear P",
-        "guarded traffic shift in steps of P% (10–50)",
-    ),
-    (
-        "  --wait D",
-        "watch each step for D: 90s, 5m, 1h (default 5m, at most 1h)",
-    ),
-    (
-        "  --max-5xx-rate R",
-        "roll back above R 5XX per minute (default 1%, [guard])",
-    ),
-    (
-        "  --max-latency-ms MS",
-        "roll back above MS ModelLatency (default 500, [guard])",
-    ),
-];
 
 pub fn notice(state: &mut AppState, level: NoticeLevel, text: impl Into<String>, at: Timestamp) {
     state.notice = Some(Notice {
@@ -127,8 +108,8 @@ pub fn notice(state: &mut AppState, level: NoticeLevel, text: impl Into<String>,
     state.dirty = true;
 }
 
-/// Takes what the ops part handles before `update` sees it: its own actions, every key while
-/// a dialog is open (Ctrl-C still quits), and `q` on the endpoints view while a shift runs.
+/// Takes what the ops part handles before `update` sees it: its own actions, and `q` on the
+/// endpoints view while a shift runs (keys reach an open dialog through `app::keys`).
 pub fn intercept(
     state: &mut AppState,
     action: Action,
@@ -136,17 +117,6 @@ pub fn intercept(
 ) -> Result<Vec<Command>, Box<Action>> {
     match action {
         Action::Ops(a) => Ok(on_action(state, a, now)),
-        Action::Key(key) if state.ops.dialog.is_some() => {
-            let ctrl_c =
-                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-            if ctrl_c {
-                Err(Box::new(Action::Key(key)))
-            } else if key.kind == KeyEventKind::Release {
-                Ok(Vec::new())
-            } else {
-                Ok(dialogs::on_key(state, key, now))
-            }
-        }
         Action::Quit
             if state.overlay == Overlay::None
                 && state.view == View::Endpoints
