@@ -20,7 +20,7 @@ async fn counted_backend_counts_calls_errors_and_metrics_per_operation() {
     let clock = ManualClock::new(fixture_epoch());
     let sim = Arc::new(SimAccount::new(7, Arc::new(clock.clone())));
     let backend = Counted::new(sim);
-    let state = sagetop::fleet::prime_state(&backend, &clock, SessionInfo::default()).await;
+    let state = sagetop::effects::prime_state(&backend, &clock, SessionInfo::default()).await;
     assert!(backend.describe_endpoint("no-such-endpoint").await.is_err());
 
     let stats = backend.api_stats().expect("counted backends report stats");
@@ -65,7 +65,7 @@ async fn api_view_opens_refreshes_on_change_and_goes_back() {
         demo: true,
         ..SessionInfo::default()
     };
-    let mut s = sagetop::fleet::prime_state(&backend, &clock, session).await;
+    let mut s = sagetop::effects::prime_state(&backend, &clock, session).await;
     let now = fixture_epoch() + Duration::seconds(1);
     update(&mut s, Action::RunCommand(":api".into()), now);
     assert_eq!(s.view, View::Api);

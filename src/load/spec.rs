@@ -5,8 +5,6 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::LoadConfig;
-
 /// Longest run and most concurrent requests without `--allow-large` or `[load]` in the config.
 pub const DEFAULT_MAX_DURATION: Duration = Duration::from_secs(10 * 60);
 pub const DEFAULT_MAX_CONCURRENCY: u32 = 256;
@@ -179,6 +177,15 @@ impl LoadSpec {
         }
         Ok(())
     }
+}
+
+/// Caps of local load runs: the `[load]` section of the config file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadConfig {
+    /// Longest run, in seconds.
+    pub max_duration_secs: Option<u64>,
+    pub max_concurrency: Option<u32>,
 }
 
 /// The safety caps in force: defaults, `[load]` from the config, or `--allow-large`.

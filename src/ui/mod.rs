@@ -17,7 +17,6 @@ pub mod footer;
 pub mod format;
 pub mod header;
 pub mod help;
-pub mod palette;
 pub mod quotas;
 pub mod runs;
 pub mod runs_panel;

@@ -46,11 +46,6 @@ impl AuditRecord {
     }
 }
 
-/// `$XDG_STATE_HOME/sagetop/audit.log` (or `~/.local/state/sagetop/audit.log`).
-pub fn default_path() -> PathBuf {
-    crate::logging::state_dir().join("audit.log")
-}
-
 /// Expands a leading `~/` (config files are written by people).
 pub fn expand_home(p: &Path) -> PathBuf {
     match (p.strip_prefix("~"), std::env::var_os("HOME")) {
