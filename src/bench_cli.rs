@@ -1,4 +1,4 @@
-//! Owns `sagetop bench`: the headless load run — its flags (in `args`), checks that turn bad input into a
+//! Owns `sagetop bench`: the headless load run — its flags (in `cli::bench`), checks that turn bad input into a
 //! message and exit status 2, the target (SageMaker endpoint, demo endpoint behind the sim's
 //! HTTP server, or plain URL), live progress on a terminal, the text or JSON report, and CI
 //! budgets (`--max-error-rate`, `--p99`) that make the exit status non-zero when breached.
@@ -28,8 +28,7 @@ pub const EXIT_BUDGET: u8 = 3;
 /// Exit status after Ctrl-C (the partial results are still printed).
 pub const EXIT_INTERRUPTED: u8 = 130;
 
-mod args;
-pub use args::BenchArgs;
+pub use crate::cli::BenchArgs;
 
 /// Input that stops a bench before anything is sent (exit status 2).
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +91,7 @@ pub async fn run(cli: &Cli, args: &BenchArgs, config: &Config) -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("sagetop bench: {e}");
-                ExitCode::from(crate::start::EXIT_USAGE)
+                ExitCode::from(crate::cli::EXIT_USAGE)
             }
         };
     }
@@ -100,7 +99,7 @@ pub async fn run(cli: &Cli, args: &BenchArgs, config: &Config) -> ExitCode {
         Ok(p) => p,
         Err(e) => {
             eprintln!("sagetop bench: {e}");
-            return ExitCode::from(crate::start::EXIT_USAGE);
+            return ExitCode::from(crate::cli::EXIT_USAGE);
         }
     };
     let (payload_source, payload_count) = params_payload;
@@ -264,7 +263,7 @@ async fn export_locust(
         ));
     };
     let (spec, _, payloads, opts) = plan(cli, args, config)?;
-    let aws_opts = crate::start::aws_options(cli, config);
+    let aws_opts = crate::settings::aws_options(cli, config);
     let region = crate::aws::signing::resolved_region(&aws_opts)
         .await
         .ok_or_else(|| {
@@ -341,7 +340,8 @@ async fn prepare(
             return Err(BenchError::ReadOnly);
         }
         if !demo {
-            let aws_opts = crate::load::sdk::single_attempt(crate::start::aws_options(cli, config));
+            let aws_opts =
+                crate::load::sdk::single_attempt(crate::settings::aws_options(cli, config));
             if !args.no_describe {
                 let aws = crate::aws::connect(&aws_opts)
                     .await

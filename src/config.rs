@@ -62,14 +62,7 @@ pub struct GuardConfig {
     pub max_model_latency_ms: Option<f64>,
 }
 
-/// Caps of local load runs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LoadConfig {
-    /// Longest run, in seconds.
-    pub max_duration_secs: Option<u64>,
-    pub max_concurrency: Option<u32>,
-}
+pub use crate::load::spec::LoadConfig;
 
 /// One key or several for a `[keys]` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -1,16 +1,18 @@
 //! A console on the simulated account without a terminal, for screenshots, screen tests and
 //! benchmarks: a fixed seed and manual clock, every panel fetched once, and the commands
-//! `update` returns for events pages and chart polls carried out against the same account.
+//! `update` returns carried out by the console's interpreter (`effects`) against the same
+//! account: events pages as the console fetches them, chart polls made here when asked for.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::mpsc;
+
 use crate::app::state::SessionInfo;
-use crate::app::trail_log::EventsPageResult;
 use crate::app::{Action, AppState, Command, Panel, Polled, update};
-use crate::boundary::Backend;
-use crate::clock::{Clock, ManualClock, fixture_epoch};
+use crate::boundary::SharedBackend;
+use crate::clock::{Clock, ManualClock, SharedClock, fixture_epoch};
+use crate::effects::{Effects, SteppedPolls};
 use crate::sim::SimAccount;
 
 /// Seed of the simulated account used by screenshots, snapshot tests and the benchmark.
@@ -24,12 +26,15 @@ pub struct Fixture {
     pub sim: Arc<SimAccount>,
     pub clock: ManualClock,
     pub state: AppState,
+    /// Commands go through the console's interpreter; writes and load runs are not made.
+    effects: Effects<SteppedPolls>,
+    rx: mpsc::Receiver<Action>,
 }
 
 impl Fixture {
     /// The simulated account (`seed`, plus `extra` generated endpoints) created at
     /// [`fixture_epoch`], run for [`FIXTURE_RUN`], every panel fetched once through
-    /// `fleet::prime_state`. Deterministic.
+    /// `effects::prime_state`. Deterministic.
     pub async fn new(seed: u64, extra: usize) -> Fixture {
         let clock = ManualClock::new(fixture_epoch());
         let sim = Arc::new(SimAccount::with_extra_endpoints(
@@ -42,8 +47,18 @@ impl Fixture {
             demo: true,
             ..SessionInfo::default()
         };
-        let state = crate::fleet::prime_state(sim.as_ref(), &clock, session).await;
-        Fixture { sim, clock, state }
+        let state = crate::effects::prime_state(sim.as_ref(), &clock, session).await;
+        let (tx, rx) = mpsc::channel(1024);
+        let backend: SharedBackend = sim.clone();
+        let shared: SharedClock = Arc::new(clock.clone());
+        let effects = Effects::stepped(backend, &shared, None, &tx);
+        Fixture {
+            sim,
+            clock,
+            state,
+            effects,
+            rx,
+        }
     }
 
     /// Applies an action, then carries out what it leads to.
@@ -57,44 +72,39 @@ impl Fixture {
         self.act(Action::RunCommand(line.into())).await;
     }
 
-    /// Carries out events pages and chart polls (and what their answers lead to); other
-    /// commands are the runtime's business and are left alone.
+    /// Carries out commands (and what their answers lead to) until nothing is left to do:
+    /// events pages through the console's pager, a charts poll whenever one is asked for.
+    /// What only the console's terminal does is left alone.
     pub async fn run(&mut self, cmds: Vec<Command>) {
-        let mut queue: VecDeque<Command> = cmds.into();
-        while let Some(cmd) = queue.pop_front() {
+        let mut cmds = cmds;
+        while !cmds.is_empty() {
+            for cmd in cmds.drain(..) {
+                let _ = self.effects.handle(cmd);
+            }
             let now = self.clock.now();
-            match cmd {
-                Command::FetchEvents(req) => {
-                    let result = self.sim.lookup_events(&req.query()).await;
-                    let page = EventsPageResult {
-                        resource: req.resource,
-                        at: now,
-                        result,
-                    };
-                    queue.extend(update(&mut self.state, Action::EventsPage(page), now));
-                }
-                Command::Watch(_) | Command::ChartWindow(_) => {
-                    let Some(ep) = self.state.detail_endpoint().map(str::to_string) else {
-                        continue;
-                    };
-                    let result = crate::fleet::poll_panel_in(
-                        self.sim.as_ref(),
-                        Panel::Charts,
-                        &self.state.endpoints,
-                        Some(&ep),
-                        self.state.chart_window,
-                        now,
-                    )
-                    .await;
-                    let polled = Polled {
-                        panel: Panel::Charts,
-                        at: now,
-                        result,
-                        retry_in: None,
-                    };
-                    queue.extend(update(&mut self.state, Action::Polled(polled), now));
-                }
-                _ => {}
+            if std::mem::take(&mut self.effects.polls.charts_due)
+                && let Some(ep) = self.state.detail_endpoint().map(str::to_string)
+            {
+                let result = crate::poll::fleet::poll_panel_in(
+                    self.sim.as_ref(),
+                    Panel::Charts,
+                    &self.state.endpoints,
+                    Some(&ep),
+                    self.state.chart_window,
+                    now,
+                )
+                .await;
+                let polled = Polled {
+                    panel: Panel::Charts,
+                    at: now,
+                    result,
+                    retry_in: None,
+                };
+                cmds.extend(update(&mut self.state, Action::Polled(polled), now));
+            }
+            self.effects.pager.idle().await;
+            while let Ok(action) = self.rx.try_recv() {
+                cmds.extend(update(&mut self.state, action, now));
             }
         }
     }

@@ -20,6 +20,12 @@ pub fn state_dir() -> PathBuf {
     base.join("sagetop")
 }
 
+/// The write audit log unless `--audit-log` or the config say otherwise:
+/// `$XDG_STATE_HOME/sagetop/audit.log` (or `~/.local/state/sagetop/audit.log`).
+pub fn default_audit_log() -> PathBuf {
+    state_dir().join("audit.log")
+}
+
 /// Starts logging to `path`. Returns the guard that flushes on drop, or a message saying why
 /// logging is off (the console still runs).
 pub fn init(path: &Path, level: &str) -> Result<WorkerGuard, String> {

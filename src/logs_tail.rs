@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::boundary::{BackendError, SharedBackend};
 use crate::clock::SharedClock;
+use crate::emit::Emitter;
 use crate::domain::*;
 
 /// One read of the logs view.
@@ -31,27 +31,24 @@ pub struct LogsFetched {
     pub events: Result<LogPage, BackendError>,
 }
 
-/// Runs the reads; each answer goes to `tx` as `map(answer)`.
-pub struct LogsTail<A: Send + 'static> {
+/// Runs the reads; each answer is emitted as a [`LogsFetched`] event.
+pub struct LogsTail {
     backend: SharedBackend,
     clock: SharedClock,
-    tx: mpsc::Sender<A>,
-    map: fn(LogsFetched) -> A,
+    emit: Emitter<LogsFetched>,
     tasks: JoinSet<()>,
 }
 
-impl<A: Send + 'static> LogsTail<A> {
+impl LogsTail {
     pub fn new(
         backend: SharedBackend,
         clock: SharedClock,
-        tx: mpsc::Sender<A>,
-        map: fn(LogsFetched) -> A,
+        emit: impl Into<Emitter<LogsFetched>>,
     ) -> Self {
         LogsTail {
             backend,
             clock,
-            tx,
-            map,
+            emit: emit.into(),
             tasks: JoinSet::new(),
         }
     }
@@ -60,11 +57,10 @@ impl<A: Send + 'static> LogsTail<A> {
         while self.tasks.try_join_next().is_some() {}
         let backend = Arc::clone(&self.backend);
         let clock = Arc::clone(&self.clock);
-        let tx = self.tx.clone();
-        let map = self.map;
+        let emit = self.emit.clone();
         self.tasks.spawn(async move {
             let fetched = read(backend.as_ref(), &clock, request).await;
-            let _ = tx.send(map(fetched)).await;
+            let _ = emit.send(fetched).await;
         });
     }
 

@@ -11,7 +11,8 @@ use tokio::sync::mpsc;
 use crate::app::{Action, AppState, Command, NoticeLevel, update};
 use crate::boundary::SharedBackend;
 use crate::clock::SharedClock;
-use crate::poll::{PollIntervals, Pollers};
+use crate::effects::Effects;
+use crate::poll::PollIntervals;
 use crate::theme::Theme;
 
 /// Shortest time between two frames (about 30 frames a second).
@@ -60,11 +61,7 @@ pub type Reconnector = std::sync::Arc<
 
 /// Everything that talks to the backend; started again when the backend changes.
 struct Services {
-    pollers: Pollers,
-    pager: crate::detail_fetch::EventsPager,
-    executor: crate::write::Executor,
-    loads: crate::load::console::LoadRunner,
-    logs: crate::logs_tail::LogsTail<Action>,
+    effects: Effects,
     /// The backend whose call accounting `:api` shows.
     accounting: SharedBackend,
 }
@@ -80,36 +77,14 @@ impl Services {
         tx: &mpsc::Sender<Action>,
     ) -> Services {
         Services {
-            pager: crate::detail_fetch::EventsPager::new(
-                backend.clone(),
-                clock.clone(),
-                tx.clone(),
-            ),
-            executor: writes.executor(backend.clone(), clock.clone(), tx.clone()),
-            loads: crate::load::console::LoadRunner::new(
-                backend.clone(),
-                clock.clone(),
-                loads,
-                tx.clone(),
-            ),
-            logs: crate::logs_tail::LogsTail::new(
-                backend.clone(),
-                clock.clone(),
-                tx.clone(),
-                |f| Action::Logs(crate::app::logs_view::LogsAction::Fetched(f)),
-            ),
             accounting: backend.clone(),
-            pollers: Pollers::spawn(backend, clock.clone(), intervals, tx.clone(), seed),
+            effects: Effects::start(backend, clock, intervals, seed, writes, loads, tx),
         }
     }
 
     /// Stops pollers and pagers, lets writes already sent finish, stops a load run.
     async fn shutdown(self) {
-        self.pollers.shutdown().await;
-        self.pager.shutdown().await;
-        self.executor.shutdown().await;
-        self.loads.shutdown().await;
-        self.logs.shutdown().await;
+        self.effects.shutdown().await;
     }
 }
 
@@ -203,7 +178,7 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
                     while let Ok(stale) = rx.try_recv() {
                         tracing::debug!(?stale, "dropped after reconnect");
                     }
-                    services.pollers.refresh(None);
+                    services.effects.polls.refresh(None);
                     let r = crate::app::Reconnected { session: conn.session, production: conn.production };
                     Some(Action::Reconnected(Ok(r)))
                 }
@@ -216,16 +191,11 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
         };
         if let Some(action) = action {
             for cmd in update(&mut state, action, clock.now()) {
+                let Some(cmd) = services.effects.run(cmd).await else {
+                    continue;
+                };
                 match cmd {
                     Command::Quit => {}
-                    Command::Refresh(panel) => services.pollers.refresh(panel),
-                    Command::Watch(endpoint) => services.pollers.watch(endpoint),
-                    Command::Visible(rows) => services.pollers.set_visible(rows),
-                    Command::ChartWindow(window) => services.pollers.set_chart_window(window),
-                    Command::FetchEvents(request) => services.pager.fetch(request),
-                    Command::Ops(cmd) => services.executor.handle(cmd),
-                    Command::Runs(cmd) => services.loads.handle(cmd).await,
-                    Command::Logs(request) => services.logs.fetch(request),
                     Command::Reconnect { profile, region } => match &reconnect {
                         Some(connect) => {
                             let pending = connect(profile, region);
@@ -266,7 +236,7 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
                         );
                     }
                     Command::SetTheme(name) => {
-                        let (level, msg) = match crate::start::resolve_theme(&name) {
+                        let (level, msg) = match crate::settings::resolve_theme(&name) {
                             Ok(t) => {
                                 theme = t;
                                 (NoticeLevel::Info, format!("theme {name}"))
@@ -275,6 +245,8 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
                         };
                         update(&mut state, Action::Notify(level, msg), clock.now());
                     }
+                    // Carried out by `effects` above.
+                    other => tracing::debug!(?other, "command left over"),
                 }
             }
         }

@@ -7,11 +7,11 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use crate::cli::EXIT_USAGE;
 use crate::cli::{Cli, ServeDemoArgs, SourceArgs};
 use crate::clock::SharedClock;
 use crate::sim::SimAccount;
 use crate::sim::wire::{AccountOptions, SimServer};
-use crate::start::EXIT_USAGE;
 
 /// The simulated account the flags ask for (`--seed`, `--demo-endpoints`), with its
 /// `--demo-faults` spec checked against it (an endpoint the spec deletes must exist). Shared

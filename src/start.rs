@@ -18,8 +18,8 @@ use crate::sim::wire::{AccountOptions, SimServer};
 use crate::snapshot::FleetSnapshot;
 use crate::theme::Theme;
 
-/// Exit status for bad usage or configuration (missing credentials or region, bad flags).
-pub const EXIT_USAGE: u8 = 2;
+pub use crate::cli::EXIT_USAGE;
+use crate::settings::{aws_options, choose_theme, ops_setup};
 
 pub fn main(cli: Cli) -> ExitCode {
     // Subcommands that print something about sagetop itself need no config, log or runtime.
@@ -95,40 +95,12 @@ pub fn main(cli: Cli) -> ExitCode {
     rt.block_on(async_main(cli, config, log_path))
 }
 
-/// A theme by built-in name or file path, mapped to the terminal's colour depth; NO_COLOR
-/// keeps mono whatever is asked.
-pub fn resolve_theme(name: &str) -> Result<Theme, String> {
-    choose_theme(Some(name), &Config::default())
-}
-
-/// The theme to draw with: `--theme`, else the config's, else default; NO_COLOR forces mono;
-/// the palette is mapped down to what the terminal can show.
-pub fn choose_theme(cli_theme: Option<&str>, config: &Config) -> Result<Theme, String> {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = if no_color {
-        Theme::mono()
-    } else {
-        match cli_theme.or(config.theme.as_deref()) {
-            None => Theme::default_theme(),
-            Some(name) => match Theme::builtin(name) {
-                Some(t) => t,
-                None => Theme::load(std::path::Path::new(name)).map_err(|e| e.to_string())?,
-            },
-        }
-    };
-    let depth = crate::theme::ColorDepth::detect(
-        std::env::var("COLORTERM").ok().as_deref(),
-        std::env::var("TERM").ok().as_deref(),
-    );
-    Ok(theme.for_depth(depth))
-}
-
 struct Source {
     backend: SharedBackend,
     clock: SharedClock,
     session: SessionInfo,
     intervals: PollIntervals,
-    ops: crate::write::OpsSetup,
+    ops: crate::rollout::OpsSetup,
     /// Caps of console load runs (`[load]`).
     load_caps: crate::load::Caps,
     /// The simulated account's server on `--demo`, kept running while the source is used.
@@ -193,7 +165,7 @@ async fn open_demo(cli: &Cli, config: &Config) -> Result<Source, String> {
     Ok(Source {
         backend,
         clock,
-        ops: crate::write::OpsSetup::new(cli, config, profile.as_deref(), Some(DEMO_REGION)),
+        ops: ops_setup(cli, config, profile.as_deref(), Some(DEMO_REGION)),
         load_caps: crate::load::Caps::from_config(&config.load, false),
         home: config.home.clone(),
         session: SessionInfo {
@@ -210,19 +182,6 @@ async fn open_demo(cli: &Cli, config: &Config) -> Result<Source, String> {
 
 /// The simulated account's region.
 const DEMO_REGION: &str = crate::load::sdk::SIM_REGION;
-
-/// Options for the AWS backend: flags first, then the config file (`profile`, the profile's
-/// `region`, `region`), then aws-config's own chain (AWS_PROFILE, AWS_REGION, ~/.aws/config).
-pub fn aws_options(cli: &Cli, config: &Config) -> AwsOptions {
-    let s = &cli.source;
-    let profile = s.profile.clone().or_else(|| config.profile.clone());
-    let region = s
-        .region
-        .clone()
-        .or_else(|| config.profile(profile.as_deref()).region)
-        .or_else(|| config.region.clone());
-    AwsOptions::from_flags(profile, region, s.endpoint_url.clone())
-}
 
 /// Connects to AWS (credentials checked with STS before anything is drawn).
 async fn open_aws(cli: &Cli, config: &Config) -> Result<Source, String> {
@@ -249,7 +208,7 @@ async fn open_aws(cli: &Cli, config: &Config) -> Result<Source, String> {
     };
     let mut intervals = PollIntervals::aws();
     config.apply_refresh(&mut intervals);
-    let ops = crate::write::OpsSetup::new(
+    let ops = ops_setup(
         cli,
         config,
         session.profile.as_deref(),
@@ -388,7 +347,7 @@ async fn snapshot(source: Source) -> ExitCode {
 }
 
 async fn write_snapshot(source: &Source) -> ExitCode {
-    let state = crate::fleet::prime_state(
+    let state = crate::effects::prime_state(
         source.backend.as_ref(),
         source.clock.as_ref(),
         source.session.clone(),

@@ -87,18 +87,7 @@ pub enum RunsAction {
     Failed { id: u64, message: String },
 }
 
-/// What the runtime does for load runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RunsCommand {
-    Start(Box<RunPlan>),
-    /// Stop run `id`; it reports `Finished` with the partial results within a second.
-    Stop(u64),
-    /// Write a run's JSON to a file.
-    Save {
-        path: PathBuf,
-        contents: String,
-    },
-}
+pub use crate::load::console::RunsCommand;
 
 fn notice(state: &mut AppState, level: NoticeLevel, text: impl Into<String>, at: Timestamp) {
     state.notice = Some(Notice {

@@ -4,26 +4,13 @@
 use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use serde::{Deserialize, Serialize};
 
 use crate::app::keymap::KeyAction;
 use crate::domain::Endpoint;
 use crate::load::spec::{self, DEFAULT_TIMEOUT};
 use crate::load::{Caps, LoadSpec, PayloadSource, StopAfter};
 
-/// Everything the runtime needs to start a console load run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunPlan {
-    pub id: u64,
-    pub endpoint: String,
-    /// `TargetVariant`; `None` lets the weights decide.
-    pub variant: Option<String>,
-    pub spec: LoadSpec,
-    pub payload: PayloadSource,
-    pub content_type: String,
-    /// On the simulated account (nothing is billed).
-    pub demo: bool,
-}
+pub use crate::load::console::RunPlan;
 
 /// Text fields of the dialog, in focus order; the variant chooser comes after them.
 pub const FIELDS: [(&str, &str); 5] = [

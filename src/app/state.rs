@@ -49,12 +49,7 @@ pub struct InputLine {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum NoticeLevel {
-    Info,
-    Warning,
-    Error,
-}
+pub use crate::emit::NoticeLevel;
 
 /// A one-line message in the footer, e.g. an unknown command.
 #[derive(Debug, Clone, PartialEq, Eq)]

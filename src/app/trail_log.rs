@@ -13,48 +13,7 @@ use crate::domain::*;
 /// Events kept in memory (about 1.5 KB each); the oldest go first.
 pub const MAX_EVENTS: usize = 3_000;
 
-/// Which lookup a page belongs to: every SageMaker event (`None`), or the events naming one
-/// resource (`Some(endpoint)`, CloudTrail's ResourceName lookup attribute).
-pub type LookupScope = Option<String>;
-
-/// One `LookupEvents` page to fetch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventsRequest {
-    pub resource: LookupScope,
-    pub next_token: Option<String>,
-    /// The EndTime of the lookup's first call (the oldest event of the newest polled page, so
-    /// the first page asked for is older than what the poller already brought). Every later
-    /// page of the lookup sends it again with its token.
-    pub end: Option<Timestamp>,
-    /// Writes only (reads hidden): CloudTrail's ReadOnly=false lookup for the whole account,
-    /// a client-side filter for a resource lookup.
-    pub writes_only: bool,
-}
-
-impl EventsRequest {
-    /// The `LookupEvents` parameters. A NextToken is only valid with exactly the parameters of
-    /// the call that returned it (otherwise InvalidNextTokenException), so a page with a token
-    /// carries the first call's EndTime and lookup attribute unchanged:
-    /// https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
-    pub fn query(&self) -> EventQuery {
-        EventQuery {
-            resource: self.resource.clone(),
-            next_token: self.next_token.clone(),
-            end: self.end,
-            writes_only: self.writes_only,
-            max_results: MAX_EVENTS_PER_PAGE,
-            ..EventQuery::default()
-        }
-    }
-}
-
-/// What came back for an [`EventsRequest`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventsPageResult {
-    pub resource: LookupScope,
-    pub at: Timestamp,
-    pub result: Result<EventPage, BackendError>,
-}
+pub use crate::poll::detail_fetch::{EventsPageResult, EventsRequest, LookupScope};
 
 /// Paging state of one lookup.
 #[derive(Debug, Clone, Default, PartialEq)]

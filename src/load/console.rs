@@ -5,6 +5,7 @@
 //! (once the runtime has given the AWS options) and, on `--demo`, to the simulated runtime
 //! server with test keys, so a demo run is real network I/O. Nothing outlives `shutdown`.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -14,15 +15,53 @@ use tokio_util::sync::CancellationToken;
 use super::http::UrlTarget;
 use super::sign::Signer;
 use super::target::{BackendTarget, LoadTarget, RequestOptions};
-use super::{Progress, RunControl, RunParams, RunReport, TargetInfo};
-use crate::app::runs::{RunsAction, RunsCommand};
-use crate::app::runs_dialog::RunPlan;
-use crate::app::{Action, NoticeLevel};
+use super::{LoadSpec, PayloadSource, Progress, RunControl, RunParams, RunReport, TargetInfo};
 use crate::aws::AwsOptions;
 use crate::aws::signing::{RuntimeAccess, SigningCredentials, SigningKeys};
 use crate::boundary::SharedBackend;
 use crate::clock::SharedClock;
+use crate::emit::{Emitter, NoticeLevel};
 use crate::sim::wire::SimServer;
+
+/// Everything the runtime needs to start a console load run.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RunPlan {
+    pub id: u64,
+    pub endpoint: String,
+    /// `TargetVariant`; `None` lets the weights decide.
+    pub variant: Option<String>,
+    pub spec: LoadSpec,
+    pub payload: PayloadSource,
+    pub content_type: String,
+    /// On the simulated account (nothing is billed).
+    pub demo: bool,
+}
+
+/// What the runtime does for load runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunsCommand {
+    Start(Box<RunPlan>),
+    /// Stop run `id`; it reports `Finished` with the partial results within a second.
+    Stop(u64),
+    /// Write a run's JSON to a file.
+    Save {
+        path: PathBuf,
+        contents: String,
+    },
+}
+
+/// What the load runner reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadEvent {
+    /// A live snapshot of run `id`.
+    Progress { id: u64, progress: Box<Progress> },
+    /// Run `id` ended (completed or stopped); partial results when stopped.
+    Finished { id: u64, report: Box<RunReport> },
+    /// Run `id` could not start (payload file, target); nothing was sent.
+    Failed { id: u64, message: String },
+    /// How saving a run's results went.
+    Notice(NoticeLevel, String),
+}
 
 /// How long `shutdown` waits for a stopped run to report before aborting it.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
@@ -41,7 +80,7 @@ pub struct LoadRunner {
     backend: SharedBackend,
     clock: SharedClock,
     demo: bool,
-    tx: mpsc::Sender<Action>,
+    tx: Emitter<LoadEvent>,
     /// On `--demo`: the simulated runtime server, started with the first run.
     server: Option<SimServer>,
     /// On AWS: how to reach the runtime and sign (the lean path); `None`: the SDK client.
@@ -56,13 +95,13 @@ impl LoadRunner {
         backend: SharedBackend,
         clock: SharedClock,
         setup: LoadSetup,
-        tx: mpsc::Sender<Action>,
+        tx: impl Into<Emitter<LoadEvent>>,
     ) -> LoadRunner {
         LoadRunner {
             backend,
             clock,
             demo: setup.demo,
-            tx,
+            tx: tx.into(),
             server: None,
             aws: setup.aws,
             access: None,
@@ -96,7 +135,7 @@ impl LoadRunner {
                         Ok(()) => (NoticeLevel::Info, format!("saved the load run to {shown}")),
                         Err(e) => (NoticeLevel::Error, format!("cannot save to {shown}: {e}")),
                     };
-                    let _ = tx.send(Action::Notify(level, text)).await;
+                    let _ = tx.send(LoadEvent::Notice(level, text)).await;
                 });
             }
         }
@@ -115,10 +154,7 @@ impl LoadRunner {
         let (invoker, via) = match how {
             Ok(h) => h,
             Err(message) => {
-                let _ = self
-                    .tx
-                    .send(Action::Runs(RunsAction::Failed { id, message }))
-                    .await;
+                let _ = self.tx.send(LoadEvent::Failed { id, message }).await;
                 return;
             }
         };
@@ -127,14 +163,14 @@ impl LoadRunner {
         let (clock, tx) = (self.clock.clone(), self.tx.clone());
         self.tasks.spawn(async move {
             let report = run_plan(plan, invoker, via, clock, cancel, tx.clone()).await;
-            let action = match report {
-                Ok(report) => RunsAction::Finished {
+            let event = match report {
+                Ok(report) => LoadEvent::Finished {
                     id,
                     report: Box::new(report),
                 },
-                Err(message) => RunsAction::Failed { id, message },
+                Err(message) => LoadEvent::Failed { id, message },
             };
-            let _ = tx.send(Action::Runs(action)).await;
+            let _ = tx.send(event).await;
         });
     }
 
@@ -231,7 +267,7 @@ async fn run_plan(
     via: String,
     clock: SharedClock,
     cancel: CancellationToken,
-    tx: mpsc::Sender<Action>,
+    tx: Emitter<LoadEvent>,
 ) -> Result<RunReport, String> {
     let source = plan.payload.clone();
     let payloads = tokio::task::spawn_blocking(move || source.load())
@@ -259,11 +295,11 @@ async fn run_plan(
     let forward_tx = tx.clone();
     let forward = async move {
         while let Some(p) = prx.recv().await {
-            let action = Action::Runs(RunsAction::Progress {
+            let event = LoadEvent::Progress {
                 id,
                 progress: Box::new(p),
-            });
-            if forward_tx.send(action).await.is_err() {
+            };
+            if forward_tx.send(event).await.is_err() {
                 break;
             }
         }

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::LoadConfig;
 use crate::units::format_duration;
 
 /// Longest run and most concurrent requests without `--allow-large` or `[load]` in the config.
@@ -180,6 +179,15 @@ impl LoadSpec {
         }
         Ok(())
     }
+}
+
+/// Caps of local load runs: the `[load]` section of the config file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadConfig {
+    /// Longest run, in seconds.
+    pub max_duration_secs: Option<u64>,
+    pub max_concurrency: Option<u32>,
 }
 
 /// The safety caps in force: defaults, `[load]` from the config, or `--allow-large`.

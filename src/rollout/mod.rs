@@ -2,8 +2,11 @@
 //! guardrails), the progress snapshots the app shows, and the background task in `task`.
 
 pub mod args;
+pub mod executor;
 pub mod guard;
 pub mod task;
+
+pub use executor::{Executor, OpsCommand, OpsSetup, RolloutEvent};
 
 use std::time::Duration;
 

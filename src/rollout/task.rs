@@ -8,12 +8,12 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::executor::RolloutEvent;
 use super::guard::{self, MinuteFigures};
 use super::{Control, ShiftPhase, ShiftPlan, ShiftSnapshot};
-use crate::app::Action;
-use crate::app::ops::OpsAction;
 use crate::domain::*;
-use crate::fleet::minute_floor;
+use crate::emit::Emitter;
+use crate::poll::fleet::minute_floor;
 use crate::write::{Origin, WriteJob, WriteRequest, WriteService};
 
 /// Longest wall-clock sleep between two looks at the clock (so a faster or jumping clock is
@@ -56,7 +56,7 @@ enum Stop {
 pub struct ShiftTask {
     pub plan: ShiftPlan,
     pub service: Arc<WriteService>,
-    pub tx: mpsc::Sender<Action>,
+    pub tx: Emitter<RolloutEvent>,
     pub control: mpsc::Receiver<Control>,
     pub cancel: CancellationToken,
 }
@@ -64,7 +64,7 @@ pub struct ShiftTask {
 struct Runner {
     plan: ShiftPlan,
     service: Arc<WriteService>,
-    tx: mpsc::Sender<Action>,
+    tx: Emitter<RolloutEvent>,
     control: mpsc::Receiver<Control>,
     cancel: CancellationToken,
     snap: ShiftSnapshot,
@@ -104,7 +104,7 @@ impl Runner {
         self.snap.at = self.now();
         let _ = self
             .tx
-            .send(Action::Ops(OpsAction::Shift(Box::new(self.snap.clone()))))
+            .send(RolloutEvent::Shift(Box::new(self.snap.clone())))
             .await;
     }
 

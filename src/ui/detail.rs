@@ -17,7 +17,7 @@ use crate::app::action::VariantMetrics;
 use crate::app::figures::error_rate;
 use crate::app::{AppState, Panel};
 use crate::domain::{Endpoint, MetricName, Statistic, Variant, percentages};
-use crate::fleet::is_gpu_instance;
+use crate::poll::fleet::is_gpu_instance;
 use crate::theme::Theme;
 
 /// A section: a top rule carrying the title, then the body.

@@ -18,7 +18,6 @@ pub mod format;
 pub mod header;
 pub mod help;
 pub mod logs;
-pub mod palette;
 pub mod quotas;
 pub mod runs;
 pub mod runs_panel;

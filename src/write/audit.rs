@@ -46,11 +46,6 @@ impl AuditRecord {
     }
 }
 
-/// `$XDG_STATE_HOME/sagetop/audit.log` (or `~/.local/state/sagetop/audit.log`).
-pub fn default_path() -> PathBuf {
-    crate::logging::state_dir().join("audit.log")
-}
-
 /// An append-only JSON-lines file.
 #[derive(Debug)]
 pub struct AuditLog {

@@ -3,16 +3,23 @@
 //! writes and guarded traffic shifts as background tasks.
 
 pub mod audit;
-pub mod executor;
 pub mod request;
 pub mod service;
 
-pub use executor::{Executor, OpsCommand};
 pub use request::{Origin, WriteJob, WriteRequest};
 pub use service::{SessionFacts, WriteService};
 
 use crate::boundary::BackendError;
 use crate::domain::Timestamp;
+
+/// What the write service reports while it runs writes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteReport {
+    /// A write started or finished.
+    Write(WriteEvent),
+    /// Something the user must know (the audit log could not be written).
+    Notice(crate::emit::NoticeLevel, String),
+}
 
 /// How a write ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,91 +88,4 @@ pub enum WriteEvent {
 pub struct WriteSetup {
     pub audit_log: std::path::PathBuf,
     pub facts: SessionFacts,
-}
-
-impl WriteSetup {
-    /// The executor (and its write service) for a console.
-    pub fn executor(
-        self,
-        backend: crate::boundary::SharedBackend,
-        clock: crate::clock::SharedClock,
-        tx: tokio::sync::mpsc::Sender<crate::app::Action>,
-    ) -> Executor {
-        let service = WriteService::new(
-            backend,
-            clock,
-            audit::AuditLog::new(self.audit_log),
-            self.facts,
-            tx.clone(),
-        );
-        Executor::new(std::sync::Arc::new(service), tx)
-    }
-}
-
-/// Write settings from the command line and the config file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpsSetup {
-    pub writes: WriteSetup,
-    /// `[profiles.X] production = true`: confirming needs the endpoint name typed.
-    pub production: bool,
-    /// `[guard]` over the built-in thresholds.
-    pub guard: crate::rollout::Guard,
-}
-
-impl OpsSetup {
-    /// `--audit-log`, else config `audit_log`, else the XDG state directory.
-    pub fn new(
-        cli: &crate::cli::Cli,
-        config: &crate::config::Config,
-        profile: Option<&str>,
-        region: Option<&str>,
-    ) -> OpsSetup {
-        let audit_log = cli
-            .audit_log
-            .clone()
-            .or_else(|| {
-                let home = config.home.as_deref();
-                (config.audit_log.as_deref()).map(|p| crate::units::expand_home(p, home))
-            })
-            .unwrap_or_else(audit::default_path);
-        let d = crate::rollout::DEFAULT_GUARD;
-        OpsSetup {
-            writes: WriteSetup {
-                audit_log,
-                facts: SessionFacts {
-                    profile: profile.map(str::to_string),
-                    region: region.map(str::to_string),
-                },
-            },
-            production: config.profile(profile).production,
-            guard: crate::rollout::Guard {
-                max_5xx_rate: config.guard.max_5xx_rate.unwrap_or(d.max_5xx_rate),
-                max_latency_ms: config
-                    .guard
-                    .max_model_latency_ms
-                    .unwrap_or(d.max_latency_ms),
-            },
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::path::{Path, PathBuf};
-
-    use clap::Parser;
-
-    use super::*;
-
-    #[test]
-    fn the_config_audit_log_expands_against_the_home_read_at_start_up() {
-        let cli = crate::cli::Cli::parse_from(["sagetop"]);
-        let config = crate::config::Config {
-            audit_log: Some(PathBuf::from("~/ops/audit.log")),
-            home: Some(PathBuf::from("/home/op")),
-            ..Default::default()
-        };
-        let ops = OpsSetup::new(&cli, &config, None, None);
-        assert_eq!(ops.writes.audit_log, Path::new("/home/op/ops/audit.log"));
-    }
 }

@@ -7,15 +7,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
-
 use super::audit::{AuditLog, AuditRecord};
-use super::{Origin, WriteEvent, WriteJob, WriteOutcome, WriteRequest};
-use crate::app::Action;
-use crate::app::ops::OpsAction;
+use super::{Origin, WriteEvent, WriteJob, WriteOutcome, WriteReport, WriteRequest};
 use crate::boundary::{BackendError, BackendResult, SharedBackend};
 use crate::clock::SharedClock;
 use crate::domain::{Identity, WriteReceipt};
+use crate::emit::{Emitter, NoticeLevel};
 
 /// Sends of one write at most: the first, and re-sends after lost responses whose change a
 /// describe showed was not there.
@@ -66,7 +63,7 @@ pub struct WriteService {
     in_flight: Mutex<HashSet<String>>,
     /// Endpoint → id of the traffic shift that owns it (other writes are refused).
     shifts: Mutex<HashMap<String, u64>>,
-    tx: mpsc::Sender<Action>,
+    tx: Emitter<WriteReport>,
     ids: AtomicU64,
 }
 
@@ -76,7 +73,7 @@ impl WriteService {
         clock: SharedClock,
         audit: AuditLog,
         facts: SessionFacts,
-        tx: mpsc::Sender<Action>,
+        tx: impl Into<Emitter<WriteReport>>,
     ) -> WriteService {
         WriteService {
             backend,
@@ -86,7 +83,7 @@ impl WriteService {
             identity: tokio::sync::Mutex::new(None),
             in_flight: Mutex::new(HashSet::new()),
             shifts: Mutex::new(HashMap::new()),
-            tx,
+            tx: tx.into(),
             ids: AtomicU64::new(SERVICE_IDS),
         }
     }
@@ -131,7 +128,7 @@ impl WriteService {
     }
 
     async fn report(&self, event: WriteEvent) {
-        let _ = self.tx.send(Action::Ops(OpsAction::Write(event))).await;
+        let _ = self.tx.send(WriteReport::Write(event)).await;
     }
 
     /// Runs one write to its end and reports it (Started, then Finished) to the app.
@@ -342,10 +339,7 @@ impl WriteService {
             tracing::error!(error = %e, "audit log append failed");
             let _ = self
                 .tx
-                .send(Action::Notify(
-                    crate::app::NoticeLevel::Error,
-                    e.to_string(),
-                ))
+                .send(WriteReport::Notice(NoticeLevel::Error, e.to_string()))
                 .await;
         }
     }

@@ -25,7 +25,7 @@ async fn demo(faults: Option<&str>) -> (wire_rig::Rig, AwsBackend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sdk_backend_counts_each_request_errors_and_metrics_per_operation() {
     let (rig, backend) = demo(None).await;
-    let state = sagetop::fleet::prime_state(&backend, &rig.clock, SessionInfo::default()).await;
+    let state = sagetop::effects::prime_state(&backend, &rig.clock, SessionInfo::default()).await;
     assert!(backend.describe_endpoint("no-such-endpoint").await.is_err());
 
     let stats = backend.api_stats();
@@ -74,7 +74,7 @@ async fn api_view_opens_refreshes_on_change_and_goes_back() {
         demo: true,
         ..SessionInfo::default()
     };
-    let mut s = sagetop::fleet::prime_state(&backend, &clock, session).await;
+    let mut s = sagetop::effects::prime_state(&backend, &clock, session).await;
     let now = fixture_epoch() + Duration::seconds(1);
     update(&mut s, Action::RunCommand(":api".into()), now);
     assert_eq!(s.view, View::Api);

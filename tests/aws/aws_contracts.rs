@@ -458,7 +458,7 @@ async fn event_polls_page_back_through_other_services_writes_to_every_sagemaker_
         cloudtrail: vec![spy, page1.clone(), page2.clone(), page3.clone()],
         ..Rules::default()
     });
-    let events = sagetop::fleet::fetch_events(&b, sagetop::clock::fixture_epoch())
+    let events = sagetop::poll::fleet::fetch_events(&b, sagetop::clock::fixture_epoch())
         .await
         .unwrap();
     let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();

@@ -893,7 +893,7 @@ async fn quotas_are_paged_and_matched_to_the_fleets_instance_types() {
         read_only: true,
     };
     let clock = ManualClock::new(t0());
-    let state = sagetop::fleet::prime_state(&b, &clock, session).await;
+    let state = sagetop::effects::prime_state(&b, &clock, session).await;
     let snap = FleetSnapshot::from_state(&state);
     let used = |code: &str| {
         let q = snap.quotas.iter().find(|q| q.quota.code == code).unwrap();

@@ -34,7 +34,7 @@ async fn failing_scaling_activities_keep_the_autoscaling_configuration() {
     let clock = ManualClock::new(fixture_epoch());
     let sim = Arc::new(SimAccount::new(7, Arc::new(clock.clone())));
     let backend = NoActivities.over(sim);
-    let state = sagetop::fleet::prime_state(&backend, &clock, SessionInfo::default()).await;
+    let state = sagetop::effects::prime_state(&backend, &clock, SessionInfo::default()).await;
 
     let scaled = state
         .autoscaling

@@ -98,7 +98,7 @@ async fn every_attempt_is_one_json_line_appended_with_mode_0600() {
     }
     // A second run appends to the same file and never rewrites it.
     let before = std::fs::read_to_string(&h.audit).unwrap();
-    let (tx, _rx) = tokio::sync::mpsc::channel(16);
+    let (tx, _rx) = tokio::sync::mpsc::channel::<sagetop::app::Action>(16);
     let clock: sagetop::clock::SharedClock = Arc::new(TestClock(h.clock.clone()));
     let second = WriteService::new(
         h.backend.clone(),
@@ -123,6 +123,6 @@ async fn every_attempt_is_one_json_line_appended_with_mode_0600() {
 #[test]
 fn the_audit_log_path_is_in_help() {
     let help = sagetop::cli::files_help();
-    assert!(help.contains(&sagetop::write::audit::default_path().display().to_string()));
-    assert!(sagetop::write::audit::default_path().ends_with("sagetop/audit.log"));
+    assert!(help.contains(&sagetop::logging::default_audit_log().display().to_string()));
+    assert!(sagetop::logging::default_audit_log().ends_with("sagetop/audit.log"));
 }

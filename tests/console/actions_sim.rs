@@ -292,7 +292,7 @@ async fn a_shift_does_not_start_while_a_write_to_its_endpoint_is_in_flight() {
     )
     .unwrap();
     h.executor
-        .handle(sagetop::write::OpsCommand::StartShift(Box::new(plan)));
+        .handle(sagetop::rollout::OpsCommand::StartShift(Box::new(plan)));
     h.settle().await;
     let s = h.state.ops.shifts.get(CHURN).expect("reported");
     assert!(

@@ -16,7 +16,8 @@ pub use sagetop::app::{
 pub use sagetop::boundary::{BackendError, Operation};
 pub use sagetop::clock::fixture_epoch;
 pub use sagetop::domain::*;
-pub use sagetop::write::{OpsCommand, Origin, WriteEvent, WriteOutcome, WriteRequest};
+pub use sagetop::rollout::OpsCommand;
+pub use sagetop::write::{Origin, WriteEvent, WriteOutcome, WriteRequest};
 
 pub fn t(secs: i64) -> Timestamp {
     fixture_epoch() + Duration::seconds(secs)

@@ -1,7 +1,7 @@
 //! A console without a terminal for write tests: the simulated account on a manual clock,
 #![allow(dead_code)]
 //! `update` fed with keys and with the actions the write service and shifts report, and
-//! the commands it returns run as the runtime runs them.
+//! the commands it returns run by the runtime's interpreter (`sagetop::effects`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,8 +13,10 @@ use sagetop::app::{Action, AppState, Command, Panel, Polled, update};
 use sagetop::boundary::{Backend, SharedBackend, read_only};
 use sagetop::clock::{Clock, ManualClock, SharedClock, fixture_epoch};
 use sagetop::domain::*;
+use sagetop::effects::{Effects, SteppedPolls};
+use sagetop::rollout::Executor;
 use sagetop::sim::SimAccount;
-use sagetop::write::{Executor, SessionFacts, WriteSetup};
+use sagetop::write::{SessionFacts, WriteSetup};
 use tokio::sync::mpsc;
 
 #[path = "../support/trail.rs"]
@@ -39,7 +41,9 @@ pub struct Harness {
     pub clock: ManualClock,
     pub backend: SharedBackend,
     pub state: AppState,
-    pub executor: Executor,
+    pub executor: Arc<Executor>,
+    /// Commands run through the console's interpreter; polls are made by the rig.
+    pub effects: Effects<SteppedPolls>,
     pub rx: mpsc::Receiver<Action>,
     pub audit: PathBuf,
     pub started: Timestamp,
@@ -80,13 +84,14 @@ impl Harness {
                 region: Some("us-east-1".into()),
             },
         };
-        let executor = setup.executor(backend.clone(), shared.clone(), tx);
+        let executor = Arc::new(setup.executor(backend.clone(), shared.clone(), tx.clone()));
+        let effects = Effects::stepped(backend.clone(), &shared, Some(executor.clone()), &tx);
         let session = SessionInfo {
             demo: true,
             read_only,
             ..SessionInfo::default()
         };
-        let state = sagetop::fleet::prime_state(backend.as_ref(), &clock, session).await;
+        let state = sagetop::effects::prime_state(backend.as_ref(), &clock, session).await;
         let started = clock.now();
         Harness {
             sim,
@@ -94,6 +99,7 @@ impl Harness {
             backend,
             state,
             executor,
+            effects,
             rx,
             audit,
             started,
@@ -108,9 +114,7 @@ impl Harness {
 
     fn run_commands(&mut self, cmds: Vec<Command>) {
         for c in cmds {
-            if let Command::Ops(op) = c {
-                self.executor.handle(op);
-            }
+            let _ = self.effects.handle(c);
         }
     }
 
@@ -151,7 +155,7 @@ impl Harness {
             Panel::Quotas,
         ] {
             let eps = self.state.endpoints.clone();
-            let result = sagetop::fleet::poll_panel(
+            let result = sagetop::poll::fleet::poll_panel(
                 self.backend.as_ref(),
                 panel,
                 &eps,

@@ -12,8 +12,9 @@ use super::dialogs::{self, AbortDialog, AbortFocus, ConfirmDialog, Dialog, QuitD
 use super::keymap::{KeyAction, Keymap};
 use super::state::{AppState, Notice, NoticeLevel, Overlay, View};
 use crate::domain::{Endpoint, Timestamp};
+use crate::rollout::OpsCommand;
 use crate::rollout::{Guard, ShiftPhase, ShiftSnapshot};
-use crate::write::{OpsCommand, Origin, WriteEvent, WriteJob};
+use crate::write::{Origin, WriteEvent, WriteJob};
 
 pub use tracking::{LastOutcome, TrackPhase, TrackedWrite};
 

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::boundary::api_stats::USD_PER_METRIC_REQUESTED;
 use crate::domain::*;
-use crate::fleet::variant_series;
-use crate::fleet_sync::OnScreen;
+use crate::poll::fleet::variant_series;
+use crate::poll::fleet_sync::OnScreen;
 
 /// Default spend on metric polling: $0.50 an hour (about $360 a month if left running).
 pub const DEFAULT_BUDGET_USD_PER_HOUR: f64 = 0.50;

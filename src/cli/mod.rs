@@ -4,6 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod bench;
+
+pub use bench::BenchArgs;
+
+/// Exit status for bad usage or configuration (missing credentials or region, bad flags).
+pub const EXIT_USAGE: u8 = 2;
+
 /// A terminal operations console for Amazon SageMaker real-time inference endpoints.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "sagetop", version, about, long_about = None, after_help = files_help())]
@@ -121,7 +128,7 @@ pub enum Cmd {
     /// Print the man page (roff), generated from this command line's definition.
     Man,
     /// Load run without the console: an endpoint (--endpoint) or a container (--url).
-    Bench(Box<crate::bench_cli::BenchArgs>),
+    Bench(Box<BenchArgs>),
     /// Serve the simulated account over AWS's wire protocols for any SDK, boto3 or the AWS CLI
     /// (`--endpoint-url`), until interrupted. Honours --seed, --demo-speed, --demo-faults.
     ServeDemo(ServeDemoArgs),
@@ -144,7 +151,7 @@ pub struct ServeDemoArgs {
 pub fn files_help() -> String {
     format!(
         "Files:\n  audit log  {}  (every write attempt; --audit-log or config audit_log)\n  log        {}  (--log-file)",
-        crate::write::audit::default_path().display(),
+        crate::logging::default_audit_log().display(),
         crate::logging::default_log_path().display()
     )
 }

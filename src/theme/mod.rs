@@ -19,14 +19,16 @@ use std::path::Path;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
-use crate::ui::palette::downgrade;
-pub use crate::ui::palette::{ColorDepth, color_rgb, indexed_rgb};
+pub mod palette;
+
+use palette::downgrade;
+pub use palette::{ColorDepth, color_rgb, indexed_rgb};
 
 /// The embedded default (dark) theme; always valid (tested).
-pub const DEFAULT_THEME_TOML: &str = include_str!("../themes/default.toml");
+pub const DEFAULT_THEME_TOML: &str = include_str!("../../themes/default.toml");
 
 /// The embedded colourless theme for `NO_COLOR` and monochrome terminals.
-pub const MONO_THEME_TOML: &str = include_str!("../themes/mono.toml");
+pub const MONO_THEME_TOML: &str = include_str!("../../themes/mono.toml");
 
 /// Every theme shipped in `themes/`, embedded so an installed binary has them: (name, file, text).
 pub const BUILTIN_THEMES: [(&str, &str, &str); 5] = [
@@ -34,17 +36,17 @@ pub const BUILTIN_THEMES: [(&str, &str, &str); 5] = [
     (
         "light",
         "themes/light.toml",
-        include_str!("../themes/light.toml"),
+        include_str!("../../themes/light.toml"),
     ),
     (
         "high-contrast",
         "themes/high-contrast.toml",
-        include_str!("../themes/high-contrast.toml"),
+        include_str!("../../themes/high-contrast.toml"),
     ),
     (
         "solarized-dark",
         "themes/solarized-dark.toml",
-        include_str!("../themes/solarized-dark.toml"),
+        include_str!("../../themes/solarized-dark.toml"),
     ),
     ("mono", "themes/mono.toml", MONO_THEME_TOML),
 ];

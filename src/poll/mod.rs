@@ -1,6 +1,13 @@
 //! Background pollers: one task per panel, each sending owned, timestamped snapshots over a
 //! channel. A poll never starts while the previous one runs; failures back off with jitter.
 
+pub mod charts;
+pub mod data;
+pub mod detail_fetch;
+pub mod fleet;
+pub mod fleet_sync;
+pub mod metric_budget;
+
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,19 +15,18 @@ use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::action::AutoscalingData;
-use crate::app::charts::ChartWindow;
-use crate::app::{Action, Panel, PanelData, Polled};
 use crate::boundary::{BackendError, BackendResult, SharedBackend};
 use crate::clock::SharedClock;
 use crate::domain::{Endpoint, Timestamp, VariantAutoscaling};
-use crate::fleet;
-use crate::fleet_sync::{FleetSync, OnScreen};
-use crate::metric_budget::MetricGovernor;
+use crate::emit::Emitter;
+use crate::poll::charts::ChartWindow;
+use crate::poll::data::{AutoscalingData, Panel, PanelData, PollEvent, Polled};
+use crate::poll::fleet_sync::{FleetSync, OnScreen};
+use crate::poll::metric_budget::MetricGovernor;
 
 /// How often each panel is polled, in the backend clock's time (simulated time on `--demo`).
 #[derive(Debug, Clone, PartialEq)]
@@ -64,8 +70,8 @@ impl PollIntervals {
             backoff_base: Duration::from_secs(2),
             backoff_max: Duration::from_secs(300),
             min_wall: Duration::from_secs(1),
-            metrics_budget_usd_per_hour: crate::metric_budget::DEFAULT_BUDGET_USD_PER_HOUR,
-            control_plane_calls_per_second: crate::fleet_sync::DEFAULT_CALLS_PER_SECOND,
+            metrics_budget_usd_per_hour: crate::poll::metric_budget::DEFAULT_BUDGET_USD_PER_HOUR,
+            control_plane_calls_per_second: crate::poll::fleet_sync::DEFAULT_CALLS_PER_SECOND,
         }
     }
 
@@ -119,14 +125,15 @@ pub struct Pollers {
 }
 
 impl Pollers {
-    /// Starts one task per panel. Snapshots arrive on `tx` as `Action::Polled`.
+    /// Starts one task per panel. Snapshots arrive on `tx` as `PollEvent::Polled`.
     pub fn spawn(
         backend: SharedBackend,
         clock: SharedClock,
         intervals: PollIntervals,
-        tx: mpsc::Sender<Action>,
+        tx: impl Into<Emitter<PollEvent>>,
         seed: u64,
     ) -> Pollers {
+        let tx: Emitter<PollEvent> = tx.into();
         let cancel = CancellationToken::new();
         let (fleet_tx, fleet_rx) = watch::channel::<Arc<Vec<Endpoint>>>(Arc::new(Vec::new()));
         let (watch_tx, watch_rx) = watch::channel::<Option<String>>(None);
@@ -215,7 +222,7 @@ struct PollTask {
     backend: SharedBackend,
     clock: SharedClock,
     intervals: PollIntervals,
-    tx: mpsc::Sender<Action>,
+    tx: Emitter<PollEvent>,
     fleet_tx: Arc<watch::Sender<Arc<Vec<Endpoint>>>>,
     fleet_rx: watch::Receiver<Arc<Vec<Endpoint>>>,
     watch_rx: watch::Receiver<Option<String>>,
@@ -259,7 +266,7 @@ impl PollTask {
                 }
                 continue;
             }
-            if self.tx.send(Action::PollStarted(self.panel)).await.is_err() {
+            if self.tx.send(PollEvent::Started(self.panel)).await.is_err() {
                 return;
             }
             let fleet = self.fleet_rx.borrow().clone();
@@ -303,7 +310,7 @@ impl PollTask {
                 result,
                 retry_in,
             };
-            if self.tx.send(Action::Polled(polled)).await.is_err() {
+            if self.tx.send(PollEvent::Polled(polled)).await.is_err() {
                 return;
             }
             let delay = delay.max(self.intervals.min_wall);

@@ -1,4 +1,4 @@
-//! Runs the app's write commands in the background: single writes through the write service,
+//! Runs the app's ops commands in the background: single writes through the write service,
 //! traffic shifts as tasks (with their abort channel), and a graceful stop that lets a write
 //! already sent finish (and be audited) before the console exits.
 
@@ -10,11 +10,10 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::{WriteJob, WriteService};
-use crate::app::ops::OpsAction;
-use crate::app::{Action, NoticeLevel};
-use crate::rollout::task::{ShiftTask, run};
-use crate::rollout::{Control, ShiftPhase, ShiftPlan, ShiftSnapshot};
+use super::task::{ShiftTask, run};
+use super::{Control, Guard, ShiftPhase, ShiftPlan, ShiftSnapshot};
+use crate::emit::{Emitter, NoticeLevel};
+use crate::write::{WriteEvent, WriteJob, WriteReport, WriteService, WriteSetup, audit};
 
 /// How long the console waits at exit for writes already sent to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -30,19 +29,69 @@ pub enum OpsCommand {
     AbortShift { endpoint: String, rollback: bool },
 }
 
+/// What the executor (its write service and its traffic shifts) reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RolloutEvent {
+    /// A write started or finished.
+    Write(WriteEvent),
+    /// The newest snapshot of a traffic shift.
+    Shift(Box<ShiftSnapshot>),
+    /// Something the user must know (a refused abort, an audit log that cannot be written).
+    Notice(NoticeLevel, String),
+}
+
+impl From<WriteReport> for RolloutEvent {
+    fn from(report: WriteReport) -> Self {
+        match report {
+            WriteReport::Write(event) => RolloutEvent::Write(event),
+            WriteReport::Notice(level, text) => RolloutEvent::Notice(level, text),
+        }
+    }
+}
+
+/// Write settings (from the command line and the config file: `start::ops_setup`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpsSetup {
+    pub writes: WriteSetup,
+    /// `[profiles.X] production = true`: confirming needs the endpoint name typed.
+    pub production: bool,
+    /// `[guard]` over the built-in thresholds.
+    pub guard: Guard,
+}
+
+impl WriteSetup {
+    /// The executor (and its write service) for a console.
+    pub fn executor(
+        self,
+        backend: crate::boundary::SharedBackend,
+        clock: crate::clock::SharedClock,
+        tx: impl Into<Emitter<RolloutEvent>>,
+    ) -> Executor {
+        let tx: Emitter<RolloutEvent> = tx.into();
+        let service = WriteService::new(
+            backend,
+            clock,
+            audit::AuditLog::new(self.audit_log),
+            self.facts,
+            tx.map(RolloutEvent::from),
+        );
+        Executor::new(Arc::new(service), tx)
+    }
+}
+
 pub struct Executor {
     service: Arc<WriteService>,
-    tx: mpsc::Sender<Action>,
+    tx: Emitter<RolloutEvent>,
     shifts: Mutex<HashMap<String, mpsc::Sender<Control>>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     cancel: CancellationToken,
 }
 
 impl Executor {
-    pub fn new(service: Arc<WriteService>, tx: mpsc::Sender<Action>) -> Executor {
+    pub fn new(service: Arc<WriteService>, tx: impl Into<Emitter<RolloutEvent>>) -> Executor {
         Executor {
             service,
-            tx,
+            tx: tx.into(),
             shifts: Mutex::new(HashMap::new()),
             tasks: Mutex::new(Vec::new()),
             cancel: CancellationToken::new(),
@@ -62,7 +111,7 @@ impl Executor {
     fn notify(&self, level: NoticeLevel, text: String) {
         let tx = self.tx.clone();
         self.spawn(async move {
-            let _ = tx.send(Action::Notify(level, text)).await;
+            let _ = tx.send(RolloutEvent::Notice(level, text)).await;
         });
     }
 
@@ -84,7 +133,7 @@ impl Executor {
                     };
                     let tx = self.tx.clone();
                     self.spawn(async move {
-                        let _ = tx.send(Action::Ops(OpsAction::Shift(Box::new(snap)))).await;
+                        let _ = tx.send(RolloutEvent::Shift(Box::new(snap))).await;
                     });
                     return;
                 }
@@ -122,7 +171,7 @@ impl Executor {
 
     /// Stops shifts at their next wait (weights stay where they are) and waits a little for
     /// writes already sent, so their outcome reaches the audit log.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(&self) {
         self.cancel.cancel();
         let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
         let all = futures::future::join_all(tasks);

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-use crate::app::action::{AutoscalingData, EndpointsData, MetricsData, VariantMetrics};
-use crate::app::state::SessionInfo;
-use crate::app::{Action, AppState, Panel, PanelData, Polled, update};
 use crate::boundary::{Backend, BackendError, BackendResult};
-use crate::clock::Clock;
+use crate::poll::data::{
+    AutoscalingData, EndpointsData, MetricsData, Panel, PanelData, VariantMetrics,
+};
+
 use crate::domain::*;
 
 /// Describe calls in flight at once while listing the fleet.
@@ -103,7 +103,8 @@ pub async fn fetch_endpoints(backend: &dyn Backend) -> BackendResult<EndpointsDa
             Err(e) => {
                 first_error.get_or_insert_with(|| e.clone());
                 data.failed.insert(summary.name.clone(), e);
-                data.endpoints.push(crate::fleet_sync::listed_only(summary));
+                data.endpoints
+                    .push(crate::poll::fleet_sync::listed_only(summary));
             }
         }
     }
@@ -316,7 +317,7 @@ pub async fn poll_panel_in(
     panel: Panel,
     endpoints: &[Endpoint],
     only: Option<&str>,
-    window: crate::app::charts::ChartWindow,
+    window: crate::poll::charts::ChartWindow,
     now: Timestamp,
 ) -> BackendResult<PanelData> {
     Ok(match panel {
@@ -341,43 +342,10 @@ pub async fn poll_panel_in(
                     message: format!("endpoint `{name}` is not in the endpoint list"),
                 });
             };
-            let data = crate::detail_fetch::fetch_charts(backend, e, window, now).await?;
+            let data = crate::poll::detail_fetch::fetch_charts(backend, e, window, now).await?;
             PanelData::Charts(data)
         }
     })
-}
-
-/// Fetches every panel once (endpoints first) and applies the results through `update`,
-/// exactly as the pollers' snapshots are applied. Used by `snapshot`, screenshots and tests.
-pub async fn prime_state(
-    backend: &dyn Backend,
-    clock: &dyn Clock,
-    session: SessionInfo,
-) -> AppState {
-    let mut state = AppState::new(session, clock.now());
-    for panel in [
-        Panel::Identity,
-        Panel::Endpoints,
-        Panel::Metrics,
-        Panel::Autoscaling,
-        Panel::Quotas,
-        Panel::Events,
-    ] {
-        let endpoints = state.endpoints.clone();
-        let result = poll_panel(backend, panel, &endpoints, None, clock.now()).await;
-        let at = clock.now();
-        update(
-            &mut state,
-            Action::Polled(Polled {
-                panel,
-                at,
-                result,
-                retry_in: None,
-            }),
-            at,
-        );
-    }
-    state
 }
 
 #[cfg(test)]

@@ -5,15 +5,13 @@
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::app::Action;
-use crate::app::charts::{ChartWindow, ChartsData, chart_query};
-use crate::app::trail_log::{EventsPageResult, EventsRequest};
-use crate::boundary::{Backend, BackendResult, SharedBackend};
+use crate::boundary::{Backend, BackendError, BackendResult, SharedBackend};
 use crate::clock::SharedClock;
 use crate::domain::*;
+use crate::emit::Emitter;
+use crate::poll::charts::{ChartWindow, ChartsData, chart_query};
 
 /// The charts of `endpoint` over `window` ending at the last complete period before `now`.
 pub async fn fetch_charts(
@@ -38,21 +36,68 @@ pub async fn fetch_charts(
     })
 }
 
-/// Fetches CloudTrail pages asked for by `Command::FetchEvents`; each answer comes back as
-/// `Action::EventsPage`. `update` asks for one page at a time per lookup.
+/// Which lookup a page belongs to: every SageMaker event (`None`), or the events naming one
+/// resource (`Some(endpoint)`, CloudTrail's ResourceName lookup attribute).
+pub type LookupScope = Option<String>;
+
+/// One `LookupEvents` page to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventsRequest {
+    pub resource: LookupScope,
+    pub next_token: Option<String>,
+    /// The EndTime of the lookup's first call (the oldest event of the newest polled page, so
+    /// the first page asked for is older than what the poller already brought). Every later
+    /// page of the lookup sends it again with its token.
+    pub end: Option<Timestamp>,
+    /// Writes only (reads hidden): CloudTrail's ReadOnly=false lookup for the whole account,
+    /// a client-side filter for a resource lookup.
+    pub writes_only: bool,
+}
+
+impl EventsRequest {
+    /// The `LookupEvents` parameters. A NextToken is only valid with exactly the parameters of
+    /// the call that returned it (otherwise InvalidNextTokenException), so a page with a token
+    /// carries the first call's EndTime and lookup attribute unchanged:
+    /// https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
+    pub fn query(&self) -> EventQuery {
+        EventQuery {
+            resource: self.resource.clone(),
+            next_token: self.next_token.clone(),
+            end: self.end,
+            writes_only: self.writes_only,
+            max_results: MAX_EVENTS_PER_PAGE,
+            ..EventQuery::default()
+        }
+    }
+}
+
+/// What came back for an [`EventsRequest`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventsPageResult {
+    pub resource: LookupScope,
+    pub at: Timestamp,
+    pub result: Result<EventPage, BackendError>,
+}
+
+/// Fetches CloudTrail pages asked for by `Command::FetchEvents`; each answer is sent as an
+/// `EventsPageResult` (the runtime hands it to `update` as `Action::EventsPage`). `update` asks for one page at a time per lookup.
 pub struct EventsPager {
     backend: SharedBackend,
     clock: SharedClock,
-    tx: mpsc::Sender<Action>,
+    tx: Emitter<EventsPageResult>,
     tasks: JoinSet<()>,
 }
 
 impl EventsPager {
-    pub fn new(backend: SharedBackend, clock: SharedClock, tx: mpsc::Sender<Action>) -> Self {
+    pub fn new(
+        backend: SharedBackend,
+        clock: SharedClock,
+        tx: impl Into<Emitter<EventsPageResult>>,
+    ) -> Self {
         EventsPager {
             backend,
             clock,
-            tx,
+            tx: tx.into(),
             tasks: JoinSet::new(),
         }
     }
@@ -69,8 +114,13 @@ impl EventsPager {
                 at: clock.now(),
                 result,
             };
-            let _ = tx.send(Action::EventsPage(page)).await;
+            let _ = tx.send(page).await;
         });
+    }
+
+    /// Waits until every page asked for has been fetched and sent.
+    pub async fn idle(&mut self) {
+        while self.tasks.join_next().await.is_some() {}
     }
 
     /// Stops fetches in flight (no task outlives the console).

@@ -8,9 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::app::action::EndpointsData;
 use crate::boundary::{BackendError, BackendResult};
 use crate::domain::*;
+use crate::poll::data::EndpointsData;
 
 /// `ListEndpoints` returns at most 100 endpoints a page (MaxResults 1–100).
 /// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListEndpoints.html
