@@ -315,6 +315,18 @@ impl<B: Backend + ?Sized> Backend for Counted<B> {
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
         self.record(Operation::InvokeEndpoint, self.inner.invoke(request).await)
     }
+    async fn describe_hosting(
+        &self,
+        endpoint: &Endpoint,
+        models: bool,
+    ) -> BackendResult<EndpointHosting> {
+        // Mostly answered from caches: not a call of its own.
+        self.inner.describe_hosting(endpoint, models).await
+    }
+    async fn update_component_copies(&self, change: &CopyChange) -> BackendResult<WriteReceipt> {
+        let r = self.inner.update_component_copies(change).await;
+        self.record(Operation::UpdateInferenceComponentRuntimeConfig, r)
+    }
     fn api_stats(&self) -> Option<ApiStats> {
         Some(self.stats.snapshot())
     }

@@ -49,6 +49,10 @@ pub enum Operation {
     UpdateEndpointWeightsAndCapacities,
     RegisterScalableTarget,
     InvokeEndpoint,
+    ListInferenceComponents,
+    DescribeInferenceComponent,
+    UpdateInferenceComponentRuntimeConfig,
+    DescribeModel,
 }
 
 impl Operation {
@@ -68,12 +72,18 @@ impl Operation {
             Operation::UpdateEndpointWeightsAndCapacities => "UpdateEndpointWeightsAndCapacities",
             Operation::RegisterScalableTarget => "RegisterScalableTarget",
             Operation::InvokeEndpoint => "InvokeEndpoint",
+            Operation::ListInferenceComponents => "ListInferenceComponents",
+            Operation::DescribeInferenceComponent => "DescribeInferenceComponent",
+            Operation::UpdateInferenceComponentRuntimeConfig => {
+                "UpdateInferenceComponentRuntimeConfig"
+            }
+            Operation::DescribeModel => "DescribeModel",
         }
     }
 
     /// The operation AWS names `name` (the SDK's operation metadata), if sagetop calls it.
     pub fn parse(name: &str) -> Option<Operation> {
-        const ALL: [Operation; 14] = [
+        const ALL: [Operation; 18] = [
             Operation::GetCallerIdentity,
             Operation::ListEndpoints,
             Operation::DescribeEndpoint,
@@ -88,6 +98,10 @@ impl Operation {
             Operation::UpdateEndpointWeightsAndCapacities,
             Operation::RegisterScalableTarget,
             Operation::InvokeEndpoint,
+            Operation::ListInferenceComponents,
+            Operation::DescribeInferenceComponent,
+            Operation::UpdateInferenceComponentRuntimeConfig,
+            Operation::DescribeModel,
         ];
         ALL.into_iter().find(|o| o.as_str() == name)
     }
@@ -98,7 +112,11 @@ impl Operation {
             Operation::ListEndpoints
             | Operation::DescribeEndpoint
             | Operation::DescribeEndpointConfig
-            | Operation::UpdateEndpointWeightsAndCapacities => Service::SageMaker,
+            | Operation::UpdateEndpointWeightsAndCapacities
+            | Operation::ListInferenceComponents
+            | Operation::DescribeInferenceComponent
+            | Operation::UpdateInferenceComponentRuntimeConfig
+            | Operation::DescribeModel => Service::SageMaker,
             Operation::DescribeScalableTargets
             | Operation::DescribeScalingPolicies
             | Operation::DescribeScalingActivities
@@ -337,6 +355,31 @@ pub trait Backend: Send + Sync + 'static {
     /// `InvokeEndpoint` (sagemaker-runtime).
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse>;
 
+    /// How `endpoint` is hosted beyond classic variants: async config, managed instance
+    /// scaling, provisioned concurrency (from its cached endpoint config), its inference
+    /// components (only for endpoints whose variants carry no model) and, with `models`, whether
+    /// its models run multi-model containers (`DescribeModel`, cached). The provided version
+    /// knows only what the description says; backends override it.
+    async fn describe_hosting(
+        &self,
+        endpoint: &Endpoint,
+        models: bool,
+    ) -> BackendResult<EndpointHosting> {
+        let _ = models;
+        Ok(EndpointHosting::of(endpoint))
+    }
+
+    /// `UpdateInferenceComponentRuntimeConfig`: a new copy count for one inference component.
+    async fn update_component_copies(&self, change: &CopyChange) -> BackendResult<WriteReceipt> {
+        Err(BackendError::Validation {
+            operation: Operation::UpdateInferenceComponentRuntimeConfig,
+            message: format!(
+                "this account cannot scale inference component {}",
+                change.component
+            ),
+        })
+    }
+
     /// Calls made so far, per operation, and the cost of metric polling (`:api`).
     /// Wrappers forward it; `None` when the backend keeps no accounting.
     fn api_stats(&self) -> Option<crate::api_stats::ApiStats> {
@@ -406,6 +449,18 @@ impl<B: Backend + ?Sized> Backend for ReadOnly<B> {
     }
     fn api_stats(&self) -> Option<crate::api_stats::ApiStats> {
         self.0.api_stats()
+    }
+    async fn describe_hosting(
+        &self,
+        endpoint: &Endpoint,
+        models: bool,
+    ) -> BackendResult<EndpointHosting> {
+        self.0.describe_hosting(endpoint, models).await
+    }
+    async fn update_component_copies(&self, _: &CopyChange) -> BackendResult<WriteReceipt> {
+        Err(BackendError::ReadOnly {
+            operation: Operation::UpdateInferenceComponentRuntimeConfig,
+        })
     }
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
         // Invocations against AWS endpoints are production traffic; read-only forbids them.

@@ -3,12 +3,14 @@
 pub mod autoscaling;
 pub mod endpoint;
 pub mod events;
+pub mod hosting;
 pub mod metrics;
 pub mod quotas;
 
 pub use autoscaling::*;
 pub use endpoint::*;
 pub use events::*;
+pub use hosting::*;
 pub use metrics::*;
 pub use quotas::*;
 

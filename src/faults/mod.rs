@@ -518,6 +518,23 @@ impl<B: Backend + ?Sized> Backend for FaultyBackend<B> {
     fn api_stats(&self) -> Option<crate::api_stats::ApiStats> {
         self.inner.api_stats()
     }
+    async fn describe_hosting(
+        &self,
+        endpoint: &Endpoint,
+        models: bool,
+    ) -> BackendResult<EndpointHosting> {
+        self.before(Operation::DescribeEndpointConfig, Some(&endpoint.name))
+            .await?;
+        self.inner.describe_hosting(endpoint, models).await
+    }
+    async fn update_component_copies(&self, change: &CopyChange) -> BackendResult<WriteReceipt> {
+        self.write(
+            Operation::UpdateInferenceComponentRuntimeConfig,
+            &change.component,
+            self.inner.update_component_copies(change),
+        )
+        .await
+    }
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
         let op = Operation::InvokeEndpoint;
         let endpoint = request.endpoint.as_str();

@@ -7,6 +7,8 @@
 mod autoscale;
 mod fleet;
 mod history;
+mod hosting;
+mod hosting_fleet;
 mod ids;
 mod metrics;
 mod quotas;
@@ -268,6 +270,24 @@ impl Backend for SimAccount {
 
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
         writes::invoke(&mut self.world(), request)
+    }
+
+    async fn describe_hosting(
+        &self,
+        endpoint: &Endpoint,
+        models: bool,
+    ) -> BackendResult<EndpointHosting> {
+        Ok(hosting::describe(&self.world(), endpoint, models))
+    }
+
+    async fn update_component_copies(&self, change: &CopyChange) -> BackendResult<WriteReceipt> {
+        let mut w = self.world();
+        hosting::update_copies(&mut w, change)?;
+        let request_id = w.next_request_id();
+        Ok(WriteReceipt {
+            request_id,
+            at: ids::from_ms(w.now_ms),
+        })
     }
 }
 

@@ -10,6 +10,7 @@ mod autoscaling;
 mod cbor;
 mod cloudtrail;
 mod cloudwatch;
+mod hosting;
 mod model;
 mod protocol;
 mod quotas;
@@ -355,7 +356,13 @@ fn injected(svc: Svc, i: Injected) -> Failure {
 
 /// The resource a call is about (for fault dice and AccessDenied wording).
 fn resource_of(input: &Value) -> Option<String> {
-    for k in ["EndpointName", "EndpointConfigName", "ResourceId"] {
+    for k in [
+        "EndpointName",
+        "EndpointConfigName",
+        "ResourceId",
+        "InferenceComponentName",
+        "ModelName",
+    ] {
         if let Some(s) = input.get(k).and_then(Value::as_str) {
             let name = crate::domain::parse_resource_id(s).map_or(s.to_string(), |(e, _)| e);
             return Some(name);
