@@ -14,6 +14,7 @@ pub mod faults;
 pub mod fixture;
 pub mod fleet;
 pub mod fleet_sync;
+pub mod hosting_fetch;
 pub mod load;
 pub mod logging;
 pub mod metric_budget;
