@@ -475,8 +475,10 @@ impl PollTask {
                 }
             }
         }
-        if let Some(e) = watched.and_then(|w| fleet.iter().find(|e| e.name == w)) {
-            if let Ok(h) = self.backend.describe_hosting(e, true).await {
+        if let Some(e) = watched.and_then(|w| fleet.iter().find(|e| e.name == w))
+            && let Ok(h) = self.backend.describe_hosting(e, true).await
+        {
+            {
                 let q = crate::hosting_fetch::metrics_query(&h, now);
                 if !q.series.is_empty() {
                     // Counted with the charts: the cost governor keeps the total in budget.

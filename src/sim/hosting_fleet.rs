@@ -83,6 +83,7 @@ pub(super) fn specs() -> Vec<ESpec> {
     ]
 }
 
+#[allow(clippy::too_many_arguments)] // one fixture row, read as a table below
 fn component(
     name: &str,
     model: &str,
