@@ -72,10 +72,10 @@ pub(super) fn specs() -> Vec<ESpec> {
             cpu(
                 "AllTraffic",
                 MME_MODEL,
-                "ml.c5.2xlarge",
+                "ml.m5.2xlarge",
                 2,
                 1.0,
-                VariantModel::cpu("ml.c5.2xlarge", 2600.0, 12.0),
+                VariantModel::cpu("ml.m5.2xlarge", 2600.0, 12.0),
             ),
             900.0,
             BodyKind::Churn,
