@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::logs_tail::LogsTail;
 use crate::app::state::SessionInfo;
 use crate::app::{Action, AppState, Command, Panel, Polled, update};
 use crate::boundary::{Backend, SharedBackend};
 use crate::clock::{Clock, SharedClock};
 use crate::load::console::{LoadRunner, LoadSetup};
+use crate::logs_tail::LogsTail;
 use crate::poll::charts::ChartWindow;
 use crate::poll::detail_fetch::EventsPager;
 use crate::poll::fleet::poll_panel;

@@ -9,8 +9,8 @@ use tokio::task::JoinSet;
 
 use crate::boundary::{BackendError, SharedBackend};
 use crate::clock::SharedClock;
-use crate::emit::Emitter;
 use crate::domain::*;
+use crate::emit::Emitter;
 
 /// One read of the logs view.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -105,6 +105,8 @@ fn apply_data(state: &mut AppState, data: PanelData, at: Timestamp) -> Vec<Comma
             state.autoscaling.config.extend(a.config);
             state.autoscaling.activities.extend(a.activities);
             state.autoscaling.activity_errors.extend(a.activity_errors);
+            state.autoscaling.hosting.extend(a.hosting);
+            state.autoscaling.hosting_metrics.extend(a.hosting_metrics);
         }
         PanelData::Quotas(q) => state.quotas = q,
         PanelData::Events(e) => {

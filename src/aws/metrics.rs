@@ -156,22 +156,15 @@ impl MetricCache {
 }
 
 fn metric_query(id: String, key: &SeriesKey, period_secs: i32) -> MetricDataQuery {
-    let metric = Metric::builder()
+    let mut metric = Metric::builder()
         .namespace(key.metric.namespace().as_str())
-        .metric_name(key.metric.as_str())
-        .dimensions(
-            Dimension::builder()
-                .name("EndpointName")
-                .value(&key.endpoint)
-                .build(),
-        )
-        .dimensions(
-            Dimension::builder()
-                .name("VariantName")
-                .value(&key.variant)
-                .build(),
-        )
-        .build();
+        .metric_name(key.metric.as_str());
+    // Components by InferenceComponentName, async backlog by EndpointName alone:
+    // https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html
+    for (name, value) in key.dimensions() {
+        metric = metric.dimensions(Dimension::builder().name(name).value(value).build());
+    }
+    let metric = metric.build();
     let stat = MetricStat::builder()
         .metric(metric)
         .period(period_secs)

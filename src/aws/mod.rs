@@ -15,6 +15,7 @@ mod autoscaling;
 mod connect;
 mod errors;
 mod events;
+mod hosting;
 mod limiter;
 mod logs;
 mod metrics;
@@ -184,6 +185,10 @@ struct Caches {
     scaled: HashMap<String, Vec<String>>,
     /// `ListAWSDefaultServiceQuotas` and when it was read.
     default_quotas: Option<(std::time::Instant, Arc<Vec<ServiceQuota>>)>,
+    /// Endpoint config name → its hosting facts (async, managed scaling, provisioned concurrency).
+    hosting: HashMap<String, Arc<hosting::ConfigHosting>>,
+    /// Model name → runs a multi-model container (models are immutable).
+    multi_model: HashMap<String, bool>,
 }
 
 /// The `Backend` on a real AWS account (or an emulator behind `--endpoint-url`).
@@ -429,6 +434,18 @@ impl Backend for AwsBackend {
     }
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
         self.invoke_impl(request).await
+    }
+
+    async fn describe_hosting(
+        &self,
+        endpoint: &Endpoint,
+        models: bool,
+    ) -> BackendResult<EndpointHosting> {
+        self.describe_hosting_impl(endpoint, models).await
+    }
+
+    async fn update_component_copies(&self, change: &CopyChange) -> BackendResult<WriteReceipt> {
+        self.update_copies_impl(change).await
     }
 }
 

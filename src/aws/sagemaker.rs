@@ -234,7 +234,10 @@ impl AwsBackend {
 
     /// `DescribeEndpointConfig`, once per config name (configs never change). A config deleted
     /// after the endpoint was created is not an error: the variants just lack its details.
-    async fn endpoint_config(&self, config_name: &str) -> BackendResult<Arc<ConfigVariants>> {
+    pub(crate) async fn endpoint_config(
+        &self,
+        config_name: &str,
+    ) -> BackendResult<Arc<ConfigVariants>> {
         if let Some(c) = self.caches().configs.get(config_name) {
             return Ok(c.clone());
         }
@@ -273,6 +276,7 @@ impl AwsBackend {
             })
             .collect();
         let variants = Arc::new(variants);
+        self.remember_config_hosting(config_name, &out);
         self.caches()
             .configs
             .insert(config_name.to_string(), variants.clone());

@@ -57,6 +57,13 @@ pub enum Call<'a> {
     FilterLogEvents {
         query: &'a LogQuery,
     },
+    DescribeHosting {
+        endpoint: &'a Endpoint,
+        models: bool,
+    },
+    UpdateComponentCopies {
+        change: &'a CopyChange,
+    },
 }
 
 impl Call<'_> {
@@ -81,6 +88,8 @@ impl Call<'_> {
             Call::Invoke { .. } => Operation::InvokeEndpoint,
             Call::ListLogStreams { .. } => Operation::DescribeLogStreams,
             Call::FilterLogEvents { .. } => Operation::FilterLogEvents,
+            Call::DescribeHosting { .. } => Operation::DescribeEndpointConfig,
+            Call::UpdateComponentCopies { .. } => Operation::UpdateInferenceComponentRuntimeConfig,
         }
     }
 
@@ -95,6 +104,8 @@ impl Call<'_> {
             Call::Invoke { request } => Some(&request.endpoint),
             Call::ListLogStreams { endpoint } => Some(endpoint),
             Call::FilterLogEvents { query } => Some(&query.endpoint),
+            Call::DescribeHosting { endpoint, .. } => Some(&endpoint.name),
+            Call::UpdateComponentCopies { change } => Some(&change.component),
             Call::Identity
             | Call::ListEndpoints
             | Call::DescribeFleetAutoscaling
@@ -108,7 +119,9 @@ impl Call<'_> {
     pub fn is_write(&self) -> bool {
         matches!(
             self,
-            Call::UpdateWeightsAndCapacities { .. } | Call::RegisterScalableTarget { .. }
+            Call::UpdateWeightsAndCapacities { .. }
+                | Call::RegisterScalableTarget { .. }
+                | Call::UpdateComponentCopies { .. }
         )
     }
 
@@ -134,6 +147,8 @@ impl Call<'_> {
             Call::Invoke { .. } => "invoke",
             Call::ListLogStreams { .. } => "list_log_streams",
             Call::FilterLogEvents { .. } => "filter_log_events",
+            Call::DescribeHosting { .. } => "describe_hosting",
+            Call::UpdateComponentCopies { .. } => "update_component_copies",
         }
     }
 }
@@ -154,6 +169,7 @@ pub enum Reply<'r> {
     Invoked(&'r mut BackendResult<InvokeResponse>),
     LogStreams(&'r mut BackendResult<Vec<LogStream>>),
     LogEvents(&'r mut BackendResult<LogPage>),
+    Hosting(&'r mut BackendResult<EndpointHosting>),
 }
 
 macro_rules! each_reply {
@@ -172,6 +188,7 @@ macro_rules! each_reply {
             Reply::Invoked($r) => $body,
             Reply::LogStreams($r) => $body,
             Reply::LogEvents($r) => $body,
+            Reply::Hosting($r) => $body,
         }
     };
 }
@@ -321,6 +338,10 @@ layered_backend! {
         = Call::ListLogStreams { endpoint }, Reply::LogStreams;
     fn filter_log_events(&self, query: &LogQuery) -> LogPage
         = Call::FilterLogEvents { query }, Reply::LogEvents;
+    fn describe_hosting(&self, endpoint: &Endpoint, models: bool) -> EndpointHosting
+        = Call::DescribeHosting { endpoint, models }, Reply::Hosting;
+    fn update_component_copies(&self, change: &CopyChange) -> WriteReceipt
+        = Call::UpdateComponentCopies { change }, Reply::Receipt;
 }
 
 #[cfg(test)]

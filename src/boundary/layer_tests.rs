@@ -118,6 +118,13 @@ impl Backend for Probe {
         self.note("filter_log_events");
         Ok(LogPage::default())
     }
+    async fn describe_hosting(&self, e: &Endpoint, _: bool) -> BackendResult<EndpointHosting> {
+        self.note("describe_hosting");
+        Ok(EndpointHosting::of(e))
+    }
+    async fn update_component_copies(&self, _: &CopyChange) -> BackendResult<WriteReceipt> {
+        self.receipt("update_component_copies")
+    }
     fn api_stats(&self) -> Option<ApiStats> {
         self.note("api_stats");
         None
@@ -155,6 +162,14 @@ pub(crate) async fn call_every_method(
         filter_pattern: None,
         start: fixture_epoch(),
         max_events: 10,
+    };
+    let endpoint = Probe::default()
+        .describe_endpoint("churn")
+        .await
+        .expect("the probe describes any endpoint");
+    let copies = CopyChange {
+        component: "llama".into(),
+        desired_copies: 2,
     };
     use Operation as O;
     vec![
@@ -220,6 +235,16 @@ pub(crate) async fn call_every_method(
             O::FilterLogEvents,
             ok(b.filter_log_events(&logs).await),
         ),
+        (
+            "describe_hosting",
+            O::DescribeEndpointConfig,
+            ok(b.describe_hosting(&endpoint, true).await),
+        ),
+        (
+            "update_component_copies",
+            O::UpdateInferenceComponentRuntimeConfig,
+            ok(b.update_component_copies(&copies).await),
+        ),
     ]
 }
 
@@ -280,7 +305,7 @@ async fn every_backend_method_meets_the_hooks_exactly_once() {
     let results = call_every_method(&b).await;
     assert!(b.api_stats().is_none());
     let methods: Vec<&str> = results.iter().map(|(m, _, _)| *m).collect();
-    assert_eq!(methods.len(), 14);
+    assert_eq!(methods.len(), 16);
     let mut expected = Vec::new();
     for (method, op, result) in &results {
         assert_eq!(result, &Ok(()), "{method}");

@@ -65,6 +65,10 @@ pub enum Operation {
     InvokeEndpoint,
     DescribeLogStreams,
     FilterLogEvents,
+    ListInferenceComponents,
+    DescribeInferenceComponent,
+    UpdateInferenceComponentRuntimeConfig,
+    DescribeModel,
 }
 
 impl Operation {
@@ -86,12 +90,18 @@ impl Operation {
             Operation::InvokeEndpoint => "InvokeEndpoint",
             Operation::DescribeLogStreams => "DescribeLogStreams",
             Operation::FilterLogEvents => "FilterLogEvents",
+            Operation::ListInferenceComponents => "ListInferenceComponents",
+            Operation::DescribeInferenceComponent => "DescribeInferenceComponent",
+            Operation::UpdateInferenceComponentRuntimeConfig => {
+                "UpdateInferenceComponentRuntimeConfig"
+            }
+            Operation::DescribeModel => "DescribeModel",
         }
     }
 
     /// The operation AWS names `name` (the SDK's operation metadata), if sagetop calls it.
     pub fn parse(name: &str) -> Option<Operation> {
-        const ALL: [Operation; 16] = [
+        const ALL: [Operation; 20] = [
             Operation::GetCallerIdentity,
             Operation::ListEndpoints,
             Operation::DescribeEndpoint,
@@ -108,6 +118,10 @@ impl Operation {
             Operation::InvokeEndpoint,
             Operation::DescribeLogStreams,
             Operation::FilterLogEvents,
+            Operation::ListInferenceComponents,
+            Operation::DescribeInferenceComponent,
+            Operation::UpdateInferenceComponentRuntimeConfig,
+            Operation::DescribeModel,
         ];
         ALL.into_iter().find(|o| o.as_str() == name)
     }
@@ -118,7 +132,11 @@ impl Operation {
             Operation::ListEndpoints
             | Operation::DescribeEndpoint
             | Operation::DescribeEndpointConfig
-            | Operation::UpdateEndpointWeightsAndCapacities => Service::SageMaker,
+            | Operation::UpdateEndpointWeightsAndCapacities
+            | Operation::ListInferenceComponents
+            | Operation::DescribeInferenceComponent
+            | Operation::UpdateInferenceComponentRuntimeConfig
+            | Operation::DescribeModel => Service::SageMaker,
             Operation::DescribeScalableTargets
             | Operation::DescribeScalingPolicies
             | Operation::DescribeScalingActivities
@@ -360,6 +378,19 @@ pub trait Backend: Send + Sync + 'static {
 
     /// The endpoint's log events from `query.start` on, oldest first (`FilterLogEvents`).
     async fn filter_log_events(&self, query: &LogQuery) -> BackendResult<LogPage>;
+
+    /// How `endpoint` is hosted beyond classic variants: async config, managed instance
+    /// scaling, provisioned concurrency (from its cached endpoint config), its inference
+    /// components (only for endpoints whose variants carry no model) and, with `models`, whether
+    /// its models run multi-model containers (`DescribeModel`, cached).
+    async fn describe_hosting(
+        &self,
+        endpoint: &Endpoint,
+        models: bool,
+    ) -> BackendResult<EndpointHosting>;
+
+    /// `UpdateInferenceComponentRuntimeConfig`: a new copy count for one inference component.
+    async fn update_component_copies(&self, change: &CopyChange) -> BackendResult<WriteReceipt>;
 
     /// Calls made so far, per operation, and the cost of metric polling (`:api`);
     /// `None` when the backend keeps no accounting.

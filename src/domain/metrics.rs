@@ -12,6 +12,9 @@ pub enum Namespace {
     Invocations,
     /// `/aws/sagemaker/Endpoints`: instance utilization metrics.
     Instances,
+    /// `/aws/sagemaker/InferenceComponents`: utilization normalized to a component's share.
+    /// https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html#cloudwatch-metrics-inference-component
+    Components,
 }
 
 impl Namespace {
@@ -19,6 +22,7 @@ impl Namespace {
         match self {
             Namespace::Invocations => "AWS/SageMaker",
             Namespace::Instances => "/aws/sagemaker/Endpoints",
+            Namespace::Components => "/aws/sagemaker/InferenceComponents",
         }
     }
 }
@@ -29,6 +33,7 @@ pub enum MetricUnit {
     Count,
     Microseconds,
     Percent,
+    Seconds,
 }
 
 /// The endpoint metrics sagetop reads (real CloudWatch names).
@@ -45,10 +50,25 @@ pub enum MetricName {
     DiskUtilization,
     GPUUtilization,
     GPUMemoryUtilization,
+    // Hosting beyond classic variants (see `domain::hosting`).
+    ApproximateBacklogSize,
+    ApproximateBacklogSizePerInstance,
+    ApproximateAgeOfOldestRequest,
+    HasBacklogWithoutCapacity,
+    ModelSetupTime,
+    LoadedModelCount,
+    ModelCacheHit,
+    ModelLoadingWaitTime,
+    ModelUnloadingTime,
+    InvocationsPerCopy,
+    ConcurrentRequestsPerCopy,
+    CPUUtilizationNormalized,
+    GPUUtilizationNormalized,
+    GPUMemoryUtilizationNormalized,
 }
 
 impl MetricName {
-    pub const ALL: [MetricName; 11] = [
+    pub const ALL: [MetricName; 25] = [
         MetricName::Invocations,
         MetricName::InvocationsPerInstance,
         MetricName::ModelLatency,
@@ -60,6 +80,20 @@ impl MetricName {
         MetricName::DiskUtilization,
         MetricName::GPUUtilization,
         MetricName::GPUMemoryUtilization,
+        MetricName::ApproximateBacklogSize,
+        MetricName::ApproximateBacklogSizePerInstance,
+        MetricName::ApproximateAgeOfOldestRequest,
+        MetricName::HasBacklogWithoutCapacity,
+        MetricName::ModelSetupTime,
+        MetricName::LoadedModelCount,
+        MetricName::ModelCacheHit,
+        MetricName::ModelLoadingWaitTime,
+        MetricName::ModelUnloadingTime,
+        MetricName::InvocationsPerCopy,
+        MetricName::ConcurrentRequestsPerCopy,
+        MetricName::CPUUtilizationNormalized,
+        MetricName::GPUUtilizationNormalized,
+        MetricName::GPUMemoryUtilizationNormalized,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +109,20 @@ impl MetricName {
             MetricName::DiskUtilization => "DiskUtilization",
             MetricName::GPUUtilization => "GPUUtilization",
             MetricName::GPUMemoryUtilization => "GPUMemoryUtilization",
+            MetricName::ApproximateBacklogSize => "ApproximateBacklogSize",
+            MetricName::ApproximateBacklogSizePerInstance => "ApproximateBacklogSizePerInstance",
+            MetricName::ApproximateAgeOfOldestRequest => "ApproximateAgeOfOldestRequest",
+            MetricName::HasBacklogWithoutCapacity => "HasBacklogWithoutCapacity",
+            MetricName::ModelSetupTime => "ModelSetupTime",
+            MetricName::LoadedModelCount => "LoadedModelCount",
+            MetricName::ModelCacheHit => "ModelCacheHit",
+            MetricName::ModelLoadingWaitTime => "ModelLoadingWaitTime",
+            MetricName::ModelUnloadingTime => "ModelUnloadingTime",
+            MetricName::InvocationsPerCopy => "InvocationsPerCopy",
+            MetricName::ConcurrentRequestsPerCopy => "ConcurrentRequestsPerCopy",
+            MetricName::CPUUtilizationNormalized => "CPUUtilizationNormalized",
+            MetricName::GPUUtilizationNormalized => "GPUUtilizationNormalized",
+            MetricName::GPUMemoryUtilizationNormalized => "GPUMemoryUtilizationNormalized",
         }
     }
 
@@ -89,17 +137,33 @@ impl MetricName {
             | MetricName::DiskUtilization
             | MetricName::GPUUtilization
             | MetricName::GPUMemoryUtilization => Namespace::Instances,
+            MetricName::CPUUtilizationNormalized
+            | MetricName::GPUUtilizationNormalized
+            | MetricName::GPUMemoryUtilizationNormalized => Namespace::Components,
             _ => Namespace::Invocations,
         }
     }
 
     pub fn unit(self) -> MetricUnit {
         match self {
-            MetricName::ModelLatency | MetricName::OverheadLatency => MetricUnit::Microseconds,
+            MetricName::ModelLatency
+            | MetricName::OverheadLatency
+            | MetricName::ModelSetupTime
+            | MetricName::ModelLoadingWaitTime
+            | MetricName::ModelUnloadingTime => MetricUnit::Microseconds,
+            // https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-monitor.html
+            MetricName::ApproximateAgeOfOldestRequest => MetricUnit::Seconds,
             MetricName::Invocations
             | MetricName::InvocationsPerInstance
             | MetricName::Invocation4XXErrors
-            | MetricName::Invocation5XXErrors => MetricUnit::Count,
+            | MetricName::Invocation5XXErrors
+            | MetricName::ApproximateBacklogSize
+            | MetricName::ApproximateBacklogSizePerInstance
+            | MetricName::HasBacklogWithoutCapacity
+            | MetricName::LoadedModelCount
+            | MetricName::ModelCacheHit
+            | MetricName::InvocationsPerCopy
+            | MetricName::ConcurrentRequestsPerCopy => MetricUnit::Count,
             _ => MetricUnit::Percent,
         }
     }
@@ -145,12 +209,18 @@ impl Statistic {
 }
 
 /// One series: a metric of one variant of one endpoint under one statistic.
+///
+/// Dimensions sent to CloudWatch: `EndpointName` + `VariantName`; `EndpointName` alone when
+/// `variant` is empty (async endpoints' backlog metrics); `InferenceComponentName` alone when
+/// `component` is set (`endpoint` then only says whose component it is).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SeriesKey {
     pub endpoint: String,
     pub variant: String,
     pub metric: MetricName,
     pub stat: Statistic,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
 }
 
 impl SeriesKey {
@@ -160,6 +230,27 @@ impl SeriesKey {
             variant: variant.to_string(),
             metric,
             stat,
+            component: None,
+        }
+    }
+
+    /// A series of one inference component (dimension `InferenceComponentName`).
+    pub fn component(endpoint: &str, component: &str, metric: MetricName, stat: Statistic) -> Self {
+        SeriesKey {
+            component: Some(component.to_string()),
+            ..SeriesKey::new(endpoint, "", metric, stat)
+        }
+    }
+
+    /// CloudWatch dimensions of this series, as (name, value) pairs.
+    pub fn dimensions(&self) -> Vec<(&'static str, &str)> {
+        match &self.component {
+            Some(c) => vec![("InferenceComponentName", c.as_str())],
+            None if self.variant.is_empty() => vec![("EndpointName", self.endpoint.as_str())],
+            None => vec![
+                ("EndpointName", self.endpoint.as_str()),
+                ("VariantName", self.variant.as_str()),
+            ],
         }
     }
 }

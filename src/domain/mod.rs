@@ -3,6 +3,7 @@
 pub mod autoscaling;
 pub mod endpoint;
 pub mod events;
+pub mod hosting;
 pub mod logs;
 pub mod metrics;
 pub mod quotas;
@@ -10,6 +11,7 @@ pub mod quotas;
 pub use autoscaling::*;
 pub use endpoint::*;
 pub use events::*;
+pub use hosting::*;
 pub use logs::*;
 pub use metrics::*;
 pub use quotas::*;

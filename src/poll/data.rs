@@ -107,6 +107,12 @@ pub struct AutoscalingData {
     /// panel's error next to the configuration that did load).
     #[serde(default)]
     pub activity_errors: BTreeMap<String, BackendError>,
+    /// How endpoints are hosted beyond classic variants (components, async, multi-model).
+    #[serde(default)]
+    pub hosting: BTreeMap<String, EndpointHosting>,
+    /// The watched endpoint's hosting metrics (components, backlog, cache), last minutes.
+    #[serde(default)]
+    pub hosting_metrics: BTreeMap<String, Vec<MetricSeries>>,
 }
 
 /// What a successful poll carries.

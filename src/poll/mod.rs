@@ -6,6 +6,7 @@ pub mod data;
 pub mod detail_fetch;
 pub mod fleet;
 pub mod fleet_sync;
+pub mod hosting;
 pub mod metric_budget;
 
 use std::collections::{BTreeSet, HashMap};
@@ -472,6 +473,31 @@ impl PollTask {
                 data.config.insert(e.name.clone(), config);
             }
             self.fleet_autoscaling_at = Some(now);
+        }
+        if watched.is_none() || fleet_due {
+            // From the endpoint configs already read (components only where variants carry
+            // no model); a failure leaves the last hosting facts in place.
+            for e in fleet {
+                if let Ok(h) = self.backend.describe_hosting(e, false).await {
+                    data.hosting.insert(e.name.clone(), h);
+                }
+            }
+        }
+        if let Some(e) = watched.and_then(|w| fleet.iter().find(|e| e.name == w))
+            && let Ok(h) = self.backend.describe_hosting(e, true).await
+        {
+            {
+                let q = crate::poll::hosting::metrics_query(&h, now);
+                if !q.series.is_empty() {
+                    // Counted with the charts: the cost governor keeps the total in budget.
+                    self.chart_metrics
+                        .fetch_add(q.series.len() as u64, Ordering::Relaxed);
+                    if let Ok(s) = self.backend.get_metrics(&q).await {
+                        data.hosting_metrics.insert(e.name.clone(), s);
+                    }
+                }
+                data.hosting.insert(e.name.clone(), h);
+            }
         }
         if let Some(one) = watched {
             let d = fleet::fetch_autoscaling(self.backend.as_ref(), &[one.to_string()]).await?;

@@ -273,7 +273,8 @@ fn build_endpoint(seed: u64, idx: u64, start_ms: i64, e: &ESpec, w: &mut World) 
 /// quotas, past scaling activities and CloudTrail history.
 pub(crate) fn build_world(seed: u64, start_ms: i64, extra: usize) -> World {
     let start_min = ids::minute_of(start_ms);
-    let specs = standard();
+    let mut specs = standard();
+    specs.extend(super::hosting_fleet::specs());
     let mut w = World {
         seed,
         start_min,
@@ -287,6 +288,7 @@ pub(crate) fn build_world(seed: u64, start_ms: i64, extra: usize) -> World {
         write_seq: 0,
         invoke_seq: 0,
         series_faults: Default::default(),
+        hosting: super::hosting_fleet::state(start_ms),
     };
     let mut history = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
@@ -304,6 +306,7 @@ pub(crate) fn build_world(seed: u64, start_ms: i64, extra: usize) -> World {
     }
     w.activities.make_contiguous().sort_by_key(|a| a.start_time);
     w.quotas = quotas::build(w.endpoints.values());
+    super::hosting::warm(&mut w);
     // Twelve hours of read-only noise from people and tools before the start.
     for m in start_min - 720..start_min {
         trail::background_minute(&mut w, m);

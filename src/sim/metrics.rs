@@ -173,6 +173,8 @@ fn sample(s: &MinuteStats, metric: MetricName) -> Option<Sample> {
         MetricName::DiskUtilization => util_sample(s.disk, s.instances),
         MetricName::GPUUtilization => util_sample(s.gpu, s.instances),
         MetricName::GPUMemoryUtilization => util_sample(s.gpu_mem, s.instances),
+        // Hosting metrics come from `sim::hosting`.
+        _ => None,
     }
 }
 
@@ -315,6 +317,7 @@ pub(crate) fn get_metrics(w: &World, q: &MetricQuery) -> BackendResult<Vec<Metri
             out[si].points = points;
         }
     }
+    super::hosting::fill(w, q, &mut out);
     for s in &mut out {
         if let Some(code) = w.series_faults.get(&(s.key.endpoint.clone(), s.key.metric)) {
             s.points.clear();

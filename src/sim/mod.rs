@@ -8,6 +8,8 @@ mod autoscale;
 pub mod faults;
 mod fleet;
 mod history;
+mod hosting;
+mod hosting_fleet;
 mod ids;
 mod logs;
 mod metrics;
@@ -288,6 +290,24 @@ impl Backend for SimAccount {
     /// account's server.
     fn api_stats(&self) -> Option<crate::boundary::ApiStats> {
         None
+    }
+
+    async fn describe_hosting(
+        &self,
+        endpoint: &Endpoint,
+        models: bool,
+    ) -> BackendResult<EndpointHosting> {
+        Ok(hosting::describe(&self.world(), endpoint, models))
+    }
+
+    async fn update_component_copies(&self, change: &CopyChange) -> BackendResult<WriteReceipt> {
+        let mut w = self.world();
+        hosting::update_copies(&mut w, change)?;
+        let request_id = w.next_request_id();
+        Ok(WriteReceipt {
+            request_id,
+            at: ids::from_ms(w.now_ms),
+        })
     }
 }
 

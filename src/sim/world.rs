@@ -133,7 +133,8 @@ impl EndpointState {
             .iter()
             .map(|v| Variant {
                 name: v.name.clone(),
-                model_name: Some(v.model_name.clone()),
+                // Variants of inference-component endpoints carry no model.
+                model_name: Some(v.model_name.clone()).filter(|m| !m.is_empty()),
                 instance_type: v.instance_type.clone(),
                 current_instance_count: v.current_count,
                 desired_instance_count: v.desired_count,
@@ -208,6 +209,8 @@ pub(crate) struct World {
     /// Series that GetMetricData reports as failed: (endpoint, metric) → StatusCode
     /// (`SimAccount::set_series_fault`).
     pub series_faults: BTreeMap<(String, MetricName), String>,
+    /// Inference components, async queues, provisioned concurrency, multi-model containers.
+    pub hosting: super::hosting::HostingState,
 }
 
 impl World {
@@ -257,6 +260,7 @@ impl World {
             }
         }
         autoscale::evaluate(self, m);
+        super::hosting::close_minute(self, m);
         trail::background_minute(self, m);
         if m.rem_euclid(60) == 0 {
             let cutoff = m - LOG_RETENTION_MIN;

@@ -6,6 +6,7 @@ pub mod charts;
 pub mod columns;
 pub mod detail;
 pub mod detail_deploy;
+pub mod detail_hosting;
 pub mod detail_ops;
 pub mod detail_scaling;
 pub mod dialogs;

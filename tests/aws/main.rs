@@ -17,4 +17,5 @@ mod poll_scaling;
 mod wire;
 mod wire_boto3;
 mod wire_contracts;
+mod wire_hosting;
 mod wire_logs;

@@ -81,8 +81,8 @@ impl KeyAction {
 
     /// The app action a view key sends; `None` for actions a screen interprets itself.
     pub fn to_action(self) -> Option<Action> {
-        use crate::app::ops::OpsAction;
         use crate::app::logs_view::LogsAction;
+        use crate::app::ops::OpsAction;
         use crate::app::runs::RunsAction;
         Some(match self {
             KeyAction::MoveUp => Action::MoveUp,

@@ -47,7 +47,10 @@ fn series_of(q: &Value) -> Option<(SeriesKey, u64)> {
             .find(|d| d.get("Name").and_then(Value::as_str) == Some(k))
             .and_then(|d| d.get("Value")?.as_str())
     };
-    if dims.len() != 2 {
+    // Components by InferenceComponentName alone, async backlogs by EndpointName alone:
+    // https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html
+    let one = dims.len() == 1;
+    if !one && dims.len() != 2 {
         return None;
     }
     let statistic = match stat.get("Stat")?.as_str()? {
@@ -60,10 +63,12 @@ fn series_of(q: &Value) -> Option<(SeriesKey, u64)> {
         _ => return None,
     };
     let period = stat.get("Period")?.as_u64()?;
-    Some((
-        SeriesKey::new(dim("EndpointName")?, dim("VariantName")?, name, statistic),
-        period,
-    ))
+    let key = match (one, dim("InferenceComponentName")) {
+        (true, Some(c)) => SeriesKey::component("", c, name, statistic),
+        (true, None) => SeriesKey::new(dim("EndpointName")?, "", name, statistic),
+        (false, _) => SeriesKey::new(dim("EndpointName")?, dim("VariantName")?, name, statistic),
+    };
+    Some((key, period))
 }
 
 pub(super) fn call(sim: &SimAccount, op: &str, input: &Value) -> Result<Value, WireError> {

@@ -10,6 +10,7 @@ mod autoscaling;
 mod cbor;
 mod cloudtrail;
 mod cloudwatch;
+mod hosting;
 mod logs;
 mod model;
 mod protocol;
@@ -366,7 +367,13 @@ fn resource_of(input: &Value) -> Option<String> {
                 .to_string(),
         );
     }
-    for k in ["EndpointName", "EndpointConfigName", "ResourceId"] {
+    for k in [
+        "EndpointName",
+        "EndpointConfigName",
+        "ResourceId",
+        "InferenceComponentName",
+        "ModelName",
+    ] {
         if let Some(s) = input.get(k).and_then(Value::as_str) {
             let name = crate::domain::parse_resource_id(s).map_or(s.to_string(), |(e, _)| e);
             return Some(name);

@@ -90,6 +90,12 @@ impl Svc {
             (Svc::SageMaker, "UpdateEndpointWeightsAndCapacities") => {
                 O::UpdateEndpointWeightsAndCapacities
             }
+            (Svc::SageMaker, "ListInferenceComponents") => O::ListInferenceComponents,
+            (Svc::SageMaker, "DescribeInferenceComponent") => O::DescribeInferenceComponent,
+            (Svc::SageMaker, "UpdateInferenceComponentRuntimeConfig") => {
+                O::UpdateInferenceComponentRuntimeConfig
+            }
+            (Svc::SageMaker, "DescribeModel") => O::DescribeModel,
             (Svc::AutoScaling, "DescribeScalableTargets") => O::DescribeScalableTargets,
             (Svc::AutoScaling, "DescribeScalingPolicies") => O::DescribeScalingPolicies,
             (Svc::AutoScaling, "DescribeScalingActivities") => O::DescribeScalingActivities,

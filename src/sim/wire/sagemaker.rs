@@ -28,6 +28,8 @@ pub(super) fn call(
         "DescribeEndpoint" => describe_endpoint(&w, input),
         "DescribeEndpointConfig" => describe_endpoint_config(&w, input),
         "UpdateEndpointWeightsAndCapacities" => return update(&mut w, input),
+        "UpdateInferenceComponentRuntimeConfig" => return super::hosting::call(&mut w, op, input),
+        o if super::hosting::OPERATIONS.contains(&o) => super::hosting::call(&mut w, op, input),
         _ => Err(WireError::new(400, "UnknownOperationException", op)),
     };
     record_read(&mut w, op, input, request_id, result.as_ref().err());
@@ -247,9 +249,11 @@ fn describe_endpoint_config(w: &World, input: &Value) -> Result<Value, WireError
         .map(|v| {
             let mut o = json!({
                 "VariantName": v.name,
-                "ModelName": v.model_name,
                 "InitialVariantWeight": v.desired_weight,
             });
+            if !v.model_name.is_empty() {
+                o["ModelName"] = json!(v.model_name);
+            }
             if let Some(s) = v.serverless {
                 o["ServerlessConfig"] = json!({ "MemorySizeInMB": s.memory_size_mb, "MaxConcurrency": s.max_concurrency });
             }
@@ -260,12 +264,14 @@ fn describe_endpoint_config(w: &World, input: &Value) -> Result<Value, WireError
             o
         })
         .collect();
-    Ok(json!({
+    let mut out = json!({
         "EndpointConfigName": ep.config_name,
         "EndpointConfigArn": format!("arn:aws:sagemaker:{}:{}:endpoint-config/{}", ids::REGION, ids::ACCOUNT, ep.config_name),
         "ProductionVariants": variants,
         "CreationTime": secs(ep.creation_ms),
-    }))
+    });
+    super::hosting::config_fields(w, ep, &mut out);
+    Ok(out)
 }
 
 /// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpointWeightsAndCapacities.html

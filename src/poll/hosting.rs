@@ -1,0 +1,88 @@
+//! What the detail view reads about an endpoint's hosting beyond classic variants: one
+//! `GetMetricData` query for its components' metrics (by `InferenceComponentName`), its async
+//! backlog (by `EndpointName`), its serverless cold starts and its multi-model cache.
+//! Metric names and dimensions:
+//! https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html
+//! https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-monitor.html
+
+use std::time::Duration;
+
+use crate::domain::*;
+
+/// Minutes of hosting metrics the detail shows (rows read the latest, sparklines the rest).
+pub const WINDOW_MIN: i64 = 30;
+
+/// The series worth reading for this endpoint's kind; none for classic endpoints.
+pub fn metrics_query(h: &EndpointHosting, now: Timestamp) -> MetricQuery {
+    use MetricName as M;
+    use Statistic as S;
+    let mut series = Vec::new();
+    for c in &h.components {
+        for (m, s) in [
+            (M::Invocations, S::Sum),
+            (M::ModelLatency, S::Average),
+            (M::InvocationsPerCopy, S::Sum),
+            (M::ConcurrentRequestsPerCopy, S::Maximum),
+            (M::CPUUtilizationNormalized, S::Average),
+            (M::GPUUtilizationNormalized, S::Average),
+            (M::GPUMemoryUtilizationNormalized, S::Average),
+        ] {
+            series.push(SeriesKey::component(&h.endpoint, &c.name, m, s));
+        }
+    }
+    if h.async_config.is_some() {
+        for (m, s) in [
+            (M::ApproximateBacklogSize, S::Average),
+            (M::ApproximateBacklogSizePerInstance, S::Average),
+            (M::ApproximateAgeOfOldestRequest, S::Maximum),
+            (M::HasBacklogWithoutCapacity, S::Maximum),
+        ] {
+            series.push(SeriesKey::new(&h.endpoint, "", m, s));
+        }
+    }
+    for v in &h.variants {
+        if h.serverless {
+            series.push(SeriesKey::new(
+                &h.endpoint,
+                &v.variant,
+                M::ModelSetupTime,
+                S::Average,
+            ));
+        }
+        if v.multi_model == Some(true) {
+            for (m, s) in [
+                (M::LoadedModelCount, S::Average),
+                (M::ModelCacheHit, S::Average),
+                (M::ModelLoadingWaitTime, S::Average),
+                (M::ModelUnloadingTime, S::Average),
+            ] {
+                series.push(SeriesKey::new(&h.endpoint, &v.variant, m, s));
+            }
+        }
+    }
+    let end = super::fleet::minute_floor(now);
+    MetricQuery {
+        series,
+        start: end - chrono::Duration::minutes(WINDOW_MIN),
+        end,
+        period: Duration::from_secs(60),
+    }
+}
+
+/// The latest value of one series of `series`.
+pub fn latest(
+    series: &[MetricSeries],
+    component: Option<&str>,
+    variant: &str,
+    metric: MetricName,
+) -> Option<f64> {
+    series
+        .iter()
+        .find(|s| {
+            s.key.metric == metric
+                && s.key.component.as_deref() == component
+                && (component.is_some() || s.key.variant == variant)
+        })
+        .and_then(MetricSeries::latest)
+        .map(|p| p.value)
+}
