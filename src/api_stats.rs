@@ -288,6 +288,29 @@ impl<B: Backend + ?Sized> Backend for Counted<B> {
     async fn list_quotas(&self) -> BackendResult<Vec<ServiceQuota>> {
         self.record(Operation::ListServiceQuotas, self.inner.list_quotas().await)
     }
+    async fn describe_deployment(&self, endpoint: &str) -> BackendResult<DeploymentDetail> {
+        // Several calls on AWS; counted under the one every such read makes.
+        self.record(
+            Operation::DescribeEndpoint,
+            self.inner.describe_deployment(endpoint).await,
+        )
+    }
+    async fn list_endpoint_configs(&self) -> BackendResult<Vec<EndpointConfigSummary>> {
+        self.record(
+            Operation::ListEndpointConfigs,
+            self.inner.list_endpoint_configs().await,
+        )
+    }
+    async fn list_alarm_names(&self) -> BackendResult<Vec<String>> {
+        self.record(
+            Operation::DescribeAlarms,
+            self.inner.list_alarm_names().await,
+        )
+    }
+    async fn update_endpoint(&self, request: &DeploymentRequest) -> BackendResult<WriteReceipt> {
+        let r = self.inner.update_endpoint(request).await;
+        self.record(Operation::UpdateEndpoint, r)
+    }
     async fn update_weights_and_capacities(
         &self,
         endpoint: &str,

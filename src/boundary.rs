@@ -49,6 +49,13 @@ pub enum Operation {
     UpdateEndpointWeightsAndCapacities,
     RegisterScalableTarget,
     InvokeEndpoint,
+    ListInferenceExperiments,
+    DescribeInferenceExperiment,
+    ListEndpointConfigs,
+    UpdateEndpoint,
+    ListMonitoringSchedules,
+    DescribeMonitoringSchedule,
+    DescribeAlarms,
 }
 
 impl Operation {
@@ -68,12 +75,19 @@ impl Operation {
             Operation::UpdateEndpointWeightsAndCapacities => "UpdateEndpointWeightsAndCapacities",
             Operation::RegisterScalableTarget => "RegisterScalableTarget",
             Operation::InvokeEndpoint => "InvokeEndpoint",
+            Operation::ListInferenceExperiments => "ListInferenceExperiments",
+            Operation::DescribeInferenceExperiment => "DescribeInferenceExperiment",
+            Operation::ListEndpointConfigs => "ListEndpointConfigs",
+            Operation::UpdateEndpoint => "UpdateEndpoint",
+            Operation::ListMonitoringSchedules => "ListMonitoringSchedules",
+            Operation::DescribeMonitoringSchedule => "DescribeMonitoringSchedule",
+            Operation::DescribeAlarms => "DescribeAlarms",
         }
     }
 
     /// The operation AWS names `name` (the SDK's operation metadata), if sagetop calls it.
     pub fn parse(name: &str) -> Option<Operation> {
-        const ALL: [Operation; 14] = [
+        const ALL: [Operation; 21] = [
             Operation::GetCallerIdentity,
             Operation::ListEndpoints,
             Operation::DescribeEndpoint,
@@ -88,6 +102,13 @@ impl Operation {
             Operation::UpdateEndpointWeightsAndCapacities,
             Operation::RegisterScalableTarget,
             Operation::InvokeEndpoint,
+            Operation::ListInferenceExperiments,
+            Operation::DescribeInferenceExperiment,
+            Operation::ListEndpointConfigs,
+            Operation::UpdateEndpoint,
+            Operation::ListMonitoringSchedules,
+            Operation::DescribeMonitoringSchedule,
+            Operation::DescribeAlarms,
         ];
         ALL.into_iter().find(|o| o.as_str() == name)
     }
@@ -98,12 +119,18 @@ impl Operation {
             Operation::ListEndpoints
             | Operation::DescribeEndpoint
             | Operation::DescribeEndpointConfig
-            | Operation::UpdateEndpointWeightsAndCapacities => Service::SageMaker,
+            | Operation::UpdateEndpointWeightsAndCapacities
+            | Operation::ListInferenceExperiments
+            | Operation::DescribeInferenceExperiment
+            | Operation::ListEndpointConfigs
+            | Operation::UpdateEndpoint
+            | Operation::ListMonitoringSchedules
+            | Operation::DescribeMonitoringSchedule => Service::SageMaker,
             Operation::DescribeScalableTargets
             | Operation::DescribeScalingPolicies
             | Operation::DescribeScalingActivities
             | Operation::RegisterScalableTarget => Service::ApplicationAutoScaling,
-            Operation::GetMetricData => Service::CloudWatch,
+            Operation::GetMetricData | Operation::DescribeAlarms => Service::CloudWatch,
             Operation::LookupEvents => Service::CloudTrail,
             Operation::ListServiceQuotas | Operation::ListAWSDefaultServiceQuotas => {
                 Service::ServiceQuotas
@@ -337,6 +364,36 @@ pub trait Backend: Send + Sync + 'static {
     /// `InvokeEndpoint` (sagemaker-runtime).
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse>;
 
+    /// What the detail's deployment section shows for one endpoint: its last deployment
+    /// config and rollback alarms' states, shadow tests, data capture, Model Monitor
+    /// schedules (`domain::deployment`). Read only while its detail is open.
+    async fn describe_deployment(&self, endpoint: &str) -> BackendResult<DeploymentDetail> {
+        Ok(DeploymentDetail {
+            endpoint: endpoint.to_string(),
+            ..Default::default()
+        })
+    }
+
+    /// Endpoint configs of the account, newest first (`ListEndpointConfigs`), to deploy to.
+    async fn list_endpoint_configs(&self) -> BackendResult<Vec<EndpointConfigSummary>> {
+        Ok(Vec::new())
+    }
+
+    /// Names of the CloudWatch metric alarms of the account (`DescribeAlarms`), to choose
+    /// rollback alarms from.
+    async fn list_alarm_names(&self) -> BackendResult<Vec<String>> {
+        Ok(Vec::new())
+    }
+
+    /// `UpdateEndpoint` to another endpoint config with a deployment configuration.
+    async fn update_endpoint(&self, request: &DeploymentRequest) -> BackendResult<WriteReceipt> {
+        let _ = request;
+        Err(BackendError::Validation {
+            operation: Operation::UpdateEndpoint,
+            message: "this backend cannot deploy endpoint configs".into(),
+        })
+    }
+
     /// Calls made so far, per operation, and the cost of metric polling (`:api`).
     /// Wrappers forward it; `None` when the backend keeps no accounting.
     fn api_stats(&self) -> Option<crate::api_stats::ApiStats> {
@@ -406,6 +463,20 @@ impl<B: Backend + ?Sized> Backend for ReadOnly<B> {
     }
     fn api_stats(&self) -> Option<crate::api_stats::ApiStats> {
         self.0.api_stats()
+    }
+    async fn describe_deployment(&self, endpoint: &str) -> BackendResult<DeploymentDetail> {
+        self.0.describe_deployment(endpoint).await
+    }
+    async fn list_endpoint_configs(&self) -> BackendResult<Vec<EndpointConfigSummary>> {
+        self.0.list_endpoint_configs().await
+    }
+    async fn list_alarm_names(&self) -> BackendResult<Vec<String>> {
+        self.0.list_alarm_names().await
+    }
+    async fn update_endpoint(&self, _: &DeploymentRequest) -> BackendResult<WriteReceipt> {
+        Err(BackendError::ReadOnly {
+            operation: Operation::UpdateEndpoint,
+        })
     }
     async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
         // Invocations against AWS endpoints are production traffic; read-only forbids them.

@@ -12,6 +12,7 @@
 mod accounting;
 mod autoscaling;
 mod connect;
+mod deployments;
 mod errors;
 mod events;
 mod limiter;
@@ -175,6 +176,8 @@ struct Caches {
     scaled: HashMap<String, Vec<String>>,
     /// `ListAWSDefaultServiceQuotas` and when it was read.
     default_quotas: Option<(std::time::Instant, Arc<Vec<ServiceQuota>>)>,
+    /// Inference experiment → its endpoint (fixed at creation; `describe_deployment`).
+    experiments: HashMap<String, String>,
 }
 
 /// The `Backend` on a real AWS account (or an emulator behind `--endpoint-url`).
@@ -394,6 +397,22 @@ impl Backend for AwsBackend {
 
     async fn describe_endpoint(&self, name: &str) -> BackendResult<Endpoint> {
         self.describe_endpoint_impl(name).await
+    }
+
+    async fn describe_deployment(&self, endpoint: &str) -> BackendResult<DeploymentDetail> {
+        self.describe_deployment_impl(endpoint).await
+    }
+
+    async fn list_endpoint_configs(&self) -> BackendResult<Vec<EndpointConfigSummary>> {
+        self.list_endpoint_configs_impl().await
+    }
+
+    async fn list_alarm_names(&self) -> BackendResult<Vec<String>> {
+        self.list_alarm_names_impl().await
+    }
+
+    async fn update_endpoint(&self, request: &DeploymentRequest) -> BackendResult<WriteReceipt> {
+        self.update_endpoint_impl(request).await
     }
 
     async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {

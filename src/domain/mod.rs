@@ -1,12 +1,14 @@
 //! Domain types sagetop speaks in: ours, serde-serializable, never SDK types.
 
 pub mod autoscaling;
+pub mod deployment;
 pub mod endpoint;
 pub mod events;
 pub mod metrics;
 pub mod quotas;
 
 pub use autoscaling::*;
+pub use deployment::*;
 pub use endpoint::*;
 pub use events::*;
 pub use metrics::*;

@@ -449,6 +449,28 @@ impl<B: Backend + ?Sized> Backend for FaultyBackend<B> {
         self.inner.describe_endpoint(name).await
     }
 
+    async fn describe_deployment(&self, endpoint: &str) -> BackendResult<DeploymentDetail> {
+        self.before(Operation::DescribeEndpoint, Some(endpoint))
+            .await?;
+        self.inner.describe_deployment(endpoint).await
+    }
+
+    async fn list_endpoint_configs(&self) -> BackendResult<Vec<EndpointConfigSummary>> {
+        self.before(Operation::ListEndpointConfigs, None).await?;
+        self.inner.list_endpoint_configs().await
+    }
+
+    async fn list_alarm_names(&self) -> BackendResult<Vec<String>> {
+        self.before(Operation::DescribeAlarms, None).await?;
+        self.inner.list_alarm_names().await
+    }
+
+    async fn update_endpoint(&self, request: &DeploymentRequest) -> BackendResult<WriteReceipt> {
+        self.before(Operation::UpdateEndpoint, Some(&request.endpoint))
+            .await?;
+        self.inner.update_endpoint(request).await
+    }
+
     async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {
         self.before(Operation::DescribeScalableTargets, Some(endpoint))
             .await?;

@@ -287,6 +287,7 @@ pub(crate) fn build_world(seed: u64, start_ms: i64, extra: usize) -> World {
         write_seq: 0,
         invoke_seq: 0,
         series_faults: Default::default(),
+        deploy: Default::default(),
     };
     let mut history = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
@@ -302,6 +303,7 @@ pub(crate) fn build_world(seed: u64, start_ms: i64, extra: usize) -> World {
     for ev in history {
         w.trail.push(ev);
     }
+    super::deployments_demo::install(&mut w);
     w.activities.make_contiguous().sort_by_key(|a| a.start_time);
     w.quotas = quotas::build(w.endpoints.values());
     // Twelve hours of read-only noise from people and tools before the start.

@@ -208,6 +208,8 @@ pub(crate) struct World {
     /// Series that GetMetricData reports as failed: (endpoint, metric) → StatusCode
     /// (`SimAccount::set_series_fault`).
     pub series_faults: BTreeMap<(String, MetricName), String>,
+    /// Deployments, alarms, shadow tests, data capture, Model Monitor (`sim::deployments`).
+    pub deploy: super::deployments::Deployments,
 }
 
 impl World {
@@ -237,6 +239,7 @@ impl World {
             }
         }
         self.now_ms = self.now_ms.max(t_ms);
+        super::deployments::advance(self);
     }
 
     fn close_minute(&mut self, m: i64) {
