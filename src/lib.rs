@@ -8,6 +8,7 @@ pub mod boundary;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod deploy_poll;
 pub mod detail_fetch;
 pub mod domain;
 pub mod faults;

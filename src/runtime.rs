@@ -64,6 +64,7 @@ struct Services {
     pager: crate::detail_fetch::EventsPager,
     executor: crate::write::Executor,
     loads: crate::load::console::LoadRunner,
+    deploys: crate::deploy_poll::DeployPoller,
     /// The backend whose call accounting `:api` shows.
     accounting: SharedBackend,
 }
@@ -92,6 +93,11 @@ impl Services {
                 tx.clone(),
             ),
             accounting: backend.clone(),
+            deploys: crate::deploy_poll::DeployPoller::spawn(
+                backend.clone(),
+                clock.clone(),
+                tx.clone(),
+            ),
             pollers: Pollers::spawn(backend, clock.clone(), intervals, tx.clone(), seed),
         }
     }
@@ -102,6 +108,7 @@ impl Services {
         self.pager.shutdown().await;
         self.executor.shutdown().await;
         self.loads.shutdown().await;
+        self.deploys.shutdown().await;
     }
 }
 
@@ -211,7 +218,11 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
                 match cmd {
                     Command::Quit => {}
                     Command::Refresh(panel) => services.pollers.refresh(panel),
-                    Command::Watch(endpoint) => services.pollers.watch(endpoint),
+                    Command::Watch(endpoint) => {
+                        services.deploys.watch(endpoint.clone());
+                        services.pollers.watch(endpoint)
+                    }
+                    Command::Deploy(cmd) => services.deploys.handle(cmd),
                     Command::Visible(rows) => services.pollers.set_visible(rows),
                     Command::ChartWindow(window) => services.pollers.set_chart_window(window),
                     Command::FetchEvents(request) => services.pager.fetch(request),

@@ -207,6 +207,8 @@ pub enum Action {
     Ops(crate::app::ops::OpsAction),
     /// Load runs: the `b` dialog, live progress, results (`app::runs`).
     Runs(crate::app::runs::RunsAction),
+    /// Deployments: the `D` dialog, the watched endpoint's deployment section (`app::deploy`).
+    Deploy(crate::app::deploy::DeployAction),
 }
 
 /// Side effects `update` asks the runtime to perform.
@@ -238,6 +240,8 @@ pub enum Command {
     Ops(crate::write::OpsCommand),
     /// Start or stop a load run, save its results (`load::console::LoadRunner`).
     Runs(crate::app::runs::RunsCommand),
+    /// Read what the deploy dialog offers (`deploy_poll::DeployPoller`).
+    Deploy(crate::app::deploy::DeployCommand),
 }
 
 /// A new connection after `:profile` / `:region`.

@@ -67,11 +67,12 @@ pub enum KeyAction {
     Scale,
     AbortShift,
     LoadRun,
+    Deploy,
 }
 
 impl KeyAction {
     /// Every bindable action, in help order.
-    pub const ALL: [KeyAction; 28] = [
+    pub const ALL: [KeyAction; 29] = [
         KeyAction::MoveDown,
         KeyAction::MoveUp,
         KeyAction::PageDown,
@@ -97,6 +98,7 @@ impl KeyAction {
         KeyAction::Scale,
         KeyAction::AbortShift,
         KeyAction::LoadRun,
+        KeyAction::Deploy,
         KeyAction::Quit,
         KeyAction::ForceQuit,
         KeyAction::Suspend,
@@ -133,6 +135,7 @@ impl KeyAction {
             KeyAction::Scale => "scale",
             KeyAction::AbortShift => "abort_shift",
             KeyAction::LoadRun => "load_run",
+            KeyAction::Deploy => "deploy",
         }
     }
 
@@ -170,6 +173,7 @@ impl KeyAction {
             KeyAction::Scale => Action::Ops(super::ops::OpsAction::OpenScale),
             KeyAction::AbortShift => Action::Ops(super::ops::OpsAction::AbortShift),
             KeyAction::LoadRun => Action::Runs(super::runs::RunsAction::Open),
+            KeyAction::Deploy => Action::Deploy(super::deploy::DeployAction::Open),
         }
     }
 }
@@ -624,6 +628,13 @@ impl Default for Keymap {
                     &[k('s')],
                     "scale the selected variant (confirm before sending)",
                     Some("scale"),
+                ),
+                bind(
+                    S::Detail,
+                    A::Deploy,
+                    &[k('D')],
+                    "deploy another endpoint config: blue/green or rolling, with rollback alarms (confirm before sending)",
+                    Some("deploy"),
                 ),
                 bind(
                     S::Endpoints,

@@ -226,6 +226,8 @@ pub struct AppState {
     pub runs: super::runs::RunsState,
     /// The rows on screen as last told to the pollers (`Command::Visible`).
     pub visible_sent: Vec<String>,
+    /// Deployments, shadow tests, data capture, Model Monitor of watched endpoints.
+    pub deploy: super::deploy::DeployState,
 }
 
 impl AppState {
@@ -278,6 +280,7 @@ impl AppState {
             ops: Default::default(),
             runs: Default::default(),
             visible_sent: Vec::new(),
+            deploy: Default::default(),
         }
     }
 

@@ -257,7 +257,7 @@ pub struct EndpointConfigSummary {
 
 /// `UpdateEndpoint` with a deployment configuration: move `endpoint` to `config_name`.
 /// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeploymentRequest {
     pub endpoint: String,
     pub config_name: String,

@@ -428,16 +428,26 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, na
     // Writes in flight and traffic shifts (`detail_ops`), only when there are any.
     let ops = super::detail_ops::lines(state, theme, e, w as usize);
     let ops_h = take(if ops.is_empty() { 0 } else { 1 + ops.len() });
+    // Deployments, shadow tests, data capture, Model Monitor (`detail_deployment`).
+    let deploy = super::detail_deployment::lines(state, theme, e, w as usize);
+    let deploy_h = take(if deploy.is_empty() {
+        0
+    } else {
+        1 + deploy.len()
+    });
     // Charts take what is left after a few rows kept for autoscaling.
     let scaling_reserve = (1 + scaling.len()).min(4) as u16;
-    let charts_avail = (area.height.saturating_sub(summary_h + variants_h + ops_h))
-        .saturating_sub(scaling_reserve);
+    let charts_avail = (area
+        .height
+        .saturating_sub(summary_h + variants_h + ops_h + deploy_h))
+    .saturating_sub(scaling_reserve);
     let charts_h = take(super::charts::section_height(state, e, w, charts_avail).into());
     let scaling_h = take(1 + scaling.len());
     let [
         a_summary,
         a_variants,
         a_ops,
+        a_deploy,
         a_charts,
         a_scaling,
         a_activities,
@@ -445,6 +455,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, na
         Constraint::Length(summary_h),
         Constraint::Length(variants_h),
         Constraint::Length(ops_h),
+        Constraint::Length(deploy_h),
         Constraint::Length(charts_h),
         Constraint::Length(scaling_h),
         Constraint::Fill(1),
@@ -490,6 +501,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, na
     frame.render_widget(Paragraph::new(vt.extra), a_extra);
 
     super::detail_ops::render(frame, a_ops, theme, ops);
+    super::detail_deployment::render(frame, a_deploy, theme, deploy);
     super::charts::render(frame, a_charts, state, theme, e);
 
     let block = section(

@@ -28,6 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Dialog::Confirm(c) => dialogs_confirm::confirm(frame, area, theme, c),
         Dialog::Abort(a) => dialogs_confirm::abort(frame, area, theme, a),
         Dialog::Quit(q) => dialogs_confirm::quit(frame, area, theme, q),
+        Dialog::Deploy(d) => super::dialog_deploy::render(frame, area, theme, d),
     }
 }
 
@@ -68,6 +69,13 @@ pub fn footer_hints(state: &AppState) -> Option<Vec<(String, &'static str)>> {
             ("esc", "cancel"),
         ],
         Dialog::Quit(_) => &[("y", "quit"), ("enter", "focused button"), ("esc", "stay")],
+        Dialog::Deploy(_) => &[
+            ("tab", "field"),
+            ("←/→", "choose"),
+            ("space", "alarm"),
+            ("enter", "review"),
+            ("esc", "cancel"),
+        ],
     };
     Some(pairs.iter().map(|(k, l)| (k.to_string(), *l)).collect())
 }

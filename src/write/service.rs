@@ -15,7 +15,7 @@ use crate::app::Action;
 use crate::app::ops::OpsAction;
 use crate::boundary::{BackendError, BackendResult, SharedBackend};
 use crate::clock::SharedClock;
-use crate::domain::{Identity, WriteReceipt};
+use crate::domain::{DeploymentRequest, Identity, WriteReceipt};
 
 /// Sends of one write at most: the first, and re-sends after lost responses whose change a
 /// describe showed was not there.
@@ -260,6 +260,7 @@ impl WriteService {
                         .register_scalable_target(endpoint, variant, *min_capacity, *max_capacity)
                         .await
                 }
+                WriteRequest::Deploy(r) => self.backend.update_endpoint(r).await,
             }
         };
         match tokio::time::timeout(RESPONSE_TIMEOUT, call).await {
@@ -274,7 +275,8 @@ impl WriteService {
     /// After a lost response: is the change there?
     async fn presence(&self, request: &WriteRequest) -> BackendResult<Presence> {
         match request {
-            WriteRequest::Update { endpoint, .. } => {
+            WriteRequest::Update { endpoint, .. }
+            | WriteRequest::Deploy(DeploymentRequest { endpoint, .. }) => {
                 let e = self.backend.describe_endpoint(endpoint).await?;
                 if request.desired_in(&e) {
                     Ok(Presence::Applied(format!(
@@ -354,7 +356,7 @@ impl WriteService {
 /// The call that finds out whether a lost write applied.
 fn presence_call(request: &WriteRequest) -> &'static str {
     match request {
-        WriteRequest::Update { .. } => "DescribeEndpoint",
+        WriteRequest::Update { .. } | WriteRequest::Deploy(_) => "DescribeEndpoint",
         WriteRequest::ScalingRange { .. } => "DescribeScalableTargets",
     }
 }
