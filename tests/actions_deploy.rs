@@ -95,7 +95,11 @@ async fn start_canary(h: &mut Harness) {
         "blue/green canary 10%, bake 2m, termination wait 0s"
     );
     assert_eq!(c.rows[2].to, ALARM);
-    assert_eq!(c.notes[0], "account 111122223333 in us-east-1");
+    assert_eq!(
+        c.notes[0],
+        "churn-predictor: churn-predictor-ab-2026-02-28 → churn-predictor-ab-2026-03-01"
+    );
+    assert_eq!(c.notes[1], "account 111122223333 in us-east-1");
     assert!(
         c.api.iter().any(|l| l.contains("Type=CANARY")),
         "{:?}",

@@ -16,6 +16,7 @@ use wire_rig::Rig;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deployment_reads_over_the_wire_match_the_account() {
     let rig = Rig::new(0, None).await;
+    assert!(rig.sim.start_demo_deployment());
     let aws = rig.backend(1).await;
     let sim = rig.sim.as_ref();
 
@@ -173,6 +174,7 @@ async fn update_endpoint_deploys_through_its_phases_to_the_new_config() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alarm_in_alarm_rolls_the_deployment_back_to_the_old_config() {
     let rig = Rig::new(0, None).await;
+    assert!(rig.sim.start_demo_deployment());
     let aws = rig.backend(1).await;
     let before = aws.describe_endpoint(DEMO_DEPLOYMENT).await.unwrap();
     assert_eq!(before.status, EndpointStatus::Updating);
@@ -258,6 +260,7 @@ async fn deployment_errors_map_to_sagetops_errors() {
 
     // CloudWatch denied: the alarms part says so, the rest of the section still loads.
     let rig = Rig::new(0, Some("deny=cloudwatch")).await;
+    assert!(rig.sim.start_demo_deployment());
     let aws = rig.backend(1).await;
     let d = aws.describe_deployment(DEMO_DEPLOYMENT).await.unwrap();
     assert!(d.alarms.is_empty() && d.config.is_some() && !d.schedules.is_empty());

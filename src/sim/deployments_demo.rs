@@ -1,7 +1,8 @@
-//! Owns the demo account's deployments and watchers at the start: a blue/green canary
-//! deployment of fraud-detection-xgb baking behind two rollback alarms, a shadow test on
-//! recommender-ranking, data capture with a Model Monitor schedule whose last run found
-//! violations, and endpoint configs the operator can deploy to.
+//! Owns the demo account's deployments and watchers: data capture with a Model Monitor
+//! schedule whose last run found violations, rollback alarms, endpoint configs the operator
+//! can deploy to; and, started by `--demo` (they change statuses and quota usage), a
+//! blue/green canary deployment of fraud-detection-xgb baking behind two rollback alarms and a
+//! shadow test on recommender-ranking.
 
 use super::deployments::{
     EndpointExtras, Rollout, SimAlarm, SimConfig, SimExperiment, SimSchedule,
@@ -115,44 +116,17 @@ pub(crate) fn install(w: &mut World) {
             },
         );
     }
-    // A canary deployment that has shifted 10% and is 3 minutes into its 10-minute bake.
-    if let Some(ep) = w.endpoints.get_mut(DEMO_DEPLOYMENT) {
-        let started =
-            now - (super::deployments::PROVISION_S + super::deployments::SHIFT_S + 180) * 1000;
-        let config = DeploymentConfig {
-            strategy: Some(DeploymentStrategy::BlueGreen {
-                routing: TrafficRouting::Canary(CapacitySize::CapacityPercent(10)),
-                wait_interval_s: 600,
-                termination_wait_s: 300,
-                max_execution_timeout_s: Some(3600),
-            }),
-            rollback_alarms: vec![
-                DEMO_ALARM.to_string(),
-                "fraud-detection-xgb-p99-latency".to_string(),
-            ],
-        };
-        ep.status = EndpointStatus::Updating;
-        ep.last_modified_ms = started;
-        let from = ep.config_name.clone();
-        w.deploy.endpoints.insert(
-            DEMO_DEPLOYMENT.to_string(),
-            EndpointExtras {
-                last_config: Some(config.clone()),
-                capture: Some(DataCapture {
-                    enabled: true,
-                    status: "Started".into(),
-                    sampling_percent: 20,
-                    destination: "s3://acme-ml-capture/fraud-detection-xgb/".into(),
-                }),
-                rollout: Some(Rollout {
-                    from_config: from,
-                    to_config: "fraud-detection-xgb-config-v15".into(),
-                    started_ms: started,
-                    config,
-                    rollback: None,
-                }),
-            },
-        );
+    if w.endpoints.contains_key(DEMO_DEPLOYMENT) {
+        w.deploy
+            .endpoints
+            .entry(DEMO_DEPLOYMENT.to_string())
+            .or_default()
+            .capture = Some(DataCapture {
+            enabled: true,
+            status: "Started".into(),
+            sampling_percent: 20,
+            destination: "s3://acme-ml-capture/fraud-detection-xgb/".into(),
+        });
         w.deploy.schedules.push(SimSchedule {
             endpoint: DEMO_DEPLOYMENT.into(),
             schedule: MonitoringSchedule {
@@ -180,6 +154,57 @@ pub(crate) fn install(w: &mut World) {
             },
         });
     }
+}
+
+/// The demo's blue/green deployment: fraud-detection-xgb on its way to config v15, a 10%
+/// canary 3 minutes into a 10-minute bake behind two rollback alarms. `--demo` and
+/// `serve-demo` start it with the account; the alarm knob (`SimAccount::set_alarm_state`)
+/// makes it roll back. False when the endpoint is not InService (or missing).
+pub(crate) fn start_deployment(w: &mut World) -> bool {
+    let now = w.now_ms;
+    let Some(ep) = w.endpoints.get_mut(DEMO_DEPLOYMENT) else {
+        return false;
+    };
+    if ep.status != EndpointStatus::InService {
+        return false;
+    }
+    let started =
+        now - (super::deployments::PROVISION_S + super::deployments::SHIFT_S + 180) * 1000;
+    let config = DeploymentConfig {
+        strategy: Some(DeploymentStrategy::BlueGreen {
+            routing: TrafficRouting::Canary(CapacitySize::CapacityPercent(10)),
+            wait_interval_s: 600,
+            termination_wait_s: 300,
+            max_execution_timeout_s: Some(3600),
+        }),
+        rollback_alarms: vec![
+            DEMO_ALARM.to_string(),
+            "fraud-detection-xgb-p99-latency".to_string(),
+        ],
+    };
+    ep.status = EndpointStatus::Updating;
+    ep.last_modified_ms = started;
+    let from = ep.config_name.clone();
+    let x: &mut EndpointExtras = w
+        .deploy
+        .endpoints
+        .entry(DEMO_DEPLOYMENT.to_string())
+        .or_default();
+    x.last_config = Some(config.clone());
+    x.rollout = Some(Rollout {
+        from_config: from,
+        to_config: "fraud-detection-xgb-config-v15".into(),
+        started_ms: started,
+        config,
+        rollback: None,
+    });
+    start_shadow_test(w);
+    true
+}
+
+/// The demo's shadow test on recommender-ranking (its shadow fleet counts against quotas).
+fn start_shadow_test(w: &mut World) {
+    let now = w.now_ms;
     if w.endpoints.contains_key("recommender-ranking") {
         w.deploy.experiments.push(SimExperiment {
             endpoint: "recommender-ranking".into(),

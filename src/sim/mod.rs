@@ -107,6 +107,13 @@ impl SimAccount {
         deployments::set_alarm(&mut self.world(), alarm, state, reason);
     }
 
+    /// Starts the demo's blue/green deployment of fraud-detection-xgb (a canary baking behind
+    /// two rollback alarms) and its shadow test on recommender-ranking (`deployments_demo`). `--demo` and `serve-demo` call it; false when
+    /// that endpoint is missing or not InService.
+    pub fn start_demo_deployment(&self) -> bool {
+        deployments_demo::start_deployment(&mut self.world())
+    }
+
     /// Names of the endpoints that exist now, sorted.
     pub fn endpoint_names(&self) -> Vec<String> {
         self.world().endpoints.keys().cloned().collect()

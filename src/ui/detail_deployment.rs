@@ -21,7 +21,7 @@ fn fig(v: Option<f64>, digits: usize) -> String {
 fn shadow_row<'a>(f: &ShadowFigures, role: &str, theme: &Theme) -> Line<'a> {
     let errs = f.errors_5xx.unwrap_or(0.0) > 0.0;
     Line::from(vec![
-        Span::styled(format!("  {role:<10}"), theme.muted),
+        Span::styled(format!("  {role:<11}"), theme.muted),
         Span::raw(format!("{:<16}", format::truncate(&f.variant, 15))),
         Span::raw(format!(" lat {:>7} ms", fig(f.model_latency_ms, 1))),
         Span::raw(format!("  inv {:>7}", fig(f.invocations, 0))),
@@ -190,6 +190,16 @@ pub fn lines<'a>(state: &AppState, theme: &Theme, e: &Endpoint, w: usize) -> Vec
         push(&mut out, format!("{what}: {err}"), theme.stale);
     }
     out
+}
+
+/// The endpoints list's status: `Updating+bg` while a blue/green deployment's new fleet
+/// runs beside the old one.
+pub fn status_text(e: &Endpoint) -> String {
+    if e.pending.is_some() {
+        format!("{}+bg", e.status.as_str())
+    } else {
+        e.status.as_str().to_string()
+    }
 }
 
 pub fn render<'a>(frame: &mut Frame, area: Rect, theme: &Theme, lines: Vec<Line<'a>>) {

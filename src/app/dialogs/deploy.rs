@@ -128,12 +128,14 @@ impl DeployDialog {
     ) {
         match configs {
             Ok(c) => {
-                self.configs = Some(
-                    c.into_iter()
-                        .map(|c| c.name)
-                        .filter(|n| *n != self.from_config)
-                        .collect(),
-                );
+                // The endpoint's own configs (named after it) first, each group newest first.
+                let (mut own, other): (Vec<String>, Vec<String>) = c
+                    .into_iter()
+                    .map(|c| c.name)
+                    .filter(|n| *n != self.from_config)
+                    .partition(|n| n.starts_with(&self.endpoint));
+                own.extend(other);
+                self.configs = Some(own);
             }
             Err(e) => {
                 self.configs = Some(Vec::new());
@@ -359,10 +361,14 @@ pub fn confirm(
             to: alarms,
         },
     ];
-    let mut notes = vec![match account {
+    let mut notes = vec![format!(
+        "{}: {from_config} → {}",
+        request.endpoint, request.config_name
+    )];
+    notes.push(match account {
         Some(i) => format!("account {} in {}", i.account, i.region),
         None => "account not known yet (identity still loading)".into(),
-    }];
+    });
     notes.push(
         "SageMaker runs the deployment: sagetop sends UpdateEndpoint once and tracks it".into(),
     );
