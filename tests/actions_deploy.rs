@@ -130,7 +130,7 @@ async fn a_canary_deployment_from_the_dialog_is_tracked_to_the_new_config() {
     assert!(cmds.is_empty() && h.state.ops.dialog.is_none());
     assert!(h.notice().contains("in flight"), "{}", h.notice());
 
-    let done = h.until(900, 30, |h| in_service_without_writes(h)).await;
+    let done = h.until(900, 30, in_service_without_writes).await;
     assert!(done, "{}", h.notice());
     // (The phases are checked over the wire in wire_deployments; here: the end state.)
     let e = h.describe(CHURN).await;
@@ -186,7 +186,7 @@ async fn a_rollback_alarm_firing_brings_the_old_config_back_and_says_why() {
         "Threshold Crossed: 5XX rate 3% > 1%",
     );
     assert!(
-        h.until(600, 30, |h| in_service_without_writes(h)).await,
+        h.until(600, 30, in_service_without_writes).await,
         "{}",
         h.notice()
     );
@@ -233,7 +233,7 @@ async fn read_only_has_no_deploy_key_and_the_boundary_refuses_update_endpoint() 
     assert!(matches!(e, BackendError::ReadOnly { .. }), "{e:?}");
     let job = WriteJob {
         id: 1,
-        request: WriteRequest::Deploy(request),
+        request: WriteRequest::Deploy(Box::new(request)),
         origin: Origin::User,
     };
     let outcome = h.executor.service().execute(job).await;

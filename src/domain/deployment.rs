@@ -310,7 +310,7 @@ pub fn bake_left(e: &Endpoint, config: &DeploymentConfig, now: Timestamp) -> Opt
 pub fn secs_text(s: u64) -> String {
     match s {
         0..60 => format!("{s}s"),
-        60..3600 if s % 60 == 0 => format!("{}m", s / 60),
+        60..3600 if s.is_multiple_of(60) => format!("{}m", s / 60),
         60..3600 => format!("{}m {}s", s / 60, s % 60),
         _ => format!("{}h {}m", s / 3600, (s % 3600) / 60),
     }

@@ -23,7 +23,7 @@ pub enum WriteRequest {
     },
     /// `UpdateEndpoint` to another endpoint config with a deployment configuration
     /// (`write::deploy`).
-    Deploy(DeploymentRequest),
+    Deploy(Box<DeploymentRequest>),
 }
 
 // Weights are validated finite before a request is built, so equality is total.

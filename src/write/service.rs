@@ -15,7 +15,7 @@ use crate::app::Action;
 use crate::app::ops::OpsAction;
 use crate::boundary::{BackendError, BackendResult, SharedBackend};
 use crate::clock::SharedClock;
-use crate::domain::{DeploymentRequest, Identity, WriteReceipt};
+use crate::domain::{Identity, WriteReceipt};
 
 /// Sends of one write at most: the first, and re-sends after lost responses whose change a
 /// describe showed was not there.
@@ -275,9 +275,8 @@ impl WriteService {
     /// After a lost response: is the change there?
     async fn presence(&self, request: &WriteRequest) -> BackendResult<Presence> {
         match request {
-            WriteRequest::Update { endpoint, .. }
-            | WriteRequest::Deploy(DeploymentRequest { endpoint, .. }) => {
-                let e = self.backend.describe_endpoint(endpoint).await?;
+            WriteRequest::Update { .. } | WriteRequest::Deploy(_) => {
+                let e = self.backend.describe_endpoint(request.endpoint()).await?;
                 if request.desired_in(&e) {
                     Ok(Presence::Applied(format!(
                         "the response was lost, but DescribeEndpoint shows the change ({} is {}): not sent again",

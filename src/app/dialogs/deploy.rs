@@ -372,7 +372,7 @@ pub fn confirm(
     notes.push(
         "SageMaker runs the deployment: sagetop sends UpdateEndpoint once and tracks it".into(),
     );
-    let request = WriteRequest::Deploy(request);
+    let request = WriteRequest::Deploy(Box::new(request));
     ConfirmDialog {
         title: format!("Deploy a new endpoint config to {}", request.endpoint()),
         endpoint: request.endpoint().to_string(),
