@@ -16,6 +16,7 @@ use crate::clock::{Clock, SharedClock};
 use crate::load::console::{LoadRunner, LoadSetup};
 use crate::logs_tail::LogsTail;
 use crate::poll::charts::ChartWindow;
+use crate::poll::deploy::DeployPoller;
 use crate::poll::detail_fetch::EventsPager;
 use crate::poll::fleet::poll_panel;
 use crate::poll::{PollIntervals, Pollers};
@@ -88,6 +89,9 @@ pub struct Effects<P: PollControl = Pollers> {
     pub loads: Option<LoadRunner>,
     /// Reads of the logs view.
     pub logs: LogsTail,
+    /// The open detail's deployment section and the deploy dialog's choices; `None` where
+    /// they are not read (deploy commands are handed back).
+    pub deploys: Option<DeployPoller>,
 }
 
 impl Effects<Pollers> {
@@ -115,6 +119,11 @@ impl Effects<Pollers> {
                 tx.clone(),
             )),
             logs: LogsTail::new(backend.clone(), clock.clone(), tx.clone()),
+            deploys: Some(DeployPoller::spawn(
+                backend.clone(),
+                clock.clone(),
+                tx.clone(),
+            )),
             polls: Pollers::spawn(backend, clock.clone(), intervals, tx.clone(), seed),
         }
     }
@@ -130,6 +139,9 @@ impl Effects<Pollers> {
             loads.shutdown().await;
         }
         self.logs.shutdown().await;
+        if let Some(deploys) = self.deploys {
+            deploys.shutdown().await;
+        }
     }
 }
 
@@ -145,6 +157,7 @@ impl Effects<SteppedPolls> {
         Effects {
             polls: SteppedPolls::default(),
             logs: LogsTail::new(backend.clone(), clock.clone(), tx.clone()),
+            deploys: None,
             pager: EventsPager::new(backend, clock.clone(), tx.clone()),
             executor,
             loads: None,
@@ -158,7 +171,17 @@ impl<P: PollControl> Effects<P> {
     pub fn handle(&mut self, cmd: Command) -> Option<Command> {
         match cmd {
             Command::Refresh(panel) => self.polls.refresh(panel),
-            Command::Watch(endpoint) => self.polls.watch(endpoint),
+            Command::Watch(endpoint) => {
+                if let Some(deploys) = &self.deploys {
+                    deploys.watch(endpoint.clone());
+                }
+                self.polls.watch(endpoint)
+            }
+            Command::Deploy(cmd) if self.deploys.is_some() => {
+                if let Some(deploys) = &mut self.deploys {
+                    deploys.handle(cmd);
+                }
+            }
             Command::Visible(rows) => self.polls.set_visible(rows),
             Command::ChartWindow(window) => self.polls.set_chart_window(window),
             Command::FetchEvents(request) => self.pager.fetch(request),

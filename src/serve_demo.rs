@@ -22,6 +22,8 @@ pub fn demo_account(s: &SourceArgs, clock: &SharedClock) -> Result<Arc<SimAccoun
         clock.clone(),
         s.demo_endpoints,
     ));
+    // The demo shows a blue/green deployment baking behind its rollback alarms.
+    sim.start_demo_deployment();
     if let Some(spec) = &s.demo_faults {
         crate::sim::faults::check_spec(&sim, spec)?;
     }

@@ -69,6 +69,8 @@ pub enum Action {
     Runs(crate::app::runs::RunsAction),
     /// The logs view (`l` in the detail; `app::logs_view`).
     Logs(crate::app::logs_view::LogsAction),
+    /// Deployments: the `D` dialog, the watched endpoint's deployment section (`app::deploy`).
+    Deploy(crate::app::deploy::DeployAction),
 }
 
 /// Side effects `update` asks the runtime to perform.
@@ -102,6 +104,8 @@ pub enum Command {
     Runs(crate::app::runs::RunsCommand),
     /// Read the endpoint's logs once (`logs_tail::LogsTail`).
     Logs(crate::logs_tail::LogsRequest),
+    /// Read what the deploy dialog offers (`poll::deploy::DeployPoller`).
+    Deploy(crate::app::deploy::DeployCommand),
 }
 
 /// A new connection after `:profile` / `:region`.

@@ -225,6 +225,8 @@ pub struct AppState {
     pub logs: super::logs_view::LogsView,
     /// The rows on screen as last told to the pollers (`Command::Visible`).
     pub visible_sent: Vec<String>,
+    /// Deployments, shadow tests, data capture, Model Monitor of watched endpoints.
+    pub deploy: super::deploy::DeployState,
 }
 
 impl AppState {
@@ -278,6 +280,7 @@ impl AppState {
             runs: Default::default(),
             logs: Default::default(),
             visible_sent: Vec::new(),
+            deploy: Default::default(),
         }
     }
 

@@ -37,6 +37,10 @@ fn apply(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Command> {
         Ok(cmds) => return cmds,
         Err(action) => *action,
     };
+    let action = match super::deploy::intercept(state, action, now) {
+        Ok(cmds) => return cmds,
+        Err(action) => *action,
+    };
     // Load runs: their actions, and every key while a run screen is open.
     let action = match super::runs::intercept(state, action, now) {
         Ok(cmds) => return cmds,
@@ -195,6 +199,8 @@ fn apply(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Command> {
         Action::Runs(_) => {}
         // Handled by `logs_view::intercept` above.
         Action::Logs(_) => {}
+        // Handled by `deploy::intercept` above.
+        Action::Deploy(_) => {}
     }
     state.dirty = true;
     Vec::new()

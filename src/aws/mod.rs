@@ -13,6 +13,7 @@
 mod accounting;
 mod autoscaling;
 mod connect;
+mod deployments;
 mod errors;
 mod events;
 mod hosting;
@@ -189,6 +190,8 @@ struct Caches {
     hosting: HashMap<String, Arc<hosting::ConfigHosting>>,
     /// Model name → runs a multi-model container (models are immutable).
     multi_model: HashMap<String, bool>,
+    /// Inference experiment → its endpoint (fixed at creation; `describe_deployment`).
+    experiments: HashMap<String, String>,
 }
 
 /// The `Backend` on a real AWS account (or an emulator behind `--endpoint-url`).
@@ -372,6 +375,22 @@ impl Backend for AwsBackend {
 
     async fn describe_endpoint(&self, name: &str) -> BackendResult<Endpoint> {
         self.describe_endpoint_impl(name).await
+    }
+
+    async fn describe_deployment(&self, endpoint: &str) -> BackendResult<DeploymentDetail> {
+        self.describe_deployment_impl(endpoint).await
+    }
+
+    async fn list_endpoint_configs(&self) -> BackendResult<Vec<EndpointConfigSummary>> {
+        self.list_endpoint_configs_impl().await
+    }
+
+    async fn list_alarm_names(&self) -> BackendResult<Vec<String>> {
+        self.list_alarm_names_impl().await
+    }
+
+    async fn update_endpoint(&self, request: &DeploymentRequest) -> BackendResult<WriteReceipt> {
+        self.update_endpoint_impl(request).await
     }
 
     async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {

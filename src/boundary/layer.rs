@@ -64,6 +64,14 @@ pub enum Call<'a> {
     UpdateComponentCopies {
         change: &'a CopyChange,
     },
+    DescribeDeployment {
+        endpoint: &'a str,
+    },
+    ListEndpointConfigs,
+    ListAlarmNames,
+    UpdateEndpoint {
+        request: &'a DeploymentRequest,
+    },
 }
 
 impl Call<'_> {
@@ -90,6 +98,10 @@ impl Call<'_> {
             Call::FilterLogEvents { .. } => Operation::FilterLogEvents,
             Call::DescribeHosting { .. } => Operation::DescribeEndpointConfig,
             Call::UpdateComponentCopies { .. } => Operation::UpdateInferenceComponentRuntimeConfig,
+            Call::DescribeDeployment { .. } => Operation::DescribeEndpoint,
+            Call::ListEndpointConfigs => Operation::ListEndpointConfigs,
+            Call::ListAlarmNames => Operation::DescribeAlarms,
+            Call::UpdateEndpoint { .. } => Operation::UpdateEndpoint,
         }
     }
 
@@ -106,6 +118,9 @@ impl Call<'_> {
             Call::FilterLogEvents { query } => Some(&query.endpoint),
             Call::DescribeHosting { endpoint, .. } => Some(&endpoint.name),
             Call::UpdateComponentCopies { change } => Some(&change.component),
+            Call::DescribeDeployment { endpoint } => Some(endpoint),
+            Call::UpdateEndpoint { request } => Some(&request.endpoint),
+            Call::ListEndpointConfigs | Call::ListAlarmNames => None,
             Call::Identity
             | Call::ListEndpoints
             | Call::DescribeFleetAutoscaling
@@ -122,6 +137,7 @@ impl Call<'_> {
             Call::UpdateWeightsAndCapacities { .. }
                 | Call::RegisterScalableTarget { .. }
                 | Call::UpdateComponentCopies { .. }
+                | Call::UpdateEndpoint { .. }
         )
     }
 
@@ -149,6 +165,10 @@ impl Call<'_> {
             Call::FilterLogEvents { .. } => "filter_log_events",
             Call::DescribeHosting { .. } => "describe_hosting",
             Call::UpdateComponentCopies { .. } => "update_component_copies",
+            Call::DescribeDeployment { .. } => "describe_deployment",
+            Call::ListEndpointConfigs => "list_endpoint_configs",
+            Call::ListAlarmNames => "list_alarm_names",
+            Call::UpdateEndpoint { .. } => "update_endpoint",
         }
     }
 }
@@ -170,6 +190,9 @@ pub enum Reply<'r> {
     LogStreams(&'r mut BackendResult<Vec<LogStream>>),
     LogEvents(&'r mut BackendResult<LogPage>),
     Hosting(&'r mut BackendResult<EndpointHosting>),
+    Deployment(&'r mut BackendResult<DeploymentDetail>),
+    EndpointConfigs(&'r mut BackendResult<Vec<EndpointConfigSummary>>),
+    AlarmNames(&'r mut BackendResult<Vec<String>>),
 }
 
 macro_rules! each_reply {
@@ -189,6 +212,9 @@ macro_rules! each_reply {
             Reply::LogStreams($r) => $body,
             Reply::LogEvents($r) => $body,
             Reply::Hosting($r) => $body,
+            Reply::Deployment($r) => $body,
+            Reply::EndpointConfigs($r) => $body,
+            Reply::AlarmNames($r) => $body,
         }
     };
 }
@@ -342,6 +368,13 @@ layered_backend! {
         = Call::DescribeHosting { endpoint, models }, Reply::Hosting;
     fn update_component_copies(&self, change: &CopyChange) -> WriteReceipt
         = Call::UpdateComponentCopies { change }, Reply::Receipt;
+    fn describe_deployment(&self, endpoint: &str) -> DeploymentDetail
+        = Call::DescribeDeployment { endpoint }, Reply::Deployment;
+    fn list_endpoint_configs(&self) -> Vec<EndpointConfigSummary>
+        = Call::ListEndpointConfigs, Reply::EndpointConfigs;
+    fn list_alarm_names(&self) -> Vec<String> = Call::ListAlarmNames, Reply::AlarmNames;
+    fn update_endpoint(&self, request: &DeploymentRequest) -> WriteReceipt
+        = Call::UpdateEndpoint { request }, Reply::Receipt;
 }
 
 #[cfg(test)]

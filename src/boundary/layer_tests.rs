@@ -125,6 +125,24 @@ impl Backend for Probe {
     async fn update_component_copies(&self, _: &CopyChange) -> BackendResult<WriteReceipt> {
         self.receipt("update_component_copies")
     }
+    async fn describe_deployment(&self, endpoint: &str) -> BackendResult<DeploymentDetail> {
+        self.note("describe_deployment");
+        Ok(DeploymentDetail {
+            endpoint: endpoint.into(),
+            ..Default::default()
+        })
+    }
+    async fn list_endpoint_configs(&self) -> BackendResult<Vec<EndpointConfigSummary>> {
+        self.note("list_endpoint_configs");
+        Ok(Vec::new())
+    }
+    async fn list_alarm_names(&self) -> BackendResult<Vec<String>> {
+        self.note("list_alarm_names");
+        Ok(Vec::new())
+    }
+    async fn update_endpoint(&self, _: &DeploymentRequest) -> BackendResult<WriteReceipt> {
+        self.receipt("update_endpoint")
+    }
     fn api_stats(&self) -> Option<ApiStats> {
         self.note("api_stats");
         None
@@ -170,6 +188,17 @@ pub(crate) async fn call_every_method(
     let copies = CopyChange {
         component: "llama".into(),
         desired_copies: 2,
+    };
+    let deploy = DeploymentRequest {
+        endpoint: "churn".into(),
+        config_name: "churn-v2".into(),
+        strategy: DeploymentStrategy::BlueGreen {
+            routing: TrafficRouting::AllAtOnce,
+            wait_interval_s: 0,
+            termination_wait_s: 0,
+            max_execution_timeout_s: None,
+        },
+        rollback_alarms: Vec::new(),
     };
     use Operation as O;
     vec![
@@ -245,6 +274,26 @@ pub(crate) async fn call_every_method(
             O::UpdateInferenceComponentRuntimeConfig,
             ok(b.update_component_copies(&copies).await),
         ),
+        (
+            "describe_deployment",
+            O::DescribeEndpoint,
+            ok(b.describe_deployment("churn").await),
+        ),
+        (
+            "list_endpoint_configs",
+            O::ListEndpointConfigs,
+            ok(b.list_endpoint_configs().await),
+        ),
+        (
+            "list_alarm_names",
+            O::DescribeAlarms,
+            ok(b.list_alarm_names().await),
+        ),
+        (
+            "update_endpoint",
+            O::UpdateEndpoint,
+            ok(b.update_endpoint(&deploy).await),
+        ),
     ]
 }
 
@@ -305,7 +354,7 @@ async fn every_backend_method_meets_the_hooks_exactly_once() {
     let results = call_every_method(&b).await;
     assert!(b.api_stats().is_none());
     let methods: Vec<&str> = results.iter().map(|(m, _, _)| *m).collect();
-    assert_eq!(methods.len(), 16);
+    assert_eq!(methods.len(), 20);
     let mut expected = Vec::new();
     for (method, op, result) in &results {
         assert_eq!(result, &Ok(()), "{method}");

@@ -69,6 +69,13 @@ pub enum Operation {
     DescribeInferenceComponent,
     UpdateInferenceComponentRuntimeConfig,
     DescribeModel,
+    ListInferenceExperiments,
+    DescribeInferenceExperiment,
+    ListEndpointConfigs,
+    UpdateEndpoint,
+    ListMonitoringSchedules,
+    DescribeMonitoringSchedule,
+    DescribeAlarms,
 }
 
 impl Operation {
@@ -96,12 +103,19 @@ impl Operation {
                 "UpdateInferenceComponentRuntimeConfig"
             }
             Operation::DescribeModel => "DescribeModel",
+            Operation::ListInferenceExperiments => "ListInferenceExperiments",
+            Operation::DescribeInferenceExperiment => "DescribeInferenceExperiment",
+            Operation::ListEndpointConfigs => "ListEndpointConfigs",
+            Operation::UpdateEndpoint => "UpdateEndpoint",
+            Operation::ListMonitoringSchedules => "ListMonitoringSchedules",
+            Operation::DescribeMonitoringSchedule => "DescribeMonitoringSchedule",
+            Operation::DescribeAlarms => "DescribeAlarms",
         }
     }
 
     /// The operation AWS names `name` (the SDK's operation metadata), if sagetop calls it.
     pub fn parse(name: &str) -> Option<Operation> {
-        const ALL: [Operation; 20] = [
+        const ALL: [Operation; 27] = [
             Operation::GetCallerIdentity,
             Operation::ListEndpoints,
             Operation::DescribeEndpoint,
@@ -122,6 +136,13 @@ impl Operation {
             Operation::DescribeInferenceComponent,
             Operation::UpdateInferenceComponentRuntimeConfig,
             Operation::DescribeModel,
+            Operation::ListInferenceExperiments,
+            Operation::DescribeInferenceExperiment,
+            Operation::ListEndpointConfigs,
+            Operation::UpdateEndpoint,
+            Operation::ListMonitoringSchedules,
+            Operation::DescribeMonitoringSchedule,
+            Operation::DescribeAlarms,
         ];
         ALL.into_iter().find(|o| o.as_str() == name)
     }
@@ -136,12 +157,18 @@ impl Operation {
             | Operation::ListInferenceComponents
             | Operation::DescribeInferenceComponent
             | Operation::UpdateInferenceComponentRuntimeConfig
-            | Operation::DescribeModel => Service::SageMaker,
+            | Operation::DescribeModel
+            | Operation::ListInferenceExperiments
+            | Operation::DescribeInferenceExperiment
+            | Operation::ListEndpointConfigs
+            | Operation::UpdateEndpoint
+            | Operation::ListMonitoringSchedules
+            | Operation::DescribeMonitoringSchedule => Service::SageMaker,
             Operation::DescribeScalableTargets
             | Operation::DescribeScalingPolicies
             | Operation::DescribeScalingActivities
             | Operation::RegisterScalableTarget => Service::ApplicationAutoScaling,
-            Operation::GetMetricData => Service::CloudWatch,
+            Operation::GetMetricData | Operation::DescribeAlarms => Service::CloudWatch,
             Operation::LookupEvents => Service::CloudTrail,
             Operation::ListServiceQuotas | Operation::ListAWSDefaultServiceQuotas => {
                 Service::ServiceQuotas
@@ -391,6 +418,21 @@ pub trait Backend: Send + Sync + 'static {
 
     /// `UpdateInferenceComponentRuntimeConfig`: a new copy count for one inference component.
     async fn update_component_copies(&self, change: &CopyChange) -> BackendResult<WriteReceipt>;
+
+    /// What the detail's deployment section shows for one endpoint: its last deployment
+    /// config and rollback alarms' states, shadow tests, data capture, Model Monitor
+    /// schedules (`domain::deployment`). Read only while its detail is open.
+    async fn describe_deployment(&self, endpoint: &str) -> BackendResult<DeploymentDetail>;
+
+    /// Endpoint configs of the account, newest first (`ListEndpointConfigs`), to deploy to.
+    async fn list_endpoint_configs(&self) -> BackendResult<Vec<EndpointConfigSummary>>;
+
+    /// Names of the CloudWatch metric alarms of the account (`DescribeAlarms`), to choose
+    /// rollback alarms from.
+    async fn list_alarm_names(&self) -> BackendResult<Vec<String>>;
+
+    /// `UpdateEndpoint` to another endpoint config with a deployment configuration.
+    async fn update_endpoint(&self, request: &DeploymentRequest) -> BackendResult<WriteReceipt>;
 
     /// Calls made so far, per operation, and the cost of metric polling (`:api`);
     /// `None` when the backend keeps no accounting.

@@ -44,13 +44,14 @@ mod tests {
         let probe = Arc::new(Probe::default());
         let b = read_only(probe.clone());
         let results = call_every_method(&b).await;
-        assert_eq!(results.len(), 16, "every Backend method was called");
+        assert_eq!(results.len(), 20, "every Backend method was called");
         for (method, op, result) in results {
             let refused = matches!(
                 op,
                 Operation::UpdateEndpointWeightsAndCapacities
                     | Operation::RegisterScalableTarget
                     | Operation::UpdateInferenceComponentRuntimeConfig
+                    | Operation::UpdateEndpoint
                     | Operation::InvokeEndpoint
             );
             if refused {
@@ -64,7 +65,7 @@ mod tests {
             }
         }
         let reached = probe.calls();
-        assert_eq!(reached.len(), 12, "reads reach the backend: {reached:?}");
+        assert_eq!(reached.len(), 15, "reads reach the backend: {reached:?}");
         assert!(
             !reached
                 .iter()

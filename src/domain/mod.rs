@@ -1,6 +1,7 @@
 //! Domain types sagetop speaks in: ours, serde-serializable, never SDK types.
 
 pub mod autoscaling;
+pub mod deployment;
 pub mod endpoint;
 pub mod events;
 pub mod hosting;
@@ -9,6 +10,7 @@ pub mod metrics;
 pub mod quotas;
 
 pub use autoscaling::*;
+pub use deployment::*;
 pub use endpoint::*;
 pub use events::*;
 pub use hosting::*;

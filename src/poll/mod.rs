@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod data;
+pub mod deploy;
 pub mod detail_fetch;
 pub mod fleet;
 pub mod fleet_sync;

@@ -289,6 +289,7 @@ pub(crate) fn build_world(seed: u64, start_ms: i64, extra: usize) -> World {
         invoke_seq: 0,
         series_faults: Default::default(),
         hosting: super::hosting_fleet::state(start_ms),
+        deploy: Default::default(),
     };
     let mut history = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
@@ -304,6 +305,7 @@ pub(crate) fn build_world(seed: u64, start_ms: i64, extra: usize) -> World {
     for ev in history {
         w.trail.push(ev);
     }
+    super::deployments_demo::install(&mut w);
     w.activities.make_contiguous().sort_by_key(|a| a.start_time);
     w.quotas = quotas::build(w.endpoints.values());
     super::hosting::warm(&mut w);

@@ -5,6 +5,8 @@
 //! state at a given instant does not depend on how often it was looked at.
 
 mod autoscale;
+mod deployments;
+pub mod deployments_demo;
 pub mod faults;
 mod fleet;
 mod history;
@@ -103,6 +105,19 @@ impl SimAccount {
         }
     }
 
+    /// Test knob (and the demo's way to make a rollback alarm fire): sets a CloudWatch alarm's
+    /// state from now on; a deployment watching it in ALARM rolls back.
+    pub fn set_alarm_state(&self, alarm: &str, state: AlarmStateValue, reason: &str) {
+        deployments::set_alarm(&mut self.world(), alarm, state, reason);
+    }
+
+    /// Starts the demo's blue/green deployment of fraud-detection-xgb (a canary baking behind
+    /// two rollback alarms) and its shadow test on recommender-ranking (`deployments_demo`). `--demo` and `serve-demo` call it; false when
+    /// that endpoint is missing or not InService.
+    pub fn start_demo_deployment(&self) -> bool {
+        deployments_demo::start_deployment(&mut self.world())
+    }
+
     /// Names of the endpoints that exist now, sorted.
     pub fn endpoint_names(&self) -> Vec<String> {
         self.world().endpoints.keys().cloned().collect()
@@ -186,10 +201,29 @@ impl Backend for SimAccount {
 
     async fn describe_endpoint(&self, name: &str) -> BackendResult<Endpoint> {
         let w = self.world();
-        w.endpoints
+        let mut e = w
+            .endpoints
             .get(name)
             .map(|e| e.describe())
-            .ok_or_else(|| not_found(Operation::DescribeEndpoint, name))
+            .ok_or_else(|| not_found(Operation::DescribeEndpoint, name))?;
+        deployments::decorate(&w, &mut e);
+        Ok(e)
+    }
+
+    async fn describe_deployment(&self, endpoint: &str) -> BackendResult<DeploymentDetail> {
+        deployments::detail(&self.world(), endpoint)
+    }
+
+    async fn list_endpoint_configs(&self) -> BackendResult<Vec<EndpointConfigSummary>> {
+        Ok(deployments::list_configs(&self.world()))
+    }
+
+    async fn list_alarm_names(&self) -> BackendResult<Vec<String>> {
+        Ok(self.world().deploy.alarms.keys().cloned().collect())
+    }
+
+    async fn update_endpoint(&self, request: &DeploymentRequest) -> BackendResult<WriteReceipt> {
+        deployments::update_endpoint(&mut self.world(), request)
     }
 
     async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {

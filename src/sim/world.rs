@@ -211,6 +211,8 @@ pub(crate) struct World {
     pub series_faults: BTreeMap<(String, MetricName), String>,
     /// Inference components, async queues, provisioned concurrency, multi-model containers.
     pub hosting: super::hosting::HostingState,
+    /// Deployments, alarms, shadow tests, data capture, Model Monitor (`sim::deployments`).
+    pub deploy: super::deployments::Deployments,
 }
 
 impl World {
@@ -240,6 +242,7 @@ impl World {
             }
         }
         self.now_ms = self.now_ms.max(t_ms);
+        super::deployments::advance(self);
     }
 
     fn close_minute(&mut self, m: i64) {

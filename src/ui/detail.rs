@@ -435,11 +435,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, na
     } else {
         1 + hosting.len()
     });
+    // Deployments, shadow tests, data capture, Model Monitor (`detail_deployment`).
+    let deploy = super::detail_deployment::lines(state, theme, e, w as usize);
+    let deploy_h = take(if deploy.is_empty() {
+        0
+    } else {
+        1 + deploy.len()
+    });
     // Charts take what is left after a few rows kept for autoscaling.
     let scaling_reserve = (1 + scaling.len()).min(4) as u16;
     let charts_avail = (area
         .height
-        .saturating_sub(summary_h + variants_h + ops_h + hosting_h))
+        .saturating_sub(summary_h + variants_h + ops_h + hosting_h + deploy_h))
     .saturating_sub(scaling_reserve);
     let charts_h = take(super::charts::section_height(state, e, w, charts_avail).into());
     let scaling_h = take(1 + scaling.len());
@@ -448,6 +455,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, na
         a_variants,
         a_ops,
         a_hosting,
+        a_deploy,
         a_charts,
         a_scaling,
         a_activities,
@@ -456,6 +464,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, na
         Constraint::Length(variants_h),
         Constraint::Length(ops_h),
         Constraint::Length(hosting_h),
+        Constraint::Length(deploy_h),
         Constraint::Length(charts_h),
         Constraint::Length(scaling_h),
         Constraint::Fill(1),
@@ -502,6 +511,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, na
 
     super::detail_ops::render(frame, a_ops, theme, ops);
     super::detail_hosting::render(frame, a_hosting, theme, hosting);
+    super::detail_deployment::render(frame, a_deploy, theme, deploy);
     super::charts::render(frame, a_charts, state, theme, e);
 
     let block = section(

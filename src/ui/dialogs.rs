@@ -29,6 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Dialog::Confirm(c) => dialogs_confirm::confirm(frame, area, &state.keymap, theme, c),
         Dialog::Abort(a) => dialogs_confirm::abort(frame, area, &state.keymap, theme, a),
         Dialog::Quit(q) => dialogs_confirm::quit(frame, area, &state.keymap, theme, q),
+        Dialog::Deploy(d) => super::dialog_deploy::render(frame, area, &state.keymap, theme, d),
     }
 }
 

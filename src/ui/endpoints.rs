@@ -163,7 +163,7 @@ fn specs(state: &AppState, rows: &[&Endpoint]) -> Vec<ColumnSpec<C>> {
         .clamp(4, 64);
     let status_want = rows
         .iter()
-        .map(|e| e.status.as_str().len())
+        .map(|e| super::detail_deployment::status_text(e).len())
         .max()
         .unwrap_or(6);
     let type_want = rows
@@ -254,7 +254,11 @@ fn row<'a>(
     let cells = fitted.columns.iter().enumerate().map(|(i, c)| {
         let (text, style) = match c.key {
             C::Name => (e.name.clone(), Style::default()),
-            C::Status => (e.status.as_str().to_string(), status_style(e.status, theme)),
+            // A blue/green deployment under way (PendingDeploymentSummary) is marked "+bg".
+            C::Status => (
+                super::detail_deployment::status_text(e),
+                status_style(e.status, theme),
+            ),
             C::Variants => (e.variants.len().to_string(), Style::default()),
             C::Type => (types_text(e), Style::default()),
             C::Instances => {

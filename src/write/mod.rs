@@ -3,6 +3,7 @@
 //! writes and guarded traffic shifts as background tasks.
 
 pub mod audit;
+pub mod deploy;
 pub mod request;
 pub mod service;
 

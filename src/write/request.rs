@@ -21,6 +21,9 @@ pub enum WriteRequest {
         min_capacity: u32,
         max_capacity: u32,
     },
+    /// `UpdateEndpoint` to another endpoint config with a deployment configuration
+    /// (`write::deploy`).
+    Deploy(Box<DeploymentRequest>),
 }
 
 // Weights are validated finite before a request is built, so equality is total.
@@ -76,6 +79,7 @@ impl WriteRequest {
             WriteRequest::Update { endpoint, .. } | WriteRequest::ScalingRange { endpoint, .. } => {
                 endpoint
             }
+            WriteRequest::Deploy(r) => &r.endpoint,
         }
     }
 
@@ -83,6 +87,7 @@ impl WriteRequest {
         match self {
             WriteRequest::Update { .. } => Operation::UpdateEndpointWeightsAndCapacities,
             WriteRequest::ScalingRange { .. } => Operation::RegisterScalableTarget,
+            WriteRequest::Deploy(_) => Operation::UpdateEndpoint,
         }
     }
 
@@ -121,6 +126,7 @@ impl WriteRequest {
                 "MinCapacity": min_capacity,
                 "MaxCapacity": max_capacity,
             }),
+            WriteRequest::Deploy(r) => super::deploy::api_json(r),
         }
     }
 
@@ -158,6 +164,7 @@ impl WriteRequest {
                 format!("  ScalableDimension={SCALABLE_DIMENSION},"),
                 format!("  MinCapacity={min_capacity}, MaxCapacity={max_capacity})"),
             ],
+            WriteRequest::Deploy(r) => super::deploy::api_lines(r),
         }
     }
 
@@ -190,16 +197,25 @@ impl WriteRequest {
                 max_capacity,
                 ..
             } => format!("{variant} autoscaling range {min_capacity}–{max_capacity}"),
+            WriteRequest::Deploy(r) => {
+                format!("deploy {} ({})", r.config_name, r.strategy.describe())
+            }
         }
     }
 
     /// The endpoint's *desired* values already equal this request (it was accepted).
     pub fn desired_in(&self, e: &Endpoint) -> bool {
+        if let WriteRequest::Deploy(r) = self {
+            return super::deploy::deploying_or_done(r, e);
+        }
         self.matches(e, |v| (v.desired_weight, v.desired_instance_count))
     }
 
     /// The endpoint's *current* values equal this request (it took effect).
     pub fn current_in(&self, e: &Endpoint) -> bool {
+        if let WriteRequest::Deploy(r) = self {
+            return e.config_name == r.config_name && e.pending.is_none();
+        }
         self.matches(e, |v| (v.current_weight, v.current_instance_count))
     }
 

@@ -257,6 +257,7 @@ impl WriteService {
                         .register_scalable_target(endpoint, variant, *min_capacity, *max_capacity)
                         .await
                 }
+                WriteRequest::Deploy(r) => self.backend.update_endpoint(r).await,
             }
         };
         match tokio::time::timeout(RESPONSE_TIMEOUT, call).await {
@@ -271,8 +272,8 @@ impl WriteService {
     /// After a lost response: is the change there?
     async fn presence(&self, request: &WriteRequest) -> BackendResult<Presence> {
         match request {
-            WriteRequest::Update { endpoint, .. } => {
-                let e = self.backend.describe_endpoint(endpoint).await?;
+            WriteRequest::Update { .. } | WriteRequest::Deploy(_) => {
+                let e = self.backend.describe_endpoint(request.endpoint()).await?;
                 if request.desired_in(&e) {
                     Ok(Presence::Applied(format!(
                         "the response was lost, but DescribeEndpoint shows the change ({} is {}): not sent again",
@@ -348,7 +349,7 @@ impl WriteService {
 /// The call that finds out whether a lost write applied.
 fn presence_call(request: &WriteRequest) -> &'static str {
     match request {
-        WriteRequest::Update { .. } => "DescribeEndpoint",
+        WriteRequest::Update { .. } | WriteRequest::Deploy(_) => "DescribeEndpoint",
         WriteRequest::ScalingRange { .. } => "DescribeScalableTargets",
     }
 }

@@ -17,5 +17,6 @@ mod poll_scaling;
 mod wire;
 mod wire_boto3;
 mod wire_contracts;
+mod wire_deployments;
 mod wire_hosting;
 mod wire_logs;

@@ -5,6 +5,7 @@ mod fixture;
 mod harness;
 
 mod actions_audit;
+mod actions_deploy;
 mod actions_shift;
 mod actions_sim;
 mod actions_snapshots;
@@ -16,6 +17,7 @@ mod logs_view;
 mod proptest_app;
 mod proptest_parsers;
 mod snapshots;
+mod snapshots_deploy;
 mod theme;
 mod update;
 mod views;

@@ -2,6 +2,7 @@
 //! key handling that turns a dialog's outcome into the next dialog or a write command.
 
 pub mod confirm;
+pub mod deploy;
 pub mod field;
 pub mod prompts;
 pub mod scale;
@@ -29,6 +30,7 @@ pub enum Dialog {
     Confirm(ConfirmDialog),
     Abort(AbortDialog),
     Quit(QuitDialog),
+    Deploy(Box<deploy::DeployDialog>),
 }
 
 /// The weights give every variant the share it has now (weights are relative).
@@ -119,6 +121,30 @@ pub fn on_key(
                 let old = scale::facts(state, &d.endpoint, &variant).and_then(|f| f.range);
                 let c =
                     confirm::for_range(&d.endpoint, &variant, old, min, max, state.ops.production);
+                state.ops.dialog = Some(Dialog::Confirm(c));
+            }
+        },
+        Dialog::Deploy(mut d) => match d.on_key(action, key) {
+            deploy::DeployOutcome::Stay => state.ops.dialog = Some(Dialog::Deploy(d)),
+            deploy::DeployOutcome::Cancel => {
+                ops::notice(state, NoticeLevel::Info, "cancelled: nothing was sent", now)
+            }
+            deploy::DeployOutcome::Review(request) => {
+                let Some(e) = state.endpoint(&d.endpoint).cloned() else {
+                    state.ops.dialog = Some(Dialog::Deploy(d));
+                    return Vec::new();
+                };
+                if let Err(why) = ops::updatable(state, &e) {
+                    d.message = Some(why);
+                    state.ops.dialog = Some(Dialog::Deploy(d));
+                    return Vec::new();
+                }
+                let c = deploy::confirm(
+                    &e.config_name,
+                    request,
+                    state.identity.as_ref(),
+                    state.ops.production,
+                );
                 state.ops.dialog = Some(Dialog::Confirm(c));
             }
         },

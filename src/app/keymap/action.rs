@@ -52,6 +52,7 @@ key_actions! {
     Scale => "scale",
     AbortShift => "abort_shift",
     LoadRun => "load_run",
+    Deploy => "deploy",
     Logs => "logs",
     LogsPause => "logs_pause",
     LogsStreams => "logs_streams",
@@ -72,6 +73,7 @@ key_actions! {
     Stop => "stop",
     Save => "save",
     Complete => "complete",
+    Toggle => "toggle",
 }
 
 impl KeyAction {
@@ -113,6 +115,7 @@ impl KeyAction {
             KeyAction::Scale => Action::Ops(OpsAction::OpenScale),
             KeyAction::AbortShift => Action::Ops(OpsAction::AbortShift),
             KeyAction::LoadRun => Action::Runs(RunsAction::Open),
+            KeyAction::Deploy => Action::Deploy(crate::app::deploy::DeployAction::Open),
             KeyAction::Logs => Action::Logs(LogsAction::Open),
             KeyAction::LogsPause => Action::Logs(LogsAction::TogglePause),
             KeyAction::LogsStreams => Action::Logs(LogsAction::NextStreams),
@@ -128,7 +131,8 @@ impl KeyAction {
             | KeyAction::KeepStep
             | KeyAction::Stop
             | KeyAction::Save
-            | KeyAction::Complete => return None,
+            | KeyAction::Complete
+            | KeyAction::Toggle => return None,
         })
     }
 }

@@ -76,7 +76,7 @@ impl OpsState {
 pub fn is_write_action(a: KeyAction) -> bool {
     matches!(
         a,
-        KeyAction::Weights | KeyAction::Scale | KeyAction::AbortShift
+        KeyAction::Weights | KeyAction::Scale | KeyAction::AbortShift | KeyAction::Deploy
     )
 }
 

@@ -168,7 +168,7 @@ fn finished(
             notice(state, NoticeLevel::Info, text, now);
             vec![Command::Refresh(Some(Panel::Autoscaling))]
         }
-        WriteRequest::Update { .. } => {
+        WriteRequest::Update { .. } | WriteRequest::Deploy(_) => {
             let mut w = tracked;
             w.phase = TrackPhase::Applying { accepted_at: at };
             if let Some(e) = state.endpoints.iter_mut().find(|e| e.name == endpoint) {

@@ -72,6 +72,9 @@ fn series_of(q: &Value) -> Option<(SeriesKey, u64)> {
 }
 
 pub(super) fn call(sim: &SimAccount, op: &str, input: &Value) -> Result<Value, WireError> {
+    if op == "DescribeAlarms" {
+        return super::deployments::describe_alarms(sim, input);
+    }
     if op != "GetMetricData" {
         return Err(WireError::new(400, "UnknownOperationException", op));
     }

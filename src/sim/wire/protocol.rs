@@ -289,7 +289,7 @@ fn json_type(proto: Proto) -> &'static str {
 }
 
 /// Members of outputs that are timestamps (written as CBOR tag 1).
-const CBOR_TIMESTAMPS: &[&str] = &["Timestamps"];
+const CBOR_TIMESTAMPS: &[&str] = &["Timestamps", "StateUpdatedTimestamp"];
 
 /// A successful answer.
 pub(crate) fn ok(route: &Route, out: &Value, request_id: &str) -> Response<Full<Bytes>> {

@@ -30,7 +30,12 @@ pub(super) fn call(
         "UpdateEndpointWeightsAndCapacities" => return update(&mut w, input),
         "UpdateInferenceComponentRuntimeConfig" => return super::hosting::call(&mut w, op, input),
         o if super::hosting::OPERATIONS.contains(&o) => super::hosting::call(&mut w, op, input),
-        _ => Err(WireError::new(400, "UnknownOperationException", op)),
+        "UpdateEndpoint" => {
+            return super::deployments::sagemaker(&mut w, op, input)
+                .unwrap_or_else(|| Err(WireError::new(400, "UnknownOperationException", op)));
+        }
+        _ => super::deployments::sagemaker(&mut w, op, input)
+            .unwrap_or_else(|| Err(WireError::new(400, "UnknownOperationException", op))),
     };
     record_read(&mut w, op, input, request_id, result.as_ref().err());
     result
@@ -227,12 +232,16 @@ fn describe_endpoint(w: &World, input: &Value) -> Result<Value, WireError> {
     if let Some(r) = &ep.failure_reason {
         out["FailureReason"] = json!(r);
     }
+    super::deployments::decorate_describe(w, name, &mut out);
     Ok(out)
 }
 
 /// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpointConfig.html
 fn describe_endpoint_config(w: &World, input: &Value) -> Result<Value, WireError> {
     let name = str_of(input, "EndpointConfigName");
+    if let Some(out) = super::deployments::describe_target_config(w, name) {
+        return Ok(out);
+    }
     let ep = w.endpoints.values().find(|e| e.config_name == name).ok_or_else(|| {
         WireError::validation(
             Svc::SageMaker,
