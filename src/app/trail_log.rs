@@ -223,6 +223,41 @@ pub fn pump(state: &mut AppState, scope: &LookupScope) -> Vec<Command> {
     ))]
 }
 
+/// The events poll succeeded at `at`: a page error from before it that said CloudTrail could
+/// not be read (access denied, throttled, expired credentials, the network) no longer holds,
+/// so it leaves the screen and paging goes on where it stopped. A refused request (a bad
+/// token or parameter) stays until asked again.
+pub fn recovered(state: &mut AppState, at: Timestamp) -> Vec<Command> {
+    let stale: Vec<LookupScope> = state
+        .trail
+        .cursors
+        .iter()
+        .filter(|(_, c)| {
+            c.error_at.is_some_and(|t| t <= at)
+                && c.error.as_ref().is_some_and(|e| {
+                    !matches!(
+                        e,
+                        BackendError::Validation { .. } | BackendError::NotFound { .. }
+                    )
+                })
+        })
+        .map(|(s, _)| s.clone())
+        .collect();
+    let mut cmds = Vec::new();
+    for scope in stale {
+        if let Some(c) = state.trail.cursors.get_mut(&scope) {
+            c.error = None;
+            c.error_at = None;
+            if c.has_more() {
+                c.asked = c.asked.max(1);
+            }
+            state.dirty = true;
+        }
+        cmds.extend(pump(state, &scope));
+    }
+    cmds
+}
+
 /// A page arrived: merge it, move the cursor, and maybe ask for the next one.
 pub fn on_page(state: &mut AppState, page: EventsPageResult) -> Vec<Command> {
     let EventsPageResult {
