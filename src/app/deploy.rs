@@ -19,17 +19,8 @@ pub use crate::poll::deploy::{DeployCommand, DeployEvent, DeploymentSnapshot, Sh
 pub enum DeployAction {
     /// `D`: the deploy dialog of the focused endpoint.
     Open,
-    /// A read of the deployment section arrived.
-    Polled {
-        endpoint: String,
-        at: Timestamp,
-        result: Result<Box<DeploymentSnapshot>, BackendError>,
-    },
-    /// The endpoint configs and alarms the dialog offers.
-    Choices {
-        configs: Result<Vec<EndpointConfigSummary>, BackendError>,
-        alarms: Result<Vec<String>, BackendError>,
-    },
+    /// What the deploy poller read: the deployment section, or the dialog's choices.
+    Read(DeployEvent),
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -56,11 +47,11 @@ pub fn intercept(
 pub fn on_action(state: &mut AppState, action: DeployAction, now: Timestamp) -> Vec<Command> {
     match action {
         DeployAction::Open => open(state, now),
-        DeployAction::Polled {
+        DeployAction::Read(DeployEvent::Polled {
             endpoint,
             at,
             result,
-        } => {
+        }) => {
             match result {
                 Ok(s) => {
                     state.deploy.errors.remove(&endpoint);
@@ -72,7 +63,7 @@ pub fn on_action(state: &mut AppState, action: DeployAction, now: Timestamp) -> 
             }
             Vec::new()
         }
-        DeployAction::Choices { configs, alarms } => {
+        DeployAction::Read(DeployEvent::Choices { configs, alarms }) => {
             if let Some(Dialog::Deploy(d)) = state.ops.dialog.as_mut() {
                 d.set_choices(configs, alarms);
             }
@@ -103,17 +94,6 @@ fn open(state: &mut AppState, now: Timestamp) -> Vec<Command> {
 
 impl From<DeployEvent> for Action {
     fn from(e: DeployEvent) -> Action {
-        Action::Deploy(match e {
-            DeployEvent::Polled {
-                endpoint,
-                at,
-                result,
-            } => DeployAction::Polled {
-                endpoint,
-                at,
-                result,
-            },
-            DeployEvent::Choices { configs, alarms } => DeployAction::Choices { configs, alarms },
-        })
+        Action::Deploy(DeployAction::Read(e))
     }
 }

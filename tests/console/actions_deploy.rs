@@ -8,7 +8,7 @@ use crate::harness;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use harness::*;
-use sagetop::app::deploy::{DeployAction, DeployCommand};
+use sagetop::app::deploy::{DeployCommand, DeployEvent};
 use sagetop::app::dialogs::Dialog;
 use sagetop::app::state::NoticeLevel;
 use sagetop::app::{Action, Command, View, update};
@@ -34,7 +34,7 @@ async fn press_deploy(h: &mut Harness) -> Vec<Command> {
     if cmds.contains(&Command::Deploy(DeployCommand::FetchChoices)) {
         let configs = h.backend.list_endpoint_configs().await;
         let alarms = h.backend.list_alarm_names().await;
-        let choices = Action::Deploy(DeployAction::Choices { configs, alarms });
+        let choices = Action::from(DeployEvent::Choices { configs, alarms });
         update(&mut h.state, choices, h.clock.now());
     }
     // What the key asked for beyond the usual bookkeeping (`Visible`).

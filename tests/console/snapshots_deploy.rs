@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use sagetop::app::deploy::DeployAction;
+use sagetop::app::deploy::DeployEvent;
 use sagetop::app::state::SessionInfo;
 use sagetop::app::{Action, AppState, View, update};
 use sagetop::boundary::Backend;
@@ -49,7 +49,7 @@ fn detail(endpoint: &str) -> (AppState, Arc<SimAccount>) {
         let snap = sagetop::poll::deploy::read(sim.as_ref(), endpoint, now).await;
         update(
             &mut s,
-            Action::Deploy(DeployAction::Polled {
+            Action::from(DeployEvent::Polled {
                 endpoint: endpoint.into(),
                 at: now,
                 result: snap.map(Box::new),
@@ -131,7 +131,7 @@ fn rollback_alarm_in_alarm_is_shown_in_red_words_160x45() {
     }
     update(
         &mut s,
-        Action::Deploy(DeployAction::Polled {
+        Action::from(DeployEvent::Polled {
             endpoint: FRAUD.into(),
             at: now,
             result: snap.map(Box::new),
@@ -174,7 +174,7 @@ fn dialog() -> (AppState, AppState) {
     let now = s.now;
     update(
         &mut s,
-        Action::Deploy(DeployAction::Choices { configs, alarms }),
+        Action::from(DeployEvent::Choices { configs, alarms }),
         now,
     );
     let d = s.clone();
