@@ -17,6 +17,7 @@ pub fn scope_of(state: &AppState) -> Scope {
         return match d {
             Dialog::Weights(_) => Scope::Weights,
             Dialog::Scale(_) => Scope::Scale,
+            Dialog::Copies(_) => Scope::Copies,
             Dialog::Confirm(c) if c.production => Scope::ConfirmTyped,
             Dialog::Confirm(_) => Scope::Confirm,
             Dialog::Abort(_) => Scope::AbortShift,
@@ -70,6 +71,7 @@ pub fn on_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Comman
     match scope {
         Scope::Weights
         | Scope::Scale
+        | Scope::Copies
         | Scope::Confirm
         | Scope::ConfirmTyped
         | Scope::AbortShift

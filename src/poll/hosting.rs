@@ -69,6 +69,33 @@ pub fn metrics_query(h: &EndpointHosting, now: Timestamp) -> MetricQuery {
     }
 }
 
+/// Hosting of `endpoints` into `data` as the pollers read it: every endpoint from its config
+/// (no models), the watched one with its models and its hosting metrics. A failed read
+/// leaves that endpoint's last hosting facts in place.
+pub async fn read_into(
+    backend: &dyn crate::boundary::Backend,
+    endpoints: &[Endpoint],
+    watched: Option<&str>,
+    now: Timestamp,
+    data: &mut super::data::AutoscalingData,
+) {
+    for e in endpoints {
+        let models = watched == Some(e.name.as_str());
+        let Ok(h) = backend.describe_hosting(e, models).await else {
+            continue;
+        };
+        if models {
+            let q = metrics_query(&h, now);
+            if !q.series.is_empty()
+                && let Ok(s) = backend.get_metrics(&q).await
+            {
+                data.hosting_metrics.insert(e.name.clone(), s);
+            }
+        }
+        data.hosting.insert(e.name.clone(), h);
+    }
+}
+
 /// The latest value of one series of `series`.
 pub fn latest(
     series: &[MetricSeries],

@@ -11,6 +11,7 @@ pub mod detail_ops;
 pub mod detail_scaling;
 pub mod dialogs;
 pub mod dialogs_confirm;
+pub mod dialogs_copies;
 pub mod endpoints;
 pub mod event_json;
 pub mod events;

@@ -21,6 +21,12 @@ pub enum WriteRequest {
         min_capacity: u32,
         max_capacity: u32,
     },
+    /// `UpdateInferenceComponentRuntimeConfig`: the copy count of one inference component.
+    Copies {
+        endpoint: String,
+        component: String,
+        desired_copies: u32,
+    },
 }
 
 // Weights are validated finite before a request is built, so equality is total.
@@ -73,9 +79,9 @@ pub fn weight_text(w: f64) -> String {
 impl WriteRequest {
     pub fn endpoint(&self) -> &str {
         match self {
-            WriteRequest::Update { endpoint, .. } | WriteRequest::ScalingRange { endpoint, .. } => {
-                endpoint
-            }
+            WriteRequest::Update { endpoint, .. }
+            | WriteRequest::ScalingRange { endpoint, .. }
+            | WriteRequest::Copies { endpoint, .. } => endpoint,
         }
     }
 
@@ -83,6 +89,7 @@ impl WriteRequest {
         match self {
             WriteRequest::Update { .. } => Operation::UpdateEndpointWeightsAndCapacities,
             WriteRequest::ScalingRange { .. } => Operation::RegisterScalableTarget,
+            WriteRequest::Copies { .. } => Operation::UpdateInferenceComponentRuntimeConfig,
         }
     }
 
@@ -121,6 +128,14 @@ impl WriteRequest {
                 "MinCapacity": min_capacity,
                 "MaxCapacity": max_capacity,
             }),
+            WriteRequest::Copies {
+                component,
+                desired_copies,
+                ..
+            } => serde_json::json!({
+                "InferenceComponentName": component,
+                "DesiredRuntimeConfig": { "CopyCount": desired_copies },
+            }),
         }
     }
 
@@ -158,6 +173,15 @@ impl WriteRequest {
                 format!("  ScalableDimension={SCALABLE_DIMENSION},"),
                 format!("  MinCapacity={min_capacity}, MaxCapacity={max_capacity})"),
             ],
+            WriteRequest::Copies {
+                component,
+                desired_copies,
+                ..
+            } => vec![
+                format!("{}(", self.operation()),
+                format!("  InferenceComponentName={component},"),
+                format!("  DesiredRuntimeConfig={{CopyCount={desired_copies}}})"),
+            ],
         }
     }
 
@@ -190,6 +214,11 @@ impl WriteRequest {
                 max_capacity,
                 ..
             } => format!("{variant} autoscaling range {min_capacity}–{max_capacity}"),
+            WriteRequest::Copies {
+                component,
+                desired_copies,
+                ..
+            } => format!("{component} to {desired_copies} copies"),
         }
     }
 
@@ -241,6 +270,52 @@ impl WriteRequest {
                     t.min_capacity == *min_capacity && t.max_capacity == *max_capacity
                 })
         })
+    }
+
+    /// The component's copy change this request asks for, if it is one.
+    pub fn copy_change(&self) -> Option<CopyChange> {
+        match self {
+            WriteRequest::Copies {
+                component,
+                desired_copies,
+                ..
+            } => Some(CopyChange {
+                component: component.clone(),
+                desired_copies: *desired_copies,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The hosting description already asks for this copy count (the call was accepted).
+    pub fn copies_desired_in(&self, h: &EndpointHosting) -> bool {
+        let Some(c) = self.copy_change() else {
+            return false;
+        };
+        h.component(&c.component)
+            .is_some_and(|ic| ic.desired_copies == Some(c.desired_copies))
+    }
+
+    /// The component runs the requested copies, InService (the change took effect).
+    pub fn copies_current_in(&self, h: &EndpointHosting) -> bool {
+        let Some(c) = self.copy_change() else {
+            return false;
+        };
+        h.component(&c.component).is_some_and(|ic| {
+            ic.status == Some(ComponentStatus::InService)
+                && ic.current_copies == Some(c.desired_copies)
+                && ic.desired_copies == Some(c.desired_copies)
+        })
+    }
+}
+
+/// `UpdateInferenceComponentRuntimeConfig` that sets one component's copy count:
+/// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateInferenceComponentRuntimeConfig.html
+pub fn copies_request(endpoint: &str, component: &str, copies: u32) -> WriteRequest {
+    WriteRequest::Copies {
+        endpoint: endpoint.to_string(),
+        component: component.to_string(),
+        desired_copies: copies,
     }
 }
 

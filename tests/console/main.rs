@@ -5,6 +5,7 @@ mod fixture;
 mod harness;
 
 mod actions_audit;
+mod actions_copies;
 mod actions_shift;
 mod actions_sim;
 mod actions_snapshots;

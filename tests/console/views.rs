@@ -162,7 +162,7 @@ fn events_view_80x24() {
     assert!(s.contains("UpdateEndpointWeightsAndCapacities"), "{s}");
     assert!(!s.contains("DescribeEndpoint "), "reads hidden:\n{s}");
     // The poller loads writes only (ReadOnly=false): every loaded event is a row here.
-    assert!(s.contains("Events (38 of 38 loaded)"), "{s}");
+    assert!(s.contains("Events (47 of 47 loaded)"), "{s}");
     insta::assert_snapshot!(t.backend());
 }
 

@@ -47,6 +47,7 @@ scopes! {
     CommandLine => ("command_line", "Typing a : command"),
     Weights => ("weights", "Weights dialog"),
     Scale => ("scale", "Scale dialog"),
+    Copies => ("copies", "Copies dialog (inference components)"),
     Confirm => ("confirm", "Confirm dialog"),
     ConfirmTyped => ("confirm_production", "Confirm dialog (production profile)"),
     AbortShift => ("abort_shift", "Abort traffic shift dialog"),
@@ -65,6 +66,7 @@ pub const GROUPS: [(&str, &[Scope]); 2] = [
         &[
             Scope::Weights,
             Scope::Scale,
+            Scope::Copies,
             Scope::Confirm,
             Scope::ConfirmTyped,
             Scope::AbortShift,
