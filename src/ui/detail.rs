@@ -433,7 +433,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, na
     let hosting_h = take(if hosting.is_empty() {
         0
     } else {
-        1 + hosting.len()
+        1 + super::detail_hosting::rows(&hosting, w as usize)
     });
     // Charts take what is left after a few rows kept for autoscaling.
     let scaling_reserve = (1 + scaling.len()).min(4) as u16;
