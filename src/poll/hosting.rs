@@ -69,9 +69,27 @@ pub fn metrics_query(h: &EndpointHosting, now: Timestamp) -> MetricQuery {
     }
 }
 
+/// The two series the endpoints list shows for an async endpoint (its backlog marker), read
+/// with the fleet's hosting; `None` for other endpoints.
+/// https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-monitor.html
+pub fn backlog_query(h: &EndpointHosting, now: Timestamp) -> Option<MetricQuery> {
+    h.async_config.as_ref()?;
+    let mut q = metrics_query(h, now);
+    q.series.retain(|k| {
+        matches!(
+            k.metric,
+            MetricName::ApproximateBacklogSize | MetricName::HasBacklogWithoutCapacity
+        )
+    });
+    // The last few minutes are enough for the newest value.
+    q.start = q.end - chrono::Duration::minutes(5);
+    Some(q)
+}
+
 /// Hosting of `endpoints` into `data` as the pollers read it: every endpoint from its config
-/// (no models), the watched one with its models and its hosting metrics. A failed read
-/// leaves that endpoint's last hosting facts in place.
+/// and models (DescribeModel is cached per model), async endpoints with their backlog, the
+/// watched one with all its hosting metrics. A failed read leaves that endpoint's last
+/// hosting facts in place.
 pub async fn read_into(
     backend: &dyn crate::boundary::Backend,
     endpoints: &[Endpoint],
@@ -81,11 +99,15 @@ pub async fn read_into(
 ) {
     for e in endpoints {
         let models = watched == Some(e.name.as_str());
-        let Ok(h) = backend.describe_hosting(e, models).await else {
+        let Ok(h) = backend.describe_hosting(e, true).await else {
             continue;
         };
-        if models {
-            let q = metrics_query(&h, now);
+        let q = if models {
+            Some(metrics_query(&h, now))
+        } else {
+            backlog_query(&h, now)
+        };
+        if let Some(q) = q {
             if !q.series.is_empty()
                 && let Ok(s) = backend.get_metrics(&q).await
             {

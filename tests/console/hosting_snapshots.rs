@@ -131,3 +131,72 @@ fn multi_model_cache_160x45() {
     assert!(!x.contains("cache hit -"), "a cache hit figure:\n{x}");
     insta::assert_snapshot!(t.backend());
 }
+
+/// The fixture's endpoints list (hosting read with the fleet, as the poller reads it).
+fn list() -> sagetop::app::AppState {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(sagetop::screenshots::fixture_state(FIXTURE_SEED, 0))
+}
+
+fn row<'a>(x: &'a str, name: &str) -> &'a str {
+    x.lines()
+        .find(|l| l.contains(name))
+        .unwrap_or_else(|| panic!("{name} not listed:\n{x}"))
+}
+
+#[test]
+fn the_endpoints_list_shows_hosting_at_a_glance_in_80_columns() {
+    let s = list();
+    let x = text(&screen(&s, 80, 24));
+    assert!(row(&x, "NAME").contains("HOST"), "{x}");
+    assert!(
+        row(&x, LLM).contains("IC 7/7"),
+        "copies running/wanted:\n{x}"
+    );
+    assert!(row(&x, ASYNC).contains("ASYNC*"), "a backlog:\n{x}");
+    assert!(row(&x, MME).contains("MME"), "{x}");
+    assert!(row(&x, "support-intent").contains("SVRLS"), "{x}");
+    assert!(
+        !row(&x, "churn-predictor").contains("IC"),
+        "classic: blank\n{x}"
+    );
+    // The 5XX% and CPU% columns stay at 80 columns.
+    assert!(
+        row(&x, "NAME").contains("5XX%") && row(&x, "NAME").contains("CPU%"),
+        "{x}"
+    );
+}
+
+#[test]
+fn backlog_without_capacity_and_copies_changing_are_marked() {
+    use sagetop::domain::*;
+    let mut s = list();
+    let at = s.now;
+    let key = SeriesKey::new(
+        ASYNC,
+        "",
+        MetricName::HasBacklogWithoutCapacity,
+        Statistic::Maximum,
+    );
+    s.autoscaling.hosting_metrics.insert(
+        ASYNC.into(),
+        vec![MetricSeries {
+            key,
+            points: vec![Datapoint { at, value: 1.0 }],
+            status: SeriesStatus::Complete,
+        }],
+    );
+    let llm = s.autoscaling.hosting.get_mut(LLM).unwrap();
+    llm.components[0].desired_copies = Some(llm.components[0].desired_copies.unwrap() + 2);
+    llm.components[0].status = Some(ComponentStatus::Updating);
+    let x = text(&screen(&s, 80, 24));
+    assert!(row(&x, ASYNC).contains("ASYNC!"), "{x}");
+    assert!(row(&x, LLM).contains("IC 7/9"), "{x}");
+    // No hosting read at all: no column.
+    s.autoscaling.hosting.clear();
+    let x = text(&screen(&s, 80, 24));
+    assert!(!row(&x, "NAME").contains("HOST"), "{x}");
+}
