@@ -98,21 +98,18 @@ pub async fn read_into(
     data: &mut super::data::AutoscalingData,
 ) {
     for e in endpoints {
-        let models = watched == Some(e.name.as_str());
         let Ok(h) = backend.describe_hosting(e, true).await else {
             continue;
         };
-        let q = if models {
+        let q = if watched == Some(e.name.as_str()) {
             Some(metrics_query(&h, now))
         } else {
             backlog_query(&h, now)
         };
-        if let Some(q) = q {
-            if !q.series.is_empty()
-                && let Ok(s) = backend.get_metrics(&q).await
-            {
-                data.hosting_metrics.insert(e.name.clone(), s);
-            }
+        if let Some(q) = q.filter(|q| !q.series.is_empty())
+            && let Ok(s) = backend.get_metrics(&q).await
+        {
+            data.hosting_metrics.insert(e.name.clone(), s);
         }
         data.hosting.insert(e.name.clone(), h);
     }

@@ -251,3 +251,60 @@ pub fn on_hosting(state: &mut AppState, at: Timestamp) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f() -> CopyFacts {
+        CopyFacts {
+            endpoint: "llm".into(),
+            endpoint_status: EndpointStatus::InService,
+            component: "chat".into(),
+            model: None,
+            status: Some(ComponentStatus::InService),
+            current: 3,
+            desired: Some(3),
+            range: Some((2, 6)),
+            has_policy: true,
+        }
+    }
+
+    #[test]
+    fn counts_are_checked_against_status_and_the_autoscaling_range() {
+        assert_eq!(check(&f(), "5"), Ok(5));
+        assert!(
+            check(&f(), "0")
+                .unwrap_err()
+                .contains("outside the autoscaling range 2–6")
+        );
+        assert!(
+            check(&f(), "7")
+                .unwrap_err()
+                .contains("RegisterScalableTarget on inference-component/chat")
+        );
+        assert!(
+            check(&f(), "3")
+                .unwrap_err()
+                .contains("already runs 3 copies")
+        );
+        let mut no_range = f();
+        no_range.range = None;
+        assert_eq!(check(&no_range, "0"), Ok(0), "CopyCount's minimum is 0");
+        let mut updating = f();
+        updating.status = Some(ComponentStatus::Updating);
+        assert!(
+            check(&updating, "4")
+                .unwrap_err()
+                .contains("chat is Updating")
+        );
+        let mut ep = f();
+        ep.endpoint_status = EndpointStatus::Updating;
+        assert!(check(&ep, "4").unwrap_err().contains("llm is Updating"));
+        assert!(
+            parse_copies("4294967296")
+                .unwrap_err()
+                .contains("too many copies")
+        );
+    }
+}
