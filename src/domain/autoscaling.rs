@@ -59,18 +59,9 @@ pub struct VariantAutoscaling {
     pub policies: Vec<ScalingPolicy>,
 }
 
-/// The scalable dimension of an inference component's copy count:
-/// https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html
-pub const COMPONENT_SCALABLE_DIMENSION: &str = "sagemaker:inference-component:DesiredCopyCount";
-
-/// `inference-component/<name>` → the component's name.
-pub fn parse_component_resource_id(id: &str) -> Option<String> {
-    id.strip_prefix("inference-component/")
-        .filter(|n| !n.is_empty() && !n.contains('/'))
-        .map(str::to_string)
-}
-
-/// Autoscaling of one inference component's copy count (its scalable target and policies).
+/// Autoscaling of one inference component's copy count (its scalable target on
+/// `sagemaker:inference-component:DesiredCopyCount` and its policies), by which the copies
+/// dialog bounds a count.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComponentAutoscaling {
     pub component: String,
@@ -78,9 +69,6 @@ pub struct ComponentAutoscaling {
     pub range: Option<(u32, u32)>,
     pub policies: Vec<ScalingPolicy>,
 }
-
-/// Autoscaling of every inference component in a region: component name → its autoscaling.
-pub type FleetComponentAutoscaling = std::collections::BTreeMap<String, ComponentAutoscaling>;
 
 /// Status of a scaling activity, as Application Auto Scaling reports it.
 /// Autoscaling of every endpoint in a region: endpoint name → its variants' targets and policies.
