@@ -18,6 +18,7 @@ pub fn scope_of(state: &AppState) -> Scope {
             Dialog::Weights(_) => Scope::Weights,
             Dialog::Scale(_) => Scope::Scale,
             Dialog::Deploy(_) => Scope::Deploy,
+            Dialog::Copies(_) => Scope::Copies,
             Dialog::Confirm(c) if c.production => Scope::ConfirmTyped,
             Dialog::Confirm(_) => Scope::Confirm,
             Dialog::Abort(_) => Scope::AbortShift,
@@ -72,6 +73,7 @@ pub fn on_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Comman
         Scope::Weights
         | Scope::Scale
         | Scope::Deploy
+        | Scope::Copies
         | Scope::Confirm
         | Scope::ConfirmTyped
         | Scope::AbortShift

@@ -107,6 +107,8 @@ fn apply_data(state: &mut AppState, data: PanelData, at: Timestamp) -> Vec<Comma
             state.autoscaling.activity_errors.extend(a.activity_errors);
             state.autoscaling.hosting.extend(a.hosting);
             state.autoscaling.hosting_metrics.extend(a.hosting_metrics);
+            state.autoscaling.components.extend(a.components);
+            super::ops::copies::on_hosting(state, at);
         }
         PanelData::Quotas(q) => state.quotas = q,
         PanelData::Events(e) => {

@@ -59,6 +59,17 @@ pub struct VariantAutoscaling {
     pub policies: Vec<ScalingPolicy>,
 }
 
+/// Autoscaling of one inference component's copy count (its scalable target on
+/// `sagemaker:inference-component:DesiredCopyCount` and its policies), by which the copies
+/// dialog bounds a count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComponentAutoscaling {
+    pub component: String,
+    /// (MinCapacity, MaxCapacity) of the registered target, in copies.
+    pub range: Option<(u32, u32)>,
+    pub policies: Vec<ScalingPolicy>,
+}
+
 /// Status of a scaling activity, as Application Auto Scaling reports it.
 /// Autoscaling of every endpoint in a region: endpoint name → its variants' targets and policies.
 pub type FleetAutoscaling = std::collections::BTreeMap<String, Vec<VariantAutoscaling>>;

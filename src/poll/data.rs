@@ -113,6 +113,9 @@ pub struct AutoscalingData {
     /// The watched endpoint's hosting metrics (components, backlog, cache), last minutes.
     #[serde(default)]
     pub hosting_metrics: BTreeMap<String, Vec<MetricSeries>>,
+    /// Inference components' copy-count autoscaling, by component name.
+    #[serde(default)]
+    pub components: BTreeMap<String, ComponentAutoscaling>,
 }
 
 /// What a successful poll carries.

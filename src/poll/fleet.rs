@@ -329,7 +329,14 @@ pub async fn poll_panel_in(
                 Some(one) => vec![one.to_string()],
                 None => endpoints.iter().map(|e| e.name.clone()).collect(),
             };
-            PanelData::Autoscaling(fetch_autoscaling(backend, &names).await?)
+            let mut data = fetch_autoscaling(backend, &names).await?;
+            let chosen: Vec<Endpoint> = endpoints
+                .iter()
+                .filter(|e| names.contains(&e.name))
+                .cloned()
+                .collect();
+            crate::poll::hosting::read_into(backend, &chosen, only, now, &mut data).await;
+            PanelData::Autoscaling(data)
         }
         Panel::Quotas => PanelData::Quotas(fetch_quotas(backend).await?),
         Panel::Events => PanelData::Events(fetch_events(backend, now).await?),

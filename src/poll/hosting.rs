@@ -69,6 +69,52 @@ pub fn metrics_query(h: &EndpointHosting, now: Timestamp) -> MetricQuery {
     }
 }
 
+/// The two series the endpoints list shows for an async endpoint (its backlog marker), read
+/// with the fleet's hosting; `None` for other endpoints.
+/// https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-monitor.html
+pub fn backlog_query(h: &EndpointHosting, now: Timestamp) -> Option<MetricQuery> {
+    h.async_config.as_ref()?;
+    let mut q = metrics_query(h, now);
+    q.series.retain(|k| {
+        matches!(
+            k.metric,
+            MetricName::ApproximateBacklogSize | MetricName::HasBacklogWithoutCapacity
+        )
+    });
+    // The last few minutes are enough for the newest value.
+    q.start = q.end - chrono::Duration::minutes(5);
+    Some(q)
+}
+
+/// Hosting of `endpoints` into `data` as the pollers read it: every endpoint from its config
+/// and models (DescribeModel is cached per model), async endpoints with their backlog, the
+/// watched one with all its hosting metrics. A failed read leaves that endpoint's last
+/// hosting facts in place.
+pub async fn read_into(
+    backend: &dyn crate::boundary::Backend,
+    endpoints: &[Endpoint],
+    watched: Option<&str>,
+    now: Timestamp,
+    data: &mut super::data::AutoscalingData,
+) {
+    for e in endpoints {
+        let Ok(h) = backend.describe_hosting(e, true).await else {
+            continue;
+        };
+        let q = if watched == Some(e.name.as_str()) {
+            Some(metrics_query(&h, now))
+        } else {
+            backlog_query(&h, now)
+        };
+        if let Some(q) = q.filter(|q| !q.series.is_empty())
+            && let Ok(s) = backend.get_metrics(&q).await
+        {
+            data.hosting_metrics.insert(e.name.clone(), s);
+        }
+        data.hosting.insert(e.name.clone(), h);
+    }
+}
+
 /// The latest value of one series of `series`.
 pub fn latest(
     series: &[MetricSeries],

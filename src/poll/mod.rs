@@ -477,9 +477,20 @@ impl PollTask {
         }
         if watched.is_none() || fleet_due {
             // From the endpoint configs already read (components only where variants carry
-            // no model); a failure leaves the last hosting facts in place.
+            // no model) and the models (DescribeModel once per model, cached: the list marks
+            // multi-model endpoints); a failure leaves the last hosting facts in place.
             for e in fleet {
-                if let Ok(h) = self.backend.describe_hosting(e, false).await {
+                if let Ok(h) = self.backend.describe_hosting(e, true).await {
+                    // Async endpoints: their backlog marker in the list (two series each).
+                    if watched != Some(e.name.as_str())
+                        && let Some(q) = crate::poll::hosting::backlog_query(&h, now)
+                    {
+                        self.chart_metrics
+                            .fetch_add(q.series.len() as u64, Ordering::Relaxed);
+                        if let Ok(s) = self.backend.get_metrics(&q).await {
+                            data.hosting_metrics.insert(e.name.clone(), s);
+                        }
+                    }
                     data.hosting.insert(e.name.clone(), h);
                 }
             }

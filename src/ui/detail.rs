@@ -433,7 +433,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, na
     let hosting_h = take(if hosting.is_empty() {
         0
     } else {
-        1 + hosting.len()
+        1 + super::detail_hosting::rows(&hosting, w as usize)
     });
     // Deployments, shadow tests, data capture, Model Monitor (`detail_deployment`).
     let deploy = super::detail_deployment::lines(state, theme, e, w as usize);

@@ -207,6 +207,18 @@ fn trim(s: &str, n: usize) -> String {
     }
 }
 
+/// Screen rows `lines` take at width `w`, wrapped as the section draws them (a long line at
+/// 80 columns takes two rows, not one cut short).
+pub fn rows(lines: &[Line], w: usize) -> usize {
+    lines
+        .iter()
+        .map(|l| {
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            super::text::wrap(&text, w.max(1)).len().max(1)
+        })
+        .sum()
+}
+
 pub fn render(
     frame: &mut ratatui::Frame,
     area: ratatui::layout::Rect,

@@ -26,6 +26,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     match d {
         Dialog::Weights(w) => weights(frame, area, state, theme, w),
         Dialog::Scale(s) => scale_dialog(frame, area, state, theme, s),
+        Dialog::Copies(c) => super::dialogs_copies::render(frame, area, state, theme, c),
         Dialog::Confirm(c) => dialogs_confirm::confirm(frame, area, &state.keymap, theme, c),
         Dialog::Abort(a) => dialogs_confirm::abort(frame, area, &state.keymap, theme, a),
         Dialog::Quit(q) => dialogs_confirm::quit(frame, area, &state.keymap, theme, q),
@@ -115,7 +116,7 @@ pub fn draw_lines(frame: &mut Frame, inner: Rect, lines: Vec<Line>, cursor: Opti
 }
 
 /// A field: `[text     ]`, focused or not; returns the span and where the cursor goes.
-fn field<'a>(text: &str, w: usize, focused: bool, selected: bool, theme: &Theme) -> Span<'a> {
+pub fn field<'a>(text: &str, w: usize, focused: bool, selected: bool, theme: &Theme) -> Span<'a> {
     let shown = truncate(text, w);
     let pad = w.saturating_sub(width(&shown));
     let style = match (focused, selected) {

@@ -21,13 +21,13 @@ pub fn confirm(frame: &mut Frame, area: Rect, km: &Keymap, theme: &Theme, d: &Co
     let col = |f: &dyn Fn(&crate::app::dialogs::confirm::ChangeRow) -> usize, min: usize| {
         d.rows.iter().map(f).max().unwrap_or(min).max(min)
     };
-    let vw = col(&|r| width(&r.variant), 7).min(24);
+    let vw = col(&|r| width(&r.variant), width(d.subject)).min(24);
     let ww = col(&|r| width(&r.what), 6);
     let fw = col(&|r| width(&r.from), 3);
     let mut head = vec![Line::styled(
         format!(
             "{:<vw$}  {:<ww$}  {:<fw$}   NEW",
-            "VARIANT", "CHANGE", "NOW"
+            d.subject, "CHANGE", "NOW"
         ),
         theme.table_header,
     )];

@@ -87,6 +87,7 @@ enum C {
     Variants,
     Type,
     Instances,
+    Hosting,
     Weights,
     Invocations,
     Latency,
@@ -109,7 +110,7 @@ impl C {
             C::Errors => Column::Errors,
             C::Cpu => Column::Cpu,
             C::Changed => Column::Changed,
-            C::Type | C::P99 => return None,
+            C::Type | C::P99 | C::Hosting => return None,
         })
     }
 }
@@ -152,6 +153,45 @@ fn types_width(e: &Endpoint) -> usize {
         }
     }
     n.max(1)
+}
+
+/// How an endpoint is hosted, at a glance: "IC 5/7" (inference components: copies running /
+/// wanted), "ASYNC" ("ASYNC*" with a backlog, "ASYNC!" with a backlog and no instance to run
+/// it: HasBacklogWithoutCapacity), "SVRLS", "MME"; `None` for classic endpoints or hosting
+/// not read yet.
+pub fn hosting_text(state: &AppState, e: &Endpoint, theme: &Theme) -> Option<(String, Style)> {
+    use crate::domain::{HostingKind, MetricName};
+    let h = state.autoscaling.hosting.get(&e.name)?;
+    let kind = h.kind();
+    Some(match kind {
+        HostingKind::Classic => return None,
+        HostingKind::Components => {
+            let (cur, want) = h.copies();
+            let scaling = h.components.iter().any(|c| c.is_scaling());
+            (
+                format!("IC {cur}/{want}"),
+                if scaling {
+                    theme.warning
+                } else {
+                    Style::default()
+                },
+            )
+        }
+        HostingKind::Async => {
+            let series = state.autoscaling.hosting_metrics.get(&e.name);
+            let latest = |m| series.and_then(|s| crate::poll::hosting::latest(s, None, "", m));
+            let backlog = latest(MetricName::ApproximateBacklogSize).unwrap_or(0.0);
+            let stuck = latest(MetricName::HasBacklogWithoutCapacity).unwrap_or(0.0) >= 1.0;
+            if stuck {
+                ("ASYNC!".into(), theme.danger)
+            } else if backlog > 0.0 {
+                ("ASYNC*".into(), theme.warning)
+            } else {
+                ("ASYNC".into(), Style::default())
+            }
+        }
+        _ => (kind.tag().to_string(), Style::default()),
+    })
 }
 
 fn specs(state: &AppState, rows: &[&Endpoint]) -> Vec<ColumnSpec<C>> {
@@ -197,6 +237,12 @@ fn specs(state: &AppState, rows: &[&Endpoint]) -> Vec<ColumnSpec<C>> {
         format!("{t}{marker}")
     };
     let r = Alignment::Right;
+    // Shown only when a row is hosted beyond classic variants.
+    let hosting_want = rows
+        .iter()
+        .filter_map(|e| hosting_text(state, e, &Theme::default()))
+        .map(|(t, _)| format::width(&t))
+        .max();
     let mut status = ColumnSpec::flexible(
         C::Status,
         title(C::Status, "STATUS"),
@@ -206,11 +252,12 @@ fn specs(state: &AppState, rows: &[&Endpoint]) -> Vec<ColumnSpec<C>> {
     );
     status.min = status.want;
     vec![
-        ColumnSpec::flexible(C::Name, title(C::Name, "NAME"), name_want, 20, 0),
+        ColumnSpec::flexible(C::Name, title(C::Name, "NAME"), name_want, 19, 0),
         status,
-        ColumnSpec::fixed(C::Variants, title(C::Variants, "VAR"), 3, 6, r),
+        ColumnSpec::fixed(C::Variants, title(C::Variants, "VAR"), 3, 7, r),
         ColumnSpec::flexible(C::Type, "TYPE", type_want, 12.min(type_want), 9),
         ColumnSpec::fixed(C::Instances, title(C::Instances, "INST"), 7, 3, r),
+        ColumnSpec::flexible(C::Hosting, "HOST", hosting_want.unwrap_or(0), 6, 5),
         ColumnSpec::fixed(
             C::Weights,
             title(C::Weights, "WEIGHTS"),
@@ -222,9 +269,12 @@ fn specs(state: &AppState, rows: &[&Endpoint]) -> Vec<ColumnSpec<C>> {
         ColumnSpec::fixed(C::Latency, title(C::Latency, "LAT MS"), 6, 4, r),
         ColumnSpec::fixed(C::P99, "P99 MS", 6, 10, r),
         ColumnSpec::fixed(C::Errors, title(C::Errors, "5XX%"), 5, 1, r),
-        ColumnSpec::fixed(C::Cpu, title(C::Cpu, "CPU%"), 4, 7, r),
+        ColumnSpec::fixed(C::Cpu, title(C::Cpu, "CPU%"), 4, 6, r),
         ColumnSpec::fixed(C::Changed, title(C::Changed, "CHANGED"), 7, 8, r),
     ]
+    .into_iter()
+    .filter(|c| c.key != C::Hosting || hosting_want.is_some())
+    .collect()
 }
 
 /// Worst (highest) p99 model latency over the variants.
@@ -272,6 +322,7 @@ fn row<'a>(
                     },
                 )
             }
+            C::Hosting => hosting_text(state, e, theme).unwrap_or_default(),
             C::Weights => (weights_text(e), Style::default()),
             C::Invocations => (opt(f.invocations_per_min, format::rate), metric_style),
             C::Latency => (opt(f.model_latency_ms, format::ms), metric_style),

@@ -13,6 +13,7 @@ pub mod detail_scaling;
 pub mod dialog_deploy;
 pub mod dialogs;
 pub mod dialogs_confirm;
+pub mod dialogs_copies;
 pub mod endpoints;
 pub mod event_json;
 pub mod events;

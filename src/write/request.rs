@@ -24,6 +24,12 @@ pub enum WriteRequest {
     /// `UpdateEndpoint` to another endpoint config with a deployment configuration
     /// (`write::deploy`).
     Deploy(Box<DeploymentRequest>),
+    /// `UpdateInferenceComponentRuntimeConfig`: the copy count of one inference component.
+    Copies {
+        endpoint: String,
+        component: String,
+        desired_copies: u32,
+    },
 }
 
 // Weights are validated finite before a request is built, so equality is total.
@@ -76,9 +82,9 @@ pub fn weight_text(w: f64) -> String {
 impl WriteRequest {
     pub fn endpoint(&self) -> &str {
         match self {
-            WriteRequest::Update { endpoint, .. } | WriteRequest::ScalingRange { endpoint, .. } => {
-                endpoint
-            }
+            WriteRequest::Update { endpoint, .. }
+            | WriteRequest::ScalingRange { endpoint, .. }
+            | WriteRequest::Copies { endpoint, .. } => endpoint,
             WriteRequest::Deploy(r) => &r.endpoint,
         }
     }
@@ -88,6 +94,7 @@ impl WriteRequest {
             WriteRequest::Update { .. } => Operation::UpdateEndpointWeightsAndCapacities,
             WriteRequest::ScalingRange { .. } => Operation::RegisterScalableTarget,
             WriteRequest::Deploy(_) => Operation::UpdateEndpoint,
+            WriteRequest::Copies { .. } => Operation::UpdateInferenceComponentRuntimeConfig,
         }
     }
 
@@ -127,6 +134,14 @@ impl WriteRequest {
                 "MaxCapacity": max_capacity,
             }),
             WriteRequest::Deploy(r) => super::deploy::api_json(r),
+            WriteRequest::Copies {
+                component,
+                desired_copies,
+                ..
+            } => serde_json::json!({
+                "InferenceComponentName": component,
+                "DesiredRuntimeConfig": { "CopyCount": desired_copies },
+            }),
         }
     }
 
@@ -165,6 +180,15 @@ impl WriteRequest {
                 format!("  MinCapacity={min_capacity}, MaxCapacity={max_capacity})"),
             ],
             WriteRequest::Deploy(r) => super::deploy::api_lines(r),
+            WriteRequest::Copies {
+                component,
+                desired_copies,
+                ..
+            } => vec![
+                format!("{}(", self.operation()),
+                format!("  InferenceComponentName={component},"),
+                format!("  DesiredRuntimeConfig={{CopyCount={desired_copies}}})"),
+            ],
         }
     }
 
@@ -200,6 +224,11 @@ impl WriteRequest {
             WriteRequest::Deploy(r) => {
                 format!("deploy {} ({})", r.config_name, r.strategy.describe())
             }
+            WriteRequest::Copies {
+                component,
+                desired_copies,
+                ..
+            } => format!("{component} to {desired_copies} copies"),
         }
     }
 
@@ -257,6 +286,52 @@ impl WriteRequest {
                     t.min_capacity == *min_capacity && t.max_capacity == *max_capacity
                 })
         })
+    }
+
+    /// The component's copy change this request asks for, if it is one.
+    pub fn copy_change(&self) -> Option<CopyChange> {
+        match self {
+            WriteRequest::Copies {
+                component,
+                desired_copies,
+                ..
+            } => Some(CopyChange {
+                component: component.clone(),
+                desired_copies: *desired_copies,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The hosting description already asks for this copy count (the call was accepted).
+    pub fn copies_desired_in(&self, h: &EndpointHosting) -> bool {
+        let Some(c) = self.copy_change() else {
+            return false;
+        };
+        h.component(&c.component)
+            .is_some_and(|ic| ic.desired_copies == Some(c.desired_copies))
+    }
+
+    /// The component runs the requested copies, InService (the change took effect).
+    pub fn copies_current_in(&self, h: &EndpointHosting) -> bool {
+        let Some(c) = self.copy_change() else {
+            return false;
+        };
+        h.component(&c.component).is_some_and(|ic| {
+            ic.status == Some(ComponentStatus::InService)
+                && ic.current_copies == Some(c.desired_copies)
+                && ic.desired_copies == Some(c.desired_copies)
+        })
+    }
+}
+
+/// `UpdateInferenceComponentRuntimeConfig` that sets one component's copy count:
+/// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateInferenceComponentRuntimeConfig.html
+pub fn copies_request(endpoint: &str, component: &str, copies: u32) -> WriteRequest {
+    WriteRequest::Copies {
+        endpoint: endpoint.to_string(),
+        component: component.to_string(),
+        desired_copies: copies,
     }
 }
 

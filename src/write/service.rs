@@ -11,7 +11,7 @@ use super::audit::{AuditLog, AuditRecord};
 use super::{Origin, WriteEvent, WriteJob, WriteOutcome, WriteReport, WriteRequest};
 use crate::boundary::{BackendError, BackendResult, SharedBackend};
 use crate::clock::SharedClock;
-use crate::domain::{Identity, WriteReceipt};
+use crate::domain::{ComponentStatus, Identity, WriteReceipt};
 use crate::emit::{Emitter, NoticeLevel};
 
 /// Sends of one write at most: the first, and re-sends after lost responses whose change a
@@ -258,6 +258,10 @@ impl WriteService {
                         .await
                 }
                 WriteRequest::Deploy(r) => self.backend.update_endpoint(r).await,
+                WriteRequest::Copies { .. } => match request.copy_change() {
+                    Some(change) => self.backend.update_component_copies(&change).await,
+                    None => unreachable!("a Copies request has a copy change"),
+                },
             }
         };
         match tokio::time::timeout(RESPONSE_TIMEOUT, call).await {
@@ -296,6 +300,28 @@ impl WriteService {
                     ))
                 } else {
                     Ok(Presence::Absent)
+                }
+            }
+            WriteRequest::Copies {
+                endpoint,
+                component,
+                ..
+            } => {
+                let e = self.backend.describe_endpoint(endpoint).await?;
+                let h = self.backend.describe_hosting(&e, false).await?;
+                let ic = h.component(component);
+                if request.copies_desired_in(&h) {
+                    Ok(Presence::Applied(
+                        "the response was lost, but DescribeInferenceComponent shows the new copy count: not sent again".into(),
+                    ))
+                } else if ic.is_some_and(|c| c.status == Some(ComponentStatus::InService)) {
+                    Ok(Presence::Absent)
+                } else {
+                    Ok(Presence::Other(format!(
+                        "{component} is {} with another desired copy count (another change?)",
+                        ic.and_then(|c| c.status)
+                            .map_or("not listed", ComponentStatus::as_str)
+                    )))
                 }
             }
         }
@@ -351,6 +377,7 @@ fn presence_call(request: &WriteRequest) -> &'static str {
     match request {
         WriteRequest::Update { .. } | WriteRequest::Deploy(_) => "DescribeEndpoint",
         WriteRequest::ScalingRange { .. } => "DescribeScalableTargets",
+        WriteRequest::Copies { .. } => "DescribeInferenceComponent",
     }
 }
 

@@ -50,7 +50,15 @@ async fn the_sdk_backend_counts_each_request_errors_and_metrics_per_operation() 
     );
     assert_eq!(op(Operation::ListEndpoints).unwrap().calls, 1);
     assert!(op(Operation::GetMetricData).unwrap().calls >= 1);
-    let series: usize = state.metrics.series.len();
+    // The fleet's metrics and, with the fleet's hosting, async endpoints' backlog series.
+    let hosting: usize = state
+        .autoscaling
+        .hosting_metrics
+        .values()
+        .map(Vec::len)
+        .sum();
+    assert!(hosting >= 2, "the async endpoint's backlog series");
+    let series: usize = state.metrics.series.len() + hosting;
     assert_eq!(
         stats.metrics_requested, series as u64,
         "every series asked for is billed"

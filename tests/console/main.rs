@@ -5,12 +5,14 @@ mod fixture;
 mod harness;
 
 mod actions_audit;
+mod actions_copies;
 mod actions_deploy;
 mod actions_shift;
 mod actions_sim;
 mod actions_snapshots;
 mod actions_update;
 mod actions_update_scale;
+mod hosting_snapshots;
 mod keymap_override;
 mod load_ui;
 mod logs_view;

@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::scale::ScaleFacts;
 use crate::app::keymap::KeyAction;
+use crate::app::ops::copies::CopyFacts;
 use crate::domain::*;
 use crate::rollout::ShiftPlan;
 use crate::write::WriteRequest;
@@ -50,6 +51,8 @@ pub struct ConfirmDialog {
     pub message: Option<String>,
     /// Label of the confirm button.
     pub action: &'static str,
+    /// Heading of the change table's first column ("VARIANT", "COMPONENT").
+    pub subject: &'static str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +83,7 @@ fn dialog(
         focus: ConfirmFocus::Cancel,
         message: None,
         action,
+        subject: "VARIANT",
     }
 }
 
@@ -228,6 +232,56 @@ pub fn for_range(
     .with_api(api)
 }
 
+/// `UpdateInferenceComponentRuntimeConfig` of one component: copies now → requested.
+pub fn for_copies(f: &CopyFacts, copies: u32, production: bool) -> ConfirmDialog {
+    let request = crate::write::request::copies_request(&f.endpoint, &f.component, copies);
+    let rows = vec![ChangeRow {
+        variant: f.component.clone(),
+        what: "copies".into(),
+        from: f.current.to_string(),
+        to: copies.to_string(),
+    }];
+    let mut notes = vec![format!(
+        "inference component {} on endpoint {}{}",
+        f.component,
+        f.endpoint,
+        f.model
+            .as_deref()
+            .map(|m| format!(" (model {m})"))
+            .unwrap_or_default()
+    )];
+    match f.range {
+        Some((min, max)) => notes.push(format!(
+            "autoscaling range {min}–{max} copies{}",
+            if f.has_policy {
+                ": its policy may change the count again"
+            } else {
+                ""
+            }
+        )),
+        None => notes.push("no autoscaling registered for its copies".into()),
+    }
+    if copies == 0 {
+        notes.push(format!(
+            "0 copies: {} serves no requests until copies are added again",
+            f.component
+        ));
+    }
+    notes.push("instances are placed by managed instance scaling, if it is on".into());
+    let api = request.api_lines();
+    dialog(
+        format!("Scale copies of {} on {}", f.component, f.endpoint),
+        &f.endpoint,
+        Proposal::Write(request),
+        rows,
+        notes,
+        production,
+        "Scale",
+    )
+    .with_api(api)
+    .with_subject("COMPONENT")
+}
+
 pub fn for_shift(e: &Endpoint, plan: ShiftPlan, production: bool) -> ConfirmDialog {
     let last = plan.steps.last().cloned().unwrap_or_default();
     let after: Vec<f64> = last.iter().map(|(_, w)| *w).collect();
@@ -276,6 +330,11 @@ pub fn for_shift(e: &Endpoint, plan: ShiftPlan, production: bool) -> ConfirmDial
 impl ConfirmDialog {
     fn with_api(mut self, api: Vec<String>) -> ConfirmDialog {
         self.api = api;
+        self
+    }
+
+    fn with_subject(mut self, subject: &'static str) -> ConfirmDialog {
+        self.subject = subject;
         self
     }
 

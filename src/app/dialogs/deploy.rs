@@ -388,5 +388,6 @@ pub fn confirm(
         focus: ConfirmFocus::Cancel,
         message: None,
         action: "Deploy",
+        subject: "ENDPOINT",
     }
 }

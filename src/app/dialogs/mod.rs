@@ -2,6 +2,7 @@
 //! key handling that turns a dialog's outcome into the next dialog or a write command.
 
 pub mod confirm;
+pub mod copies;
 pub mod deploy;
 pub mod field;
 pub mod prompts;
@@ -11,6 +12,7 @@ pub mod weights;
 use crossterm::event::KeyEvent;
 
 pub use confirm::{ConfirmDialog, ConfirmFocus, Proposal};
+pub use copies::{CopiesDialog, CopiesFocus};
 pub use prompts::{AbortDialog, AbortFocus, QuitDialog, QuitFocus};
 pub use scale::{ScaleDialog, ScaleFocus};
 pub use weights::{WeightsDialog, WeightsFocus};
@@ -27,6 +29,7 @@ use crate::write::request::{scale_request, weights_request};
 pub enum Dialog {
     Weights(WeightsDialog),
     Scale(ScaleDialog),
+    Copies(CopiesDialog),
     Confirm(ConfirmDialog),
     Abort(AbortDialog),
     Quit(QuitDialog),
@@ -121,6 +124,28 @@ pub fn on_key(
                 let old = scale::facts(state, &d.endpoint, &variant).and_then(|f| f.range);
                 let c =
                     confirm::for_range(&d.endpoint, &variant, old, min, max, state.ops.production);
+                state.ops.dialog = Some(Dialog::Confirm(c));
+            }
+        },
+        Dialog::Copies(mut d) => match d.on_key(action, key, state) {
+            copies::CopiesOutcome::Stay => state.ops.dialog = Some(Dialog::Copies(d)),
+            copies::CopiesOutcome::Cancel => {
+                ops::notice(state, NoticeLevel::Info, "cancelled: nothing was sent", now)
+            }
+            copies::CopiesOutcome::Review { component, copies } => {
+                let (Some(e), Some(f)) = (
+                    state.endpoint(&d.endpoint).cloned(),
+                    ops::copies::facts(state, &d.endpoint, &component),
+                ) else {
+                    state.ops.dialog = Some(Dialog::Copies(d));
+                    return Vec::new();
+                };
+                if let Err(why) = ops::updatable(state, &e) {
+                    d.message = Some(why);
+                    state.ops.dialog = Some(Dialog::Copies(d));
+                    return Vec::new();
+                }
+                let c = confirm::for_copies(&f, copies, state.ops.production);
                 state.ops.dialog = Some(Dialog::Confirm(c));
             }
         },

@@ -3,6 +3,7 @@
 //! before it becomes a command (read-only, InService, nothing in flight, no shift running).
 
 pub mod commands;
+pub mod copies;
 pub mod tracking;
 
 use std::collections::BTreeMap;
@@ -25,6 +26,8 @@ pub enum OpsAction {
     OpenWeights,
     /// `s`: the scale dialog of the focused endpoint (the selected variant in the detail).
     OpenScale,
+    /// `c`: the copies dialog of the focused endpoint's inference components.
+    OpenCopies,
     /// `x`/`esc` while a shift runs: ask whether to roll back or keep the step.
     AbortShift,
     /// Reported by the write service.
@@ -76,7 +79,11 @@ impl OpsState {
 pub fn is_write_action(a: KeyAction) -> bool {
     matches!(
         a,
-        KeyAction::Weights | KeyAction::Scale | KeyAction::AbortShift | KeyAction::Deploy
+        KeyAction::Weights
+            | KeyAction::Scale
+            | KeyAction::Copies
+            | KeyAction::AbortShift
+            | KeyAction::Deploy
     )
 }
 
@@ -91,6 +98,7 @@ pub fn without_writes(mut km: Keymap) -> Keymap {
                 S::Shift
                     | S::Weights
                     | S::Scale
+                    | S::Copies
                     | S::Confirm
                     | S::ConfirmTyped
                     | S::AbortShift
@@ -135,6 +143,7 @@ pub fn on_action(state: &mut AppState, action: OpsAction, now: Timestamp) -> Vec
     match action {
         OpsAction::OpenWeights => open_weights(state, now),
         OpsAction::OpenScale => open_scale(state, now),
+        OpsAction::OpenCopies => copies::open(state, now),
         OpsAction::AbortShift => open_abort(state, now),
         OpsAction::Write(ev) => tracking::on_event(state, ev, now),
         OpsAction::Shift(snap) => {

@@ -9,7 +9,7 @@ use crate::domain::{Endpoint, EndpointStatus, Timestamp};
 use crate::write::{Origin, WriteEvent, WriteJob, WriteOutcome, WriteRequest};
 
 /// An accepted change not seen in a poll after this long is reported as not visible.
-const NOT_SEEN_SECS: i64 = 120;
+pub(super) const NOT_SEEN_SECS: i64 = 120;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrackPhase {
@@ -56,7 +56,7 @@ pub fn register(state: &mut AppState, job: &WriteJob, now: Timestamp) {
     );
 }
 
-fn finish(
+pub(super) fn finish(
     ops: &mut OpsState,
     endpoint: &str,
     w: &TrackedWrite,
@@ -168,6 +168,19 @@ fn finished(
             notice(state, NoticeLevel::Info, text, now);
             vec![Command::Refresh(Some(Panel::Autoscaling))]
         }
+        WriteRequest::Copies { .. } => {
+            let mut w = tracked;
+            w.phase = TrackPhase::Applying { accepted_at: at };
+            super::copies::show_pending(state, &job.request);
+            state.ops.writes.insert(endpoint.clone(), w);
+            notice(
+                state,
+                NoticeLevel::Info,
+                format!("{op} on {endpoint} {}; Updating…", outcome.describe()),
+                now,
+            );
+            vec![Command::Refresh(Some(Panel::Autoscaling))]
+        }
         WriteRequest::Update { .. } | WriteRequest::Deploy(_) => {
             let mut w = tracked;
             w.phase = TrackPhase::Applying { accepted_at: at };
@@ -195,6 +208,8 @@ pub fn on_endpoints(state: &mut AppState, at: Timestamp) {
         .writes
         .iter()
         .filter(|(_, w)| matches!(w.phase, TrackPhase::Applying { .. }))
+        // Copy changes follow the component's status, not the endpoint's (`copies`).
+        .filter(|(_, w)| !matches!(w.request, WriteRequest::Copies { .. }))
         .map(|(k, w)| (k.clone(), w.clone()))
         .collect();
     for (name, mut w) in applying {

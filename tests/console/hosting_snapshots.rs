@@ -1,0 +1,202 @@
+//! Screen snapshots of the detail's Hosting section on the simulated account (seed 7, fixture
+//! clock run 10 minutes) at 80×24 and 160×45: the LLM endpoint's inference components, the
+//! async endpoint's queue and the multi-model endpoint's cache, with asserts beside them.
+
+use sagetop::app::{Action, Panel, Polled, View};
+use sagetop::fixture::{FIXTURE_SEED, Fixture};
+use sagetop::screenshots::screen;
+
+const LLM: &str = "llm-chat-components";
+const ASYNC: &str = "doc-ocr-async";
+const MME: &str = "tenant-churn-mme";
+
+/// The detail of `name`, with the hosting read the poller makes for the endpoint on screen
+/// (models and hosting metrics), four seconds later.
+fn detail(name: &str) -> sagetop::app::AppState {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let mut f = Fixture::new(FIXTURE_SEED, 0).await;
+            f.command(&format!(":ep {name}")).await;
+            assert_eq!(
+                f.state.view,
+                View::Detail {
+                    endpoint: name.into()
+                }
+            );
+            let now = f.clock.now();
+            let result = sagetop::poll::fleet::poll_panel(
+                f.sim.as_ref(),
+                Panel::Autoscaling,
+                &f.state.endpoints,
+                Some(name),
+                now,
+            )
+            .await;
+            f.act(Action::Polled(Polled {
+                panel: Panel::Autoscaling,
+                at: now,
+                result,
+                retry_in: None,
+            }))
+            .await;
+            f.settle();
+            f.state
+        })
+}
+
+use sagetop::clock::Clock;
+
+fn text(t: &ratatui::Terminal<ratatui::backend::TestBackend>) -> String {
+    let b = t.backend().buffer();
+    let w = b.area.width as usize;
+    b.content
+        .chunks(w)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn llm_components_80x24() {
+    let s = detail(LLM);
+    let t = screen(&s, 80, 24);
+    let x = text(&t);
+    assert!(x.contains("Hosting"), "{x}");
+    assert!(x.contains("3 inference components, copies"), "{x}");
+    assert!(x.contains("COMPONENT") && x.contains("COPIES"), "{x}");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn llm_components_160x45() {
+    let s = detail(LLM);
+    let t = screen(&s, 160, 45);
+    let x = text(&t);
+    assert!(x.contains("3 inference components, copies"), "{x}");
+    for c in &s.autoscaling.hosting[LLM].components {
+        assert!(x.contains(&c.name), "{} missing:\n{x}", c.name);
+    }
+    assert!(
+        x.contains("MODEL") && x.contains("GPU%"),
+        "wide columns:\n{x}"
+    );
+    assert!(x.contains("c copies"), "the copies key in the footer:\n{x}");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn async_queue_80x24() {
+    let s = detail(ASYNC);
+    let t = screen(&s, 80, 24);
+    let x = text(&t);
+    assert!(x.contains("async"), "{x}");
+    assert!(x.contains("backlog"), "{x}");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn async_queue_160x45() {
+    let s = detail(ASYNC);
+    let t = screen(&s, 160, 45);
+    let x = text(&t);
+    assert!(x.contains("async backlog"), "{x}");
+    assert!(x.contains("oldest"), "{x}");
+    assert!(
+        x.contains("output s3://acme-ml-async/doc-ocr/output/"),
+        "{x}"
+    );
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn multi_model_cache_80x24() {
+    let s = detail(MME);
+    let t = screen(&s, 80, 24);
+    let x = text(&t);
+    assert!(x.contains("multi-model"), "{x}");
+    // The line wraps at 80 columns and the section is tall enough for both rows.
+    assert!(x.contains("unloading"), "{x}");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn multi_model_cache_160x45() {
+    let s = detail(MME);
+    let t = screen(&s, 160, 45);
+    let x = text(&t);
+    assert!(x.contains("models loaded, cache hit"), "{x}");
+    assert!(!x.contains("cache hit -"), "a cache hit figure:\n{x}");
+    insta::assert_snapshot!(t.backend());
+}
+
+/// The fixture's endpoints list (hosting read with the fleet, as the poller reads it).
+fn list() -> sagetop::app::AppState {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(sagetop::screenshots::fixture_state(FIXTURE_SEED, 0))
+}
+
+fn row<'a>(x: &'a str, name: &str) -> &'a str {
+    x.lines()
+        .find(|l| l.contains(name))
+        .unwrap_or_else(|| panic!("{name} not listed:\n{x}"))
+}
+
+#[test]
+fn the_endpoints_list_shows_hosting_at_a_glance_in_80_columns() {
+    let s = list();
+    let x = text(&screen(&s, 80, 24));
+    assert!(row(&x, "NAME").contains("HOST"), "{x}");
+    assert!(
+        row(&x, LLM).contains("IC 7/7"),
+        "copies running/wanted:\n{x}"
+    );
+    assert!(row(&x, ASYNC).contains("ASYNC*"), "a backlog:\n{x}");
+    assert!(row(&x, MME).contains("MME"), "{x}");
+    assert!(row(&x, "support-intent").contains("SVRLS"), "{x}");
+    assert!(
+        !row(&x, "churn-predictor").contains("IC"),
+        "classic: blank\n{x}"
+    );
+    // The 5XX% and CPU% columns stay at 80 columns.
+    assert!(
+        row(&x, "NAME").contains("5XX%") && row(&x, "NAME").contains("CPU%"),
+        "{x}"
+    );
+}
+
+#[test]
+fn backlog_without_capacity_and_copies_changing_are_marked() {
+    use sagetop::domain::*;
+    let mut s = list();
+    let at = s.now;
+    let key = SeriesKey::new(
+        ASYNC,
+        "",
+        MetricName::HasBacklogWithoutCapacity,
+        Statistic::Maximum,
+    );
+    s.autoscaling.hosting_metrics.insert(
+        ASYNC.into(),
+        vec![MetricSeries {
+            key,
+            points: vec![Datapoint { at, value: 1.0 }],
+            status: SeriesStatus::Complete,
+        }],
+    );
+    let llm = s.autoscaling.hosting.get_mut(LLM).unwrap();
+    llm.components[0].desired_copies = Some(llm.components[0].desired_copies.unwrap() + 2);
+    llm.components[0].status = Some(ComponentStatus::Updating);
+    let x = text(&screen(&s, 80, 24));
+    assert!(row(&x, ASYNC).contains("ASYNC!"), "{x}");
+    assert!(row(&x, LLM).contains("IC 7/9"), "{x}");
+    // No hosting read at all: no column.
+    s.autoscaling.hosting.clear();
+    let x = text(&screen(&s, 80, 24));
+    assert!(!row(&x, "NAME").contains("HOST"), "{x}");
+}
