@@ -69,6 +69,12 @@ pub enum Action {
     Runs(crate::app::runs::RunsAction),
     /// The logs view (`l` in the detail; `app::logs_view`).
     Logs(crate::app::logs_view::LogsAction),
+    /// What one context's services sent, when several accounts or regions are open
+    /// (`app::contexts`).
+    Ctx {
+        label: String,
+        action: Box<Action>,
+    },
 }
 
 /// Side effects `update` asks the runtime to perform.

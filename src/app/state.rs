@@ -225,6 +225,8 @@ pub struct AppState {
     pub logs: super::logs_view::LogsView,
     /// The rows on screen as last told to the pollers (`Command::Visible`).
     pub visible_sent: Vec<String>,
+    /// The accounts and regions open (`app::contexts`); empty with one profile and region.
+    pub contexts: super::contexts::Contexts,
 }
 
 impl AppState {
@@ -278,6 +280,7 @@ impl AppState {
             runs: Default::default(),
             logs: Default::default(),
             visible_sent: Vec::new(),
+            contexts: Default::default(),
         }
     }
 
@@ -310,6 +313,7 @@ impl AppState {
             .endpoints
             .iter()
             .filter(|e| needle.is_empty() || figures::matches_filter(e, &needle))
+            .filter(|e| self.contexts.shows(&e.name))
             .collect();
         figures::sort_endpoints(&mut rows, self.sort, &self.metrics.latest);
         rows

@@ -5,6 +5,7 @@
 pub mod api_stats;
 pub mod errors;
 pub mod layer;
+pub mod context;
 pub mod read_only;
 
 pub use api_stats::{ApiAccounting, ApiStats};

@@ -83,6 +83,8 @@ fn metrics_stale(state: &AppState, e: &Endpoint) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum C {
     Name,
+    Account,
+    Region,
     Status,
     Variants,
     Type,
@@ -109,7 +111,7 @@ impl C {
             C::Errors => Column::Errors,
             C::Cpu => Column::Cpu,
             C::Changed => Column::Changed,
-            C::Type | C::P99 => return None,
+            C::Type | C::P99 | C::Account | C::Region => return None,
         })
     }
 }
@@ -157,7 +159,7 @@ fn types_width(e: &Endpoint) -> usize {
 fn specs(state: &AppState, rows: &[&Endpoint]) -> Vec<ColumnSpec<C>> {
     let name_want = rows
         .iter()
-        .map(|e| format::width(&e.name))
+        .map(|e| format::width(crate::boundary::context::plain(&e.name)))
         .max()
         .unwrap_or(0)
         .clamp(4, 64);
@@ -205,7 +207,7 @@ fn specs(state: &AppState, rows: &[&Endpoint]) -> Vec<ColumnSpec<C>> {
         0,
     );
     status.min = status.want;
-    vec![
+    let mut cols = vec![
         ColumnSpec::flexible(C::Name, title(C::Name, "NAME"), name_want, 20, 0),
         status,
         ColumnSpec::fixed(C::Variants, title(C::Variants, "VAR"), 3, 6, r),
@@ -224,7 +226,44 @@ fn specs(state: &AppState, rows: &[&Endpoint]) -> Vec<ColumnSpec<C>> {
         ColumnSpec::fixed(C::Errors, title(C::Errors, "5XX%"), 5, 1, r),
         ColumnSpec::fixed(C::Cpu, title(C::Cpu, "CPU%"), 4, 7, r),
         ColumnSpec::fixed(C::Changed, title(C::Changed, "CHANGED"), 7, 8, r),
-    ]
+    ];
+    // Several accounts or regions: say whose each row is (never dropped; wide screens
+    // show them whole, and the other columns drop by rank to make room).
+    if state.contexts.multi() {
+        let want = |f: &dyn Fn(&Endpoint) -> String| {
+            rows.iter().map(|e| format::width(&f(e))).max().unwrap_or(6)
+        };
+        let account_want = want(&|e| account_text(state, e)).clamp(7, 14);
+        let region_want = want(&|e| region_text(state, e)).clamp(6, 14);
+        cols.insert(
+            1,
+            ColumnSpec::flexible(C::Account, "ACCOUNT", account_want, 7, 0),
+        );
+        cols.insert(
+            2,
+            ColumnSpec::flexible(C::Region, "REGION", region_want, 6, 0),
+        );
+    }
+    cols
+}
+
+/// The account of a row's context (its profile or label until STS answers).
+fn account_text(state: &AppState, e: &Endpoint) -> String {
+    match state.contexts.of(&e.name) {
+        Some(c) => c
+            .account
+            .clone()
+            .or_else(|| c.profile.clone())
+            .unwrap_or_else(|| c.label.clone()),
+        None => MISSING.into(),
+    }
+}
+
+fn region_text(state: &AppState, e: &Endpoint) -> String {
+    state
+        .contexts
+        .of(&e.name)
+        .map_or_else(|| MISSING.into(), |c| c.region.clone())
 }
 
 /// Worst (highest) p99 model latency over the variants.
@@ -248,12 +287,19 @@ fn row<'a>(
     e: &Endpoint,
     f: &EndpointFigures,
 ) -> Row<'a> {
-    let describe_failed = state.endpoint_errors.contains_key(&e.name);
+    // A row of a context whose list failed is its last good state: shown stale.
+    let describe_failed = state.endpoint_errors.contains_key(&e.name)
+        || state.contexts.of(&e.name).is_some_and(|c| c.stale());
     let stale = metrics_stale(state, e);
     let metric_style = if stale { theme.stale } else { Style::default() };
     let cells = fitted.columns.iter().enumerate().map(|(i, c)| {
         let (text, style) = match c.key {
-            C::Name => (e.name.clone(), Style::default()),
+            C::Name => (
+                crate::boundary::context::plain(&e.name).to_string(),
+                Style::default(),
+            ),
+            C::Account => (account_text(state, e), theme.muted),
+            C::Region => (region_text(state, e), theme.muted),
             C::Status => (e.status.as_str().to_string(), status_style(e.status, theme)),
             C::Variants => (e.variants.len().to_string(), Style::default()),
             C::Type => (types_text(e), Style::default()),
@@ -300,7 +346,7 @@ pub use crate::app::figures::scroll_offset;
 
 fn title<'a>(state: &AppState, theme: &Theme, shown: usize) -> Line<'a> {
     let total = state.endpoints.len();
-    let count = if state.filter.is_empty() {
+    let count = if state.filter.is_empty() && state.contexts.filter.is_none() {
         format!("{total}")
     } else {
         format!("{shown} of {total}")
@@ -309,6 +355,10 @@ fn title<'a>(state: &AppState, theme: &Theme, shown: usize) -> Line<'a> {
     if !state.filter.is_empty() {
         spans.push(Span::styled(" filter: ", theme.muted));
         spans.push(Span::styled(format!("{} ", state.filter), theme.accent));
+    }
+    if let Some(ctx) = &state.contexts.filter {
+        spans.push(Span::styled(" ctx: ", theme.muted));
+        spans.push(Span::styled(format!("{ctx} "), theme.accent));
     }
     spans.push(Span::styled(" sort: ", theme.muted));
     // Titles sit on the border: every span needs its own style or it takes the border's.
@@ -325,6 +375,18 @@ fn title<'a>(state: &AppState, theme: &Theme, shown: usize) -> Line<'a> {
             format!(" {} describe failed ", state.endpoint_errors.len()),
             theme.stale,
         ));
+    }
+    // A context whose list failed: its rows are its last good ones; say which and what to do.
+    if state.contexts.multi() {
+        for c in state.contexts.list.iter().filter(|c| c.stale()) {
+            if let Some(e) = c.panels.get(&Panel::Endpoints).and_then(|h| h.error.as_ref()) {
+                spans.push(Span::styled(
+                    format!(" {}: {} — {} ", c.label, e.short(), e.hint()),
+                    theme.stale,
+                ));
+            }
+        }
+        return Line::from(spans);
     }
     // A list that could not be refreshed says so (and what to do) before anything else.
     for panel in [Panel::Endpoints, Panel::Metrics] {

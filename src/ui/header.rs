@@ -76,7 +76,24 @@ fn build<'a>(
     if session.demo {
         left.push(gap());
         left.push(Span::styled(" DEMO ", theme.badge));
-    } else if level < Level::NoAccount
+    }
+    // Several accounts or regions: how many, which (when there is room), how many are stale.
+    let ctxs = &state.contexts;
+    if ctxs.multi() {
+        left.push(gap());
+        let n = ctxs.list.len();
+        left.push(Span::raw(if level == Level::Full {
+            format!("{n} contexts: {}", ctxs.labels().join(", "))
+        } else {
+            format!("{n} contexts")
+        }));
+        let stale = ctxs.stale_count();
+        if stale > 0 {
+            left.push(gap());
+            left.push(Span::styled(format!("{stale} stale"), theme.stale));
+        }
+    } else if !session.demo
+        && level < Level::NoAccount
         && let Some(id) = id
     {
         left.push(gap());
@@ -88,6 +105,7 @@ fn build<'a>(
         .or_else(|| id.and_then(|i| i.profile.clone()));
     if level < Level::NoProfile
         && !session.demo
+        && !ctxs.multi()
         && let Some(p) = profile
     {
         left.push(gap());
@@ -99,6 +117,7 @@ fn build<'a>(
         .clone()
         .or_else(|| id.map(|i| i.region.clone()));
     if level < Level::NoRegion
+        && !ctxs.multi()
         && let Some(r) = region
     {
         left.push(gap());
