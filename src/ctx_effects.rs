@@ -11,9 +11,10 @@ use crate::app::{Action, Command};
 use crate::boundary::SharedBackend;
 use crate::boundary::context::{context_of, plain};
 use crate::clock::SharedClock;
-use crate::effects::Effects;
+use crate::effects::{Effects, PollControl, SteppedPolls};
 use crate::load::console::{LoadSetup, RunsCommand};
 use crate::poll::PollIntervals;
+use crate::poll::Pollers;
 use crate::rollout::OpsCommand;
 use crate::write::WriteSetup;
 
@@ -26,19 +27,44 @@ pub struct ContextConn {
     pub loads: LoadSetup,
 }
 
-struct Running {
+struct Running<P: PollControl> {
     label: String,
     backend: SharedBackend,
-    effects: Effects,
-    forward: JoinHandle<()>,
+    effects: Effects<P>,
+    forward: Option<JoinHandle<()>>,
 }
 
 /// Every context's services.
-pub struct ContextEffects {
-    running: Vec<Running>,
+pub struct ContextEffects<P: PollControl = Pollers> {
+    running: Vec<Running<P>>,
 }
 
-impl ContextEffects {
+impl ContextEffects<SteppedPolls> {
+    /// Contexts whose polls the caller makes itself (tests): (label, backend, services);
+    /// the caller wraps what their channels report in `Action::Ctx`.
+    pub fn stepped(parts: Vec<(String, SharedBackend, Effects<SteppedPolls>)>) -> Self {
+        let running = parts
+            .into_iter()
+            .map(|(label, backend, effects)| Running {
+                label,
+                backend,
+                effects,
+                forward: None,
+            })
+            .collect();
+        ContextEffects { running }
+    }
+
+    /// What the app asked context `label`'s pollers for.
+    pub fn polls(&self, label: &str) -> Option<&SteppedPolls> {
+        self.running
+            .iter()
+            .find(|r| r.label == label)
+            .map(|r| &r.effects.polls)
+    }
+}
+
+impl ContextEffects<Pollers> {
     /// Starts each context's services; their events reach `tx` as `Action::Ctx`.
     pub fn start(
         conns: Vec<ContextConn>,
@@ -78,18 +104,30 @@ impl ContextEffects {
                     label: c.label,
                     backend: c.backend,
                     effects,
-                    forward,
+                    forward: Some(forward),
                 }
             })
             .collect();
         ContextEffects { running }
     }
 
+    /// Stops every context's services (writes already sent finish).
+    pub async fn shutdown(self) {
+        for r in self.running {
+            r.effects.shutdown().await;
+            if let Some(f) = r.forward {
+                f.abort();
+            }
+        }
+    }
+}
+
+impl<P: PollControl> ContextEffects<P> {
     pub fn labels(&self) -> Vec<String> {
         self.running.iter().map(|r| r.label.clone()).collect()
     }
 
-    fn of(&mut self, key: &str) -> Option<&mut Effects> {
+    fn of(&mut self, key: &str) -> Option<&mut Effects<P>> {
         let label = context_of(key)?;
         self.running
             .iter_mut()
@@ -190,14 +228,6 @@ impl ContextEffects {
                 tracing::warn!(key, "a command names no open context; dropped");
                 None
             }
-        }
-    }
-
-    /// Stops every context's services (writes already sent finish).
-    pub async fn shutdown(self) {
-        for r in self.running {
-            r.effects.shutdown().await;
-            r.forward.abort();
         }
     }
 }

@@ -126,7 +126,11 @@ pub async fn open_aws(
 /// SDK backend like `--demo`. `--demo-faults` apply to the last account only, so one failing
 /// account can be watched next to healthy ones. Profiles are `demo1`, `demo2`, … so
 /// `[profiles.demo2]` flags apply per account.
-pub async fn open_demo(cli: &Cli, config: &Config, clock: &SharedClock) -> Result<Vec<Opened>, String> {
+pub async fn open_demo(
+    cli: &Cli,
+    config: &Config,
+    clock: &SharedClock,
+) -> Result<Vec<Opened>, String> {
     let s = &cli.source;
     let n = usize::from(s.demo_accounts);
     let mut out = Vec::new();
@@ -134,10 +138,15 @@ pub async fn open_demo(cli: &Cli, config: &Config, clock: &SharedClock) -> Resul
         let region = DEMO_REGIONS[i % DEMO_REGIONS.len()];
         let seed = s.seed.wrapping_add(i as u64);
         let sim = Arc::new(
-            SimAccount::with_extra_endpoints(seed, clock.clone(), s.demo_endpoints)
+            // Each account's fleet differs: two more generated endpoints per account.
+            SimAccount::with_extra_endpoints(seed, clock.clone(), s.demo_endpoints + 2 * i)
                 .with_account_id(demo_account_id(i)),
         );
-        let faults = if i + 1 == n { s.demo_faults.clone() } else { None };
+        let faults = if i + 1 == n {
+            s.demo_faults.clone()
+        } else {
+            None
+        };
         if let Some(spec) = &faults {
             crate::sim::faults::check_spec(&sim, spec)?;
         }

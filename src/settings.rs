@@ -75,7 +75,10 @@ pub fn context_specs(cli: &Cli, config: &Config) -> Vec<(Option<String>, Option<
         let mut out = Vec::new();
         for p in &profiles {
             for r in &regions {
-                let r = r.clone().or_else(|| config.profile(p.as_deref()).region).or_else(|| config.region.clone());
+                let r = r
+                    .clone()
+                    .or_else(|| config.profile(p.as_deref()).region)
+                    .or_else(|| config.region.clone());
                 if !out.contains(&(p.clone(), r.clone())) {
                     out.push((p.clone(), r));
                 }
@@ -90,7 +93,11 @@ pub fn context_specs(cli: &Cli, config: &Config) -> Vec<(Option<String>, Option<
             .iter()
             .map(|c| {
                 let p = c.profile.clone().or_else(|| config.profile.clone());
-                let r = c.region.clone().or_else(|| config.profile(p.as_deref()).region).or_else(|| config.region.clone());
+                let r = c
+                    .region
+                    .clone()
+                    .or_else(|| config.profile(p.as_deref()).region)
+                    .or_else(|| config.region.clone());
                 (p, r)
             })
             .collect();

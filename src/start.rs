@@ -117,7 +117,14 @@ async fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
     if cli.source.demo && cli.source.demo_accounts > 1 {
         let clock = crate::clock::demo_clock(cli.source.demo_speed);
         let opened = crate::open_contexts::open_demo(cli, config, &clock).await?;
-        return Ok(many(cli, config, opened, clock, true, PollIntervals::demo()));
+        return Ok(many(
+            cli,
+            config,
+            opened,
+            clock,
+            true,
+            PollIntervals::demo(),
+        ));
     }
     if cli.source.demo {
         return open_demo(cli, config).await;
@@ -127,7 +134,14 @@ async fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
         let opened = crate::open_contexts::open_aws(cli, config, specs).await;
         let mut intervals = PollIntervals::aws();
         config.apply_refresh(&mut intervals);
-        return Ok(many(cli, config, opened, Arc::new(SystemClock), false, intervals));
+        return Ok(many(
+            cli,
+            config,
+            opened,
+            Arc::new(SystemClock),
+            false,
+            intervals,
+        ));
     }
     open_aws(cli, config).await
 }
@@ -144,7 +158,12 @@ fn many(
 ) -> Source {
     let read_only = opened.iter().all(|o| o.ctx.read_only);
     let first = &opened[0];
-    let ops = ops_setup(cli, config, first.ctx.profile.as_deref(), Some(&first.ctx.region));
+    let ops = ops_setup(
+        cli,
+        config,
+        first.ctx.profile.as_deref(),
+        Some(&first.ctx.region),
+    );
     let backend = first.conn.backend.clone();
     let loads = first.conn.loads.clone();
     let mut servers = Vec::new();

@@ -27,7 +27,11 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(label: impl Into<String>, profile: Option<String>, region: impl Into<String>) -> Ctx {
+    pub fn new(
+        label: impl Into<String>,
+        profile: Option<String>,
+        region: impl Into<String>,
+    ) -> Ctx {
         Ctx {
             label: label.into(),
             profile,
@@ -184,7 +188,12 @@ fn ctx_health<'a>(state: &'a mut AppState, label: &str, panel: Panel) -> &'a mut
     ctx.panels.entry(panel).or_default()
 }
 
-fn polled_in(state: &mut AppState, label: &str, mut polled: Polled, now: Timestamp) -> Vec<Command> {
+fn polled_in(
+    state: &mut AppState,
+    label: &str,
+    mut polled: Polled,
+    now: Timestamp,
+) -> Vec<Command> {
     let panel = polled.panel;
     // This context's health, as `apply_polled` keeps the session's.
     {
@@ -294,7 +303,11 @@ pub fn set_filter(state: &mut AppState, name: Option<String>, now: Timestamp) ->
         }
         Some(text) => match state.contexts.find(&text) {
             Ok(label) => {
-                let what = state.contexts.get(&label).map(Ctx::describe).unwrap_or_default();
+                let what = state
+                    .contexts
+                    .get(&label)
+                    .map(Ctx::describe)
+                    .unwrap_or_default();
                 state.contexts.filter = Some(label.clone());
                 info(state, format!("showing {label}: {what}"), now);
             }

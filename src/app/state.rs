@@ -379,7 +379,18 @@ impl AppState {
     }
 
     /// Instances in use per instance type, summed over every endpoint (quota usage).
+    /// With several contexts, quotas are the primary context's, so is the usage.
     pub fn instance_usage(&self) -> BTreeMap<String, u32> {
-        figures::instance_usage(&self.endpoints)
+        if !self.contexts.multi() {
+            return figures::instance_usage(&self.endpoints);
+        }
+        let primary = self.contexts.primary().map(|c| c.label.as_str());
+        let mine: Vec<Endpoint> = self
+            .endpoints
+            .iter()
+            .filter(|e| crate::boundary::context::context_of(&e.name) == primary)
+            .cloned()
+            .collect();
+        figures::instance_usage(&mine)
     }
 }

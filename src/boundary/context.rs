@@ -302,7 +302,10 @@ mod tests {
             message: "the SSO session has expired".into(),
         };
         let err = b.list_endpoints().await.unwrap_err();
-        assert!(matches!(err, super::super::BackendError::Credentials { .. }));
+        assert!(matches!(
+            err,
+            super::super::BackendError::Credentials { .. }
+        ));
         assert!(err.to_string().contains("SSO session has expired"), "{err}");
     }
 }

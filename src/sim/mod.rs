@@ -182,7 +182,7 @@ impl Backend for SimAccount {
     async fn identity(&self) -> BackendResult<Identity> {
         Ok(Identity {
             account: self.account_id.clone(),
-            arn: OPERATOR_ARN.into(),
+            arn: OPERATOR_ARN.replace(ids::ACCOUNT, &self.account_id),
             profile: None,
             region: ids::REGION.into(),
             demo: true,

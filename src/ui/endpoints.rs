@@ -235,13 +235,15 @@ fn specs(state: &AppState, rows: &[&Endpoint]) -> Vec<ColumnSpec<C>> {
         };
         let account_want = want(&|e| account_text(state, e)).clamp(7, 14);
         let region_want = want(&|e| region_text(state, e)).clamp(6, 14);
-        cols.insert(
-            1,
-            ColumnSpec::flexible(C::Account, "ACCOUNT", account_want, 7, 0),
-        );
+        let region_short = want(&|e| format::region_code(&region_text(state, e))).max(6);
+        // An account id cut short names nothing: it keeps its width; regions shorten to
+        // their codes (eu-west-1 → euw1) on narrow screens.
+        let mut account = ColumnSpec::flexible(C::Account, "ACCOUNT", account_want, 7, 0);
+        account.min = account.want;
+        cols.insert(1, account);
         cols.insert(
             2,
-            ColumnSpec::flexible(C::Region, "REGION", region_want, 6, 0),
+            ColumnSpec::flexible(C::Region, "REGION", region_want, region_short, 0),
         );
     }
     cols
@@ -299,7 +301,16 @@ fn row<'a>(
                 Style::default(),
             ),
             C::Account => (account_text(state, e), theme.muted),
-            C::Region => (region_text(state, e), theme.muted),
+            C::Region => {
+                let full = region_text(state, e);
+                let w = fitted.widths.get(i).copied().unwrap_or(0) as usize;
+                let text = if format::width(&full) > w {
+                    format::region_code(&full)
+                } else {
+                    full
+                };
+                (text, theme.muted)
+            }
             C::Status => (e.status.as_str().to_string(), status_style(e.status, theme)),
             C::Variants => (e.variants.len().to_string(), Style::default()),
             C::Type => (types_text(e), Style::default()),
@@ -379,7 +390,11 @@ fn title<'a>(state: &AppState, theme: &Theme, shown: usize) -> Line<'a> {
     // A context whose list failed: its rows are its last good ones; say which and what to do.
     if state.contexts.multi() {
         for c in state.contexts.list.iter().filter(|c| c.stale()) {
-            if let Some(e) = c.panels.get(&Panel::Endpoints).and_then(|h| h.error.as_ref()) {
+            if let Some(e) = c
+                .panels
+                .get(&Panel::Endpoints)
+                .and_then(|h| h.error.as_ref())
+            {
                 spans.push(Span::styled(
                     format!(" {}: {} — {} ", c.label, e.short(), e.hint()),
                     theme.stale,

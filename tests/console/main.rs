@@ -10,6 +10,7 @@ mod actions_sim;
 mod actions_snapshots;
 mod actions_update;
 mod actions_update_scale;
+mod contexts;
 mod keymap_override;
 mod load_ui;
 mod logs_view;

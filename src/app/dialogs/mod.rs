@@ -117,8 +117,7 @@ pub fn on_key(
             }
             scale::ScaleOutcome::Range { variant, min, max } => {
                 let old = scale::facts(state, &d.endpoint, &variant).and_then(|f| f.range);
-                let c =
-                    confirm::for_range(
+                let c = confirm::for_range(
                     &d.endpoint,
                     &variant,
                     old,

@@ -149,7 +149,11 @@ pub fn writable(state: &AppState, e: &Endpoint) -> Result<(), String> {
     if state.session.read_only {
         return Err("read-only mode: writes are off (restart without --read-only)".into());
     }
-    if let Some(c) = state.contexts.of(&e.name).filter(|_| state.read_only_for(&e.name)) {
+    if let Some(c) = state
+        .contexts
+        .of(&e.name)
+        .filter(|_| state.read_only_for(&e.name))
+    {
         return Err(format!(
             "{} is read-only: writes are off there ([profiles.X] read_only in the config)",
             c.describe()

@@ -66,6 +66,6 @@ pub(super) fn caller_identity(account: &str) -> Result<Value, WireError> {
     Ok(json!({
         "UserId": "AROAYSIMULATEDROLE0001:you",
         "Account": account,
-        "Arn": OPERATOR_ARN,
+        "Arn": OPERATOR_ARN.replace(ACCOUNT, account),
     }))
 }
