@@ -93,7 +93,7 @@ impl Services {
 
 /// One context's services, or every context's.
 enum Running {
-    One(Services),
+    One(Box<Services>),
     Many(crate::ctx_effects::ContextEffects),
 }
 
@@ -157,7 +157,7 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
 
     let (tx, mut rx) = mpsc::channel::<Action>(256);
     let mut services = if contexts.is_empty() {
-        Running::One(Services::start(
+        Running::One(Box::new(Services::start(
             backend,
             &clock,
             intervals.clone(),
@@ -165,7 +165,7 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
             writes,
             loads,
             &tx,
-        ))
+        )))
     } else {
         Running::Many(crate::ctx_effects::ContextEffects::start(
             contexts,
@@ -220,7 +220,7 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
             Some(result) = connected_rx.recv() => match result {
                 Ok(conn) => {
                     let fresh = Services::start(conn.backend, &clock, intervals.clone(), seed, conn.writes, conn.loads, &tx);
-                    let old = std::mem::replace(&mut services, Running::One(fresh));
+                    let old = std::mem::replace(&mut services, Running::One(Box::new(fresh)));
                     old.shutdown().await;
                     // Whatever the old services sent is about the old account: drop it.
                     while let Ok(stale) = rx.try_recv() {

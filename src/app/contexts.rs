@@ -164,17 +164,17 @@ pub fn on_ctx(
     label: &str,
     action: Action,
     now: Timestamp,
-) -> Result<Vec<Command>, Action> {
+) -> Result<Vec<Command>, Box<Action>> {
     if state.contexts.get(label).is_none() {
         return Ok(Vec::new());
     }
     match action {
         Action::PollStarted(panel) => {
             ctx_health(state, label, panel).refreshing = true;
-            Err(Action::PollStarted(panel))
+            Err(Box::new(Action::PollStarted(panel)))
         }
         Action::Polled(polled) => Ok(polled_in(state, label, polled, now)),
-        other => Err(other),
+        other => Err(Box::new(other)),
     }
 }
 

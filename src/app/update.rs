@@ -33,7 +33,7 @@ fn apply(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Command> {
         Action::Ctx { label, action } => {
             match super::contexts::on_ctx(state, &label, *action, now) {
                 Ok(cmds) => return cmds,
-                Err(action) => action,
+                Err(action) => *action,
             }
         }
         other => other,
