@@ -175,7 +175,8 @@ fn apply(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Command> {
             let (what, text) = if arn {
                 ("ARN", e.arn.clone())
             } else {
-                ("name", e.name.clone())
+                // The name AWS knows (without the context it is keyed by here).
+                ("name", crate::boundary::context::plain(&e.name).to_string())
             };
             info(
                 state,

@@ -68,7 +68,15 @@ pub fn weights_text(e: &Endpoint) -> String {
 
 /// Whether this endpoint's metrics on screen are older than they should be.
 fn metrics_stale(state: &AppState, e: &Endpoint) -> bool {
-    if state.health(Panel::Metrics).error.is_some() {
+    // With several contexts, only a failure of the row's own context's metrics counts.
+    let failing = match state.contexts.of(&e.name) {
+        Some(c) if state.contexts.multi() => c
+            .panels
+            .get(&Panel::Metrics)
+            .is_some_and(|h| h.error.is_some()),
+        _ => state.health(Panel::Metrics).error.is_some(),
+    };
+    if failing {
         return true;
     }
     let newest = e

@@ -355,6 +355,8 @@ async fn a_context_whose_credentials_fail_degrades_only_its_own_rows() {
     assert_eq!(s.metrics.fetched_at.get(&prod_key), Some(&now));
     let staging_key = qualify(CHURN, STAGING);
     assert!(s.metrics.fetched_at.get(&staging_key) < Some(&now));
+    assert!(prod.panels[&Panel::Metrics].error.is_none());
+    assert!(staging.panels[&Panel::Metrics].error.is_some());
     let text = rig.text(160, 45);
     assert!(text.contains("1 stale"), "{text}");
     assert!(
