@@ -328,3 +328,46 @@ pub fn set_filter(state: &mut AppState, name: Option<String>, now: Timestamp) ->
     state.view = super::state::View::Endpoints;
     vec![Command::Watch(None)]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn three() -> Contexts {
+        let mut list = vec![
+            Ctx::new("prod/us-east-1", Some("prod".into()), "us-east-1"),
+            Ctx::new("prod/eu-west-1", Some("prod".into()), "eu-west-1"),
+            Ctx::new("staging/eu-west-1", Some("staging".into()), "eu-west-1"),
+        ];
+        list[0].account = Some("111122223333".into());
+        Contexts { list, filter: None }
+    }
+
+    #[test]
+    fn ctx_names_a_label_a_unique_profile_region_or_account_and_refuses_ambiguity() {
+        let c = three();
+        assert_eq!(c.find("prod/eu-west-1").unwrap(), "prod/eu-west-1");
+        assert_eq!(c.find("staging").unwrap(), "staging/eu-west-1");
+        assert_eq!(c.find("us-east-1").unwrap(), "prod/us-east-1");
+        assert_eq!(c.find("111122223333").unwrap(), "prod/us-east-1");
+        let two = c.find("prod").unwrap_err();
+        assert!(two.contains("names 2 contexts"), "{two}");
+        let eu = c.find("eu-west-1").unwrap_err();
+        assert!(eu.contains("names 2 contexts"), "{eu}");
+        let none = c.find("dev").unwrap_err();
+        assert!(none.contains("no context dev"), "{none}");
+    }
+
+    #[test]
+    fn the_filter_shows_only_its_contexts_keys() {
+        let mut c = three();
+        assert!(c.shows("a@prod/us-east-1") && c.shows("a@staging/eu-west-1"));
+        c.filter = Some("staging/eu-west-1".into());
+        assert!(!c.shows("a@prod/us-east-1"));
+        assert!(c.shows("a@staging/eu-west-1"));
+        assert_eq!(
+            c.of("a@prod/eu-west-1").map(|x| x.region.as_str()),
+            Some("eu-west-1")
+        );
+    }
+}
