@@ -19,6 +19,9 @@ struct Failure {
 }
 
 fn failures(state: &AppState) -> Vec<Failure> {
+    if state.contexts.multi() {
+        return context_failures(state);
+    }
     Panel::ALL
         .into_iter()
         .filter_map(|p| {
@@ -36,6 +39,30 @@ fn failures(state: &AppState) -> Vec<Failure> {
             Some(Failure {
                 full,
                 short: format!("{} {}", p.label(), err.short()),
+            })
+        })
+        .collect()
+}
+
+/// With several contexts, one failure per failing context, named by its label.
+fn context_failures(state: &AppState) -> Vec<Failure> {
+    state
+        .contexts
+        .list
+        .iter()
+        .filter_map(|c| {
+            let failing: Vec<(Panel, &crate::boundary::BackendError)> = Panel::ALL
+                .into_iter()
+                .filter_map(|p| Some((p, c.panels.get(&p)?.error.as_ref()?)))
+                .collect();
+            let (panel, err) = failing.first()?;
+            let more = match failing.len() {
+                1 => String::new(),
+                n => format!(" (+{} panels)", n - 1),
+            };
+            Some(Failure {
+                full: format!("{} {}: {}{more}", c.label, panel.label(), err.short()),
+                short: format!("{} {}", c.label, err.short()),
             })
         })
         .collect()

@@ -364,6 +364,11 @@ async fn a_context_whose_credentials_fail_degrades_only_its_own_rows() {
         "the failing context and what to do:\n{text}"
     );
     assert!(text.contains(PROD_ACCOUNT) && text.contains(STAGING_ACCOUNT));
+    // The header's failures name the context, not just the panel.
+    assert!(
+        text.contains("staging/eu-west-1 identity: credentials expired (+4 panels)"),
+        "{text}"
+    );
     insta::assert_snapshot!("one_context_failing_160x45", text);
     let narrow = rig.text(80, 24);
     assert!(narrow.contains("1 stale"), "{narrow}");
