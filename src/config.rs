@@ -52,6 +52,24 @@ pub struct ProfileConfig {
     pub region: Option<String>,
 }
 
+/// `[fleet]`: the accounts and regions to show in one view.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetConfig {
+    /// Every (profile, region) pair to poll, e.g.
+    /// `contexts = [{ profile = "prod", region = "us-east-1" }, …]`.
+    #[serde(default)]
+    pub contexts: Vec<FleetContext>,
+}
+
+/// One account/profile and region of `[fleet] contexts`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetContext {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+}
+
 /// Guard thresholds of guarded traffic shifts.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -109,6 +127,8 @@ pub struct Config {
     pub profiles: BTreeMap<String, ProfileConfig>,
     #[serde(default)]
     pub guard: GuardConfig,
+    #[serde(default)]
+    pub fleet: FleetConfig,
     #[serde(default)]
     pub load: LoadConfig,
     /// Action name → key(s), e.g. `open = "l"` or `move_down = ["j", "down"]`; or a scope's
@@ -394,6 +414,11 @@ pub const DEFAULT_CONFIG: &str = r#"# sagetop configuration: $XDG_CONFIG_HOME/sa
 # production = true
 # read_only = false
 # region = "us-east-1"
+
+# Many accounts and regions in one view (or --profile a,b --region x,y: every pair). Each
+# context uses its profile's credentials and its [profiles.X] read_only / production.
+# [fleet]
+# contexts = [{ profile = "prod", region = "us-east-1" }, { profile = "prod", region = "eu-west-1" }]
 
 # Guarded traffic shifts roll back when the target variant breaches these.
 [guard]

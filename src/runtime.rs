@@ -38,6 +38,9 @@ pub struct Console {
     pub reconnect: Option<Reconnector>,
     /// Where the console's load runs send signed InvokeEndpoint requests.
     pub loads: crate::load::console::LoadSetup,
+    /// Several accounts or regions (`--profile a,b --region x,y`, `[fleet]`): each context's
+    /// own services, used instead of `backend`, `writes` and `loads`. Empty: one context.
+    pub contexts: Vec<crate::ctx_effects::ContextConn>,
 }
 
 /// A backend connected for `:profile` / `:region`, with what goes with it.
@@ -88,6 +91,35 @@ impl Services {
     }
 }
 
+/// One context's services, or every context's.
+enum Running {
+    One(Box<Services>),
+    Many(crate::ctx_effects::ContextEffects),
+}
+
+impl Running {
+    async fn run(&mut self, cmd: Command) -> Option<Command> {
+        match self {
+            Running::One(s) => s.effects.run(cmd).await,
+            Running::Many(m) => m.run(cmd).await,
+        }
+    }
+
+    fn api_stats(&self) -> Option<crate::boundary::api_stats::ApiStats> {
+        match self {
+            Running::One(s) => s.accounting.api_stats(),
+            Running::Many(m) => m.api_stats(),
+        }
+    }
+
+    async fn shutdown(self) {
+        match self {
+            Running::One(s) => s.shutdown().await,
+            Running::Many(m) => m.shutdown().await,
+        }
+    }
+}
+
 /// How the console ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunSummary {
@@ -109,6 +141,7 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
         writes,
         reconnect,
         loads,
+        contexts,
     } = console;
     let mut terminal = ratatui::try_init()?;
     if mouse {
@@ -123,8 +156,25 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
     );
 
     let (tx, mut rx) = mpsc::channel::<Action>(256);
-    let mut services =
-        Services::start(backend, &clock, intervals.clone(), seed, writes, loads, &tx);
+    let mut services = if contexts.is_empty() {
+        Running::One(Box::new(Services::start(
+            backend,
+            &clock,
+            intervals.clone(),
+            seed,
+            writes,
+            loads,
+            &tx,
+        )))
+    } else {
+        Running::Many(crate::ctx_effects::ContextEffects::start(
+            contexts,
+            &clock,
+            intervals.clone(),
+            seed,
+            &tx,
+        ))
+    };
     let (connected_tx, mut connected_rx) = mpsc::channel::<Result<NewConnection, String>>(1);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK_INTERVAL);
@@ -161,7 +211,7 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
             _ = tick.tick() => {
                 // The `:api` view shows the backend's accounting, read fresh every tick.
                 if state.view == crate::app::View::Api {
-                    let stats = services.accounting.api_stats();
+                    let stats = services.api_stats();
                     update(&mut state, Action::ApiStats(stats), clock.now());
                 }
                 Some(Action::Tick)
@@ -169,16 +219,14 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
             _ = tokio::time::sleep(frame_due), if state.dirty => None,
             Some(result) = connected_rx.recv() => match result {
                 Ok(conn) => {
-                    let old = std::mem::replace(
-                        &mut services,
-                        Services::start(conn.backend, &clock, intervals.clone(), seed, conn.writes, conn.loads, &tx),
-                    );
+                    let fresh = Services::start(conn.backend, &clock, intervals.clone(), seed, conn.writes, conn.loads, &tx);
+                    let old = std::mem::replace(&mut services, Running::One(Box::new(fresh)));
                     old.shutdown().await;
                     // Whatever the old services sent is about the old account: drop it.
                     while let Ok(stale) = rx.try_recv() {
                         tracing::debug!(?stale, "dropped after reconnect");
                     }
-                    services.effects.polls.refresh(None);
+                    services.run(Command::Refresh(None)).await;
                     let r = crate::app::Reconnected { session: conn.session, production: conn.production };
                     Some(Action::Reconnected(Ok(r)))
                 }
@@ -191,7 +239,7 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
         };
         if let Some(action) = action {
             for cmd in update(&mut state, action, clock.now()) {
-                let Some(cmd) = services.effects.run(cmd).await else {
+                let Some(cmd) = services.run(cmd).await else {
                     continue;
                 };
                 match cmd {

@@ -47,6 +47,64 @@ pub fn aws_options(cli: &Cli, config: &Config) -> AwsOptions {
     AwsOptions::from_flags(profile, region, s.endpoint_url.clone())
 }
 
+/// The (profile, region) contexts to open in one view: every pair of `--profile a,b` and
+/// `--region x,y` when either lists more than one, else `[fleet] contexts` when neither flag
+/// is given. One pair or none: the single-context console.
+pub fn context_specs(cli: &Cli, config: &Config) -> Vec<(Option<String>, Option<String>)> {
+    let s = &cli.source;
+    let list = |v: &Option<String>| -> Vec<Option<String>> {
+        match v {
+            None => vec![None],
+            Some(text) => {
+                let items: Vec<Option<String>> = text
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(|x| Some(x.to_string()))
+                    .collect();
+                if items.is_empty() { vec![None] } else { items }
+            }
+        }
+    };
+    let (profiles, regions) = (list(&s.profile), list(&s.region));
+    if profiles.len() > 1 || regions.len() > 1 {
+        let profiles: Vec<Option<String>> = profiles
+            .into_iter()
+            .map(|p| p.or_else(|| config.profile.clone()))
+            .collect();
+        let mut out = Vec::new();
+        for p in &profiles {
+            for r in &regions {
+                let r = r
+                    .clone()
+                    .or_else(|| config.profile(p.as_deref()).region)
+                    .or_else(|| config.region.clone());
+                if !out.contains(&(p.clone(), r.clone())) {
+                    out.push((p.clone(), r));
+                }
+            }
+        }
+        return out;
+    }
+    if s.profile.is_none() && s.region.is_none() && config.fleet.contexts.len() > 1 {
+        return config
+            .fleet
+            .contexts
+            .iter()
+            .map(|c| {
+                let p = c.profile.clone().or_else(|| config.profile.clone());
+                let r = c
+                    .region
+                    .clone()
+                    .or_else(|| config.profile(p.as_deref()).region)
+                    .or_else(|| config.region.clone());
+                (p, r)
+            })
+            .collect();
+    }
+    Vec::new()
+}
+
 /// Write settings: `--audit-log`, else config `audit_log`, else the XDG state directory.
 pub fn ops_setup(
     cli: &crate::cli::Cli,

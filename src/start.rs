@@ -103,8 +103,10 @@ struct Source {
     ops: crate::rollout::OpsSetup,
     /// Caps of console load runs (`[load]`).
     load_caps: crate::load::Caps,
-    /// The simulated account's server on `--demo`, kept running while the source is used.
-    server: Option<SimServer>,
+    /// The simulated accounts' servers on `--demo`, kept running while the source is used.
+    servers: Vec<SimServer>,
+    /// Several accounts or regions in one view (empty: one context, `backend` above).
+    contexts: Vec<(crate::app::contexts::Ctx, crate::ctx_effects::ContextConn)>,
     /// Where the console's load runs send their requests.
     loads: crate::load::console::LoadSetup,
     /// For `~/` in load-run payload paths.
@@ -112,10 +114,80 @@ struct Source {
 }
 
 async fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
+    if cli.source.demo && cli.source.demo_accounts > 1 {
+        let clock = crate::clock::demo_clock(cli.source.demo_speed);
+        let opened = crate::open_contexts::open_demo(cli, config, &clock).await?;
+        return Ok(many(
+            cli,
+            config,
+            opened,
+            clock,
+            true,
+            PollIntervals::demo(),
+        ));
+    }
     if cli.source.demo {
-        open_demo(cli, config).await
-    } else {
-        open_aws(cli, config).await
+        return open_demo(cli, config).await;
+    }
+    let specs = crate::settings::context_specs(cli, config);
+    if specs.len() > 1 {
+        let opened = crate::open_contexts::open_aws(cli, config, specs).await;
+        let mut intervals = PollIntervals::aws();
+        config.apply_refresh(&mut intervals);
+        return Ok(many(
+            cli,
+            config,
+            opened,
+            Arc::new(SystemClock),
+            false,
+            intervals,
+        ));
+    }
+    open_aws(cli, config).await
+}
+
+/// A source of several contexts: the session is read-only only when every context is; the
+/// first context answers `snapshot` and the guard thresholds are the config's.
+fn many(
+    cli: &Cli,
+    config: &Config,
+    opened: Vec<crate::open_contexts::Opened>,
+    clock: SharedClock,
+    demo: bool,
+    intervals: PollIntervals,
+) -> Source {
+    let read_only = opened.iter().all(|o| o.ctx.read_only);
+    let first = &opened[0];
+    let ops = ops_setup(
+        cli,
+        config,
+        first.ctx.profile.as_deref(),
+        Some(&first.ctx.region),
+    );
+    let backend = first.conn.backend.clone();
+    let loads = first.conn.loads.clone();
+    let mut servers = Vec::new();
+    let mut contexts = Vec::new();
+    for o in opened {
+        servers.extend(o.server);
+        contexts.push((o.ctx, o.conn));
+    }
+    Source {
+        backend,
+        clock,
+        session: SessionInfo {
+            profile: None,
+            region: None,
+            demo,
+            read_only,
+        },
+        intervals,
+        ops,
+        load_caps: crate::load::Caps::from_config(&config.load, false),
+        servers,
+        loads,
+        home: config.home.clone(),
+        contexts,
     }
 }
 
@@ -175,8 +247,9 @@ async fn open_demo(cli: &Cli, config: &Config) -> Result<Source, String> {
             read_only,
         },
         intervals: PollIntervals::demo(),
-        server: Some(server),
+        servers: vec![server],
         loads,
+        contexts: Vec::new(),
     })
 }
 
@@ -222,11 +295,12 @@ async fn open_aws(cli: &Cli, config: &Config) -> Result<Source, String> {
         ops,
         load_caps: crate::load::Caps::from_config(&config.load, false),
         home: config.home.clone(),
-        server: None,
+        servers: Vec::new(),
         loads: crate::load::console::LoadSetup {
             demo: false,
             aws: Some(opts),
         },
+        contexts: Vec::new(),
     })
 }
 
@@ -322,8 +396,8 @@ async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBu
                 eprintln!("sagetop: config: {e}");
                 tracing::warn!("config: {e}");
             }
-            let reconnect =
-                (!cli.source.demo).then(|| aws_reconnector(cli.clone(), config.clone()));
+            let reconnect = (!cli.source.demo && source.contexts.is_empty())
+                .then(|| aws_reconnector(cli.clone(), config.clone()));
             console(
                 source,
                 theme,
@@ -340,7 +414,7 @@ async fn async_main(cli: Cli, config: Config, log_path: Option<std::path::PathBu
 
 async fn snapshot(source: Source) -> ExitCode {
     let code = write_snapshot(&source).await;
-    if let Some(server) = source.server {
+    for server in source.servers {
         server.shutdown().await;
     }
     code
@@ -394,6 +468,8 @@ async fn console(
     state.clock_speed = source.clock.speed();
     state.runs.caps = source.load_caps;
     state.runs.home = source.home;
+    let (ctxs, conns): (Vec<_>, Vec<_>) = source.contexts.into_iter().unzip();
+    state.contexts.list = ctxs;
     if let Some(first) = key_errors.first() {
         let more = match key_errors.len() {
             1 => String::new(),
@@ -417,6 +493,7 @@ async fn console(
         writes: source.ops.writes,
         reconnect,
         loads: source.loads,
+        contexts: conns,
     };
     let code = match run(console).await {
         Ok(summary) => {
@@ -428,7 +505,7 @@ async fn console(
             ExitCode::FAILURE
         }
     };
-    if let Some(server) = source.server {
+    for server in source.servers {
         server.shutdown().await;
     }
     code

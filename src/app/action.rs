@@ -71,6 +71,12 @@ pub enum Action {
     Logs(crate::app::logs_view::LogsAction),
     /// Deployments: the `D` dialog, the watched endpoint's deployment section (`app::deploy`).
     Deploy(crate::app::deploy::DeployAction),
+    /// What one context's services sent, when several accounts or regions are open
+    /// (`app::contexts`).
+    Ctx {
+        label: String,
+        action: Box<Action>,
+    },
 }
 
 /// Side effects `update` asks the runtime to perform.

@@ -36,6 +36,8 @@ pub enum CommandLine {
     Region(String),
     /// `:window 15m|1h|3h|12h|24h|7d` — the detail charts' time window.
     Window(super::charts::ChartWindow),
+    /// `:ctx NAME` — one context's rows; `:ctx all` (or `None`) — every context's.
+    Ctx(Option<String>),
 }
 
 fn column_list() -> String {
@@ -122,6 +124,11 @@ pub fn parse(input: &str) -> Result<CommandLine, String> {
                 "`{name}` is not a region name (e.g. us-east-1, eu-west-1)"
             )),
             _ => Err(":region takes one region name, e.g. eu-west-1".into()),
+        },
+        CommandId::Ctx => match rest.as_slice() {
+            [] | ["all"] => Ok(CommandLine::Ctx(None)),
+            [name] => Ok(CommandLine::Ctx(Some((*name).to_string()))),
+            _ => Err(":ctx takes one context (label, profile, region or account) or all".into()),
         },
         CommandId::Window => match rest.as_slice() {
             [w] => super::charts::ChartWindow::parse(w)

@@ -17,6 +17,7 @@ pub enum CommandId {
     Api,
     Profile,
     Region,
+    Ctx,
     Window,
     Runs,
     Save,
@@ -172,6 +173,17 @@ pub const COMMANDS: &[CommandSpec] = &[
         &[(":region NAME", "reconnect in another region")],
         K::Nothing,
         ":region eu-west-1",
+    ),
+    cmd(
+        C::Ctx,
+        "ctx",
+        &["context"],
+        &[(
+            ":ctx NAME|all",
+            "show one account/region (label, profile, region or account id), or all",
+        )],
+        K::Nothing,
+        ":ctx all",
     ),
     cmd(
         C::Window,

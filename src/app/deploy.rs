@@ -89,7 +89,9 @@ fn open(state: &mut AppState, now: Timestamp) -> Vec<Command> {
         ));
     }
     state.ops.dialog = Some(Dialog::Deploy(Box::new(d)));
-    vec![Command::Deploy(DeployCommand::FetchChoices)]
+    vec![Command::Deploy(DeployCommand::FetchChoices {
+        endpoint: e.name,
+    })]
 }
 
 impl From<DeployEvent> for Action {

@@ -4,6 +4,7 @@ pub mod action;
 pub mod charts;
 pub mod command_line;
 pub mod command_registry;
+pub mod contexts;
 pub mod deploy;
 pub mod dialogs;
 pub mod events_view;

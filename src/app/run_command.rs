@@ -25,8 +25,14 @@ pub fn run_command(state: &mut AppState, line: &str, now: Timestamp) -> Vec<Comm
         Ok(CommandLine::Theme(name)) => vec![Command::SetTheme(name)],
         Ok(CommandLine::Events(criteria)) => super::events_view::open(state, criteria),
         Ok(CommandLine::Quotas) => super::quotas_view::open(state),
+        Ok(CommandLine::Profile(_) | CommandLine::Region(_)) if state.contexts.multi() => {
+            let msg = "several accounts/regions are open: :ctx NAME shows one of them";
+            error(state, msg.into(), now);
+            Vec::new()
+        }
         Ok(CommandLine::Profile(name)) => reconnect(state, Some(name), None, now),
         Ok(CommandLine::Region(name)) => reconnect(state, None, Some(name), now),
+        Ok(CommandLine::Ctx(name)) => super::contexts::set_filter(state, name, now),
         Ok(CommandLine::Api) => {
             state.view = View::Api;
             state.overlay = Overlay::None;

@@ -227,6 +227,8 @@ pub struct AppState {
     pub visible_sent: Vec<String>,
     /// Deployments, shadow tests, data capture, Model Monitor of watched endpoints.
     pub deploy: super::deploy::DeployState,
+    /// The accounts and regions open (`app::contexts`); empty with one profile and region.
+    pub contexts: super::contexts::Contexts,
 }
 
 impl AppState {
@@ -281,6 +283,7 @@ impl AppState {
             logs: Default::default(),
             visible_sent: Vec::new(),
             deploy: Default::default(),
+            contexts: Default::default(),
         }
     }
 
@@ -313,6 +316,7 @@ impl AppState {
             .endpoints
             .iter()
             .filter(|e| needle.is_empty() || figures::matches_filter(e, &needle))
+            .filter(|e| self.contexts.shows(&e.name))
             .collect();
         figures::sort_endpoints(&mut rows, self.sort, &self.metrics.latest);
         rows
@@ -378,7 +382,18 @@ impl AppState {
     }
 
     /// Instances in use per instance type, summed over every endpoint (quota usage).
+    /// With several contexts, quotas are the primary context's, so is the usage.
     pub fn instance_usage(&self) -> BTreeMap<String, u32> {
-        figures::instance_usage(&self.endpoints)
+        if !self.contexts.multi() {
+            return figures::instance_usage(&self.endpoints);
+        }
+        let primary = self.contexts.primary().map(|c| c.label.as_str());
+        let mine: Vec<Endpoint> = self
+            .endpoints
+            .iter()
+            .filter(|e| crate::boundary::context::context_of(&e.name) == primary)
+            .cloned()
+            .collect();
+        figures::instance_usage(&mine)
     }
 }

@@ -28,6 +28,16 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Comma
 fn apply(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Command> {
     let previous_second = state.now.timestamp();
     state.now = now;
+    // One context's report: its polls merge into its own rows only.
+    let action = match action {
+        Action::Ctx { label, action } => {
+            match super::contexts::on_ctx(state, &label, *action, now) {
+                Ok(cmds) => return cmds,
+                Err(action) => *action,
+            }
+        }
+        other => other,
+    };
     // Keys go to the screen on top, through the keymap.
     if let Action::Key(key) = action {
         return super::keys::on_key(state, key, now);
@@ -57,8 +67,8 @@ fn apply(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Command> {
         Err(action) => action,
     };
     match action {
-        // Routed by `keys::on_key` above.
-        Action::Key(_) => {}
+        // Routed by `keys::on_key` above; contexts' reports unwrapped above.
+        Action::Key(_) | Action::Ctx { .. } => {}
         Action::Tick => {
             let lifetime = NOTICE_SECS as f64 * state.clock_speed.max(1.0);
             let expired = state
@@ -169,7 +179,8 @@ fn apply(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Command> {
             let (what, text) = if arn {
                 ("ARN", e.arn.clone())
             } else {
-                ("name", e.name.clone())
+                // The name AWS knows (without the context it is keyed by here).
+                ("name", crate::boundary::context::plain(&e.name).to_string())
             };
             info(
                 state,

@@ -3,6 +3,7 @@
 //! accounting (`api_stats`) and the mapping of AWS's error answers (`errors`) live here too.
 
 pub mod api_stats;
+pub mod context;
 pub mod errors;
 pub mod layer;
 pub mod read_only;

@@ -85,11 +85,15 @@ pub struct SourceArgs {
     #[arg(long, global = true, value_name = "SPEC", value_parser = crate::faults::FaultSpec::parse_arg)]
     pub demo_faults: Option<crate::faults::FaultSpec>,
 
-    /// AWS named profile.
+    /// Simulate N accounts, each in its own region, in one view (with --demo).
+    #[arg(long, global = true, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub demo_accounts: u16,
+
+    /// AWS named profile; a comma list (a,b) opens each, with every --region, in one view.
     #[arg(long, global = true, value_name = "P")]
     pub profile: Option<String>,
 
-    /// AWS region.
+    /// AWS region; a comma list (us-east-1,eu-west-1) opens each, with every --profile.
     #[arg(long, global = true, value_name = "R")]
     pub region: Option<String>,
 

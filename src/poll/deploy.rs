@@ -39,7 +39,10 @@ pub struct DeploymentSnapshot {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeployCommand {
     /// Read `ListEndpointConfigs` and the alarm names for the dialog.
-    FetchChoices,
+    FetchChoices {
+        /// The endpoint the dialog deploys to (its account and region are asked).
+        endpoint: String,
+    },
 }
 
 /// What the deploy poller reports.
@@ -194,7 +197,7 @@ impl DeployPoller {
 
     pub fn handle(&mut self, cmd: DeployCommand) {
         match cmd {
-            DeployCommand::FetchChoices => {
+            DeployCommand::FetchChoices { .. } => {
                 let (b, t) = (Arc::clone(&self.backend), self.emit.clone());
                 self.tasks.spawn(async move {
                     let configs = b.list_endpoint_configs().await;

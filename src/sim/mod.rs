@@ -36,6 +36,8 @@ use world::World;
 pub struct SimAccount {
     world: Mutex<World>,
     clock: SharedClock,
+    /// The account id STS answers (`--demo-accounts` gives each account its own).
+    account_id: String,
 }
 
 impl std::fmt::Debug for SimAccount {
@@ -59,7 +61,19 @@ impl SimAccount {
         SimAccount {
             world: Mutex::new(history::build_world(seed, start, extra)),
             clock,
+            account_id: ids::ACCOUNT.into(),
         }
+    }
+
+    /// The same account answering STS as `account_id` (one of several demo accounts).
+    pub fn with_account_id(mut self, account_id: impl Into<String>) -> SimAccount {
+        self.account_id = account_id.into();
+        self
+    }
+
+    /// The account id STS answers.
+    pub fn account_id(&self) -> &str {
+        &self.account_id
     }
 
     /// Multiplies the endpoint's modelled traffic from now on (negative → 0; NaN ignored).
@@ -182,8 +196,8 @@ fn not_found(operation: Operation, name: &str) -> BackendError {
 impl Backend for SimAccount {
     async fn identity(&self) -> BackendResult<Identity> {
         Ok(Identity {
-            account: ids::ACCOUNT.into(),
-            arn: OPERATOR_ARN.into(),
+            account: self.account_id.clone(),
+            arn: OPERATOR_ARN.replace(ids::ACCOUNT, &self.account_id),
             profile: None,
             region: ids::REGION.into(),
             demo: true,

@@ -27,7 +27,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Dialog::Weights(w) => weights(frame, area, state, theme, w),
         Dialog::Scale(s) => scale_dialog(frame, area, state, theme, s),
         Dialog::Copies(c) => super::dialogs_copies::render(frame, area, state, theme, c),
-        Dialog::Confirm(c) => dialogs_confirm::confirm(frame, area, &state.keymap, theme, c),
+        Dialog::Confirm(c) => {
+            let place = state
+                .contexts
+                .of(&c.endpoint)
+                .filter(|_| state.contexts.multi())
+                .map(|ctx| ctx.describe());
+            dialogs_confirm::confirm(frame, area, &state.keymap, theme, c, place)
+        }
         Dialog::Abort(a) => dialogs_confirm::abort(frame, area, &state.keymap, theme, a),
         Dialog::Quit(q) => dialogs_confirm::quit(frame, area, &state.keymap, theme, q),
         Dialog::Deploy(d) => super::dialog_deploy::render(frame, area, &state.keymap, theme, d),

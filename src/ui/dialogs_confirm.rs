@@ -15,7 +15,15 @@ use crate::theme::Theme;
 
 const MAX_W: u16 = 78;
 
-pub fn confirm(frame: &mut Frame, area: Rect, km: &Keymap, theme: &Theme, d: &ConfirmDialog) {
+/// `place`: the account and region the write goes to, when several are open.
+pub fn confirm(
+    frame: &mut Frame,
+    area: Rect,
+    km: &Keymap,
+    theme: &Theme,
+    d: &ConfirmDialog,
+    place: Option<String>,
+) {
     let w = area.width.min(MAX_W).saturating_sub(4) as usize;
     // The change table.
     let col = |f: &dyn Fn(&crate::app::dialogs::confirm::ChangeRow) -> usize, min: usize| {
@@ -58,8 +66,14 @@ pub fn confirm(frame: &mut Frame, area: Rect, km: &Keymap, theme: &Theme, d: &Co
     // What must always show.
     let mut tail = Vec::new();
     let mut cursor_col = None;
+    if let Some(place) = place {
+        tail.extend(message_lines(&format!("→ {place}"), theme.warning, w));
+    }
     if d.production {
-        let prompt = format!("production: type {} to confirm: ", d.endpoint);
+        let prompt = format!(
+            "production: type {} to confirm: ",
+            crate::boundary::context::plain(&d.endpoint)
+        );
         let typed = truncate(&d.typed, w.saturating_sub(width(&prompt) + 2).max(8));
         cursor_col = Some((width(&prompt) + width(&typed)) as u16);
         tail.push(Line::from(vec![

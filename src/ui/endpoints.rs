@@ -68,7 +68,15 @@ pub fn weights_text(e: &Endpoint) -> String {
 
 /// Whether this endpoint's metrics on screen are older than they should be.
 fn metrics_stale(state: &AppState, e: &Endpoint) -> bool {
-    if state.health(Panel::Metrics).error.is_some() {
+    // With several contexts, only a failure of the row's own context's metrics counts.
+    let failing = match state.contexts.of(&e.name) {
+        Some(c) if state.contexts.multi() => c
+            .panels
+            .get(&Panel::Metrics)
+            .is_some_and(|h| h.error.is_some()),
+        _ => state.health(Panel::Metrics).error.is_some(),
+    };
+    if failing {
         return true;
     }
     let newest = e
@@ -83,6 +91,8 @@ fn metrics_stale(state: &AppState, e: &Endpoint) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum C {
     Name,
+    Account,
+    Region,
     Status,
     Variants,
     Type,
@@ -110,7 +120,7 @@ impl C {
             C::Errors => Column::Errors,
             C::Cpu => Column::Cpu,
             C::Changed => Column::Changed,
-            C::Type | C::P99 | C::Hosting => return None,
+            C::Type | C::P99 | C::Hosting | C::Account | C::Region => return None,
         })
     }
 }
@@ -197,7 +207,7 @@ pub fn hosting_text(state: &AppState, e: &Endpoint, theme: &Theme) -> Option<(St
 fn specs(state: &AppState, rows: &[&Endpoint]) -> Vec<ColumnSpec<C>> {
     let name_want = rows
         .iter()
-        .map(|e| format::width(&e.name))
+        .map(|e| format::width(crate::boundary::context::plain(&e.name)))
         .max()
         .unwrap_or(0)
         .clamp(4, 64);
@@ -251,7 +261,7 @@ fn specs(state: &AppState, rows: &[&Endpoint]) -> Vec<ColumnSpec<C>> {
         0,
     );
     status.min = status.want;
-    vec![
+    let mut cols = vec![
         ColumnSpec::flexible(C::Name, title(C::Name, "NAME"), name_want, 19, 0),
         status,
         ColumnSpec::fixed(C::Variants, title(C::Variants, "VAR"), 3, 7, r),
@@ -271,10 +281,47 @@ fn specs(state: &AppState, rows: &[&Endpoint]) -> Vec<ColumnSpec<C>> {
         ColumnSpec::fixed(C::Errors, title(C::Errors, "5XX%"), 5, 1, r),
         ColumnSpec::fixed(C::Cpu, title(C::Cpu, "CPU%"), 4, 6, r),
         ColumnSpec::fixed(C::Changed, title(C::Changed, "CHANGED"), 7, 8, r),
-    ]
-    .into_iter()
-    .filter(|c| c.key != C::Hosting || hosting_want.is_some())
-    .collect()
+    ];
+    cols.retain(|c| c.key != C::Hosting || hosting_want.is_some());
+    // Several accounts or regions: say whose each row is (never dropped; wide screens
+    // show them whole, and the other columns drop by rank to make room).
+    if state.contexts.multi() {
+        let want = |f: &dyn Fn(&Endpoint) -> String| {
+            rows.iter().map(|e| format::width(&f(e))).max().unwrap_or(6)
+        };
+        let account_want = want(&|e| account_text(state, e)).clamp(7, 14);
+        let region_want = want(&|e| region_text(state, e)).clamp(6, 14);
+        let region_short = want(&|e| format::region_code(&region_text(state, e))).max(6);
+        // An account id cut short names nothing: it keeps its width; regions shorten to
+        // their codes (eu-west-1 → euw1) on narrow screens.
+        let mut account = ColumnSpec::flexible(C::Account, "ACCOUNT", account_want, 7, 0);
+        account.min = account.want;
+        cols.insert(1, account);
+        cols.insert(
+            2,
+            ColumnSpec::flexible(C::Region, "REGION", region_want, region_short, 0),
+        );
+    }
+    cols
+}
+
+/// The account of a row's context (its profile or label until STS answers).
+fn account_text(state: &AppState, e: &Endpoint) -> String {
+    match state.contexts.of(&e.name) {
+        Some(c) => c
+            .account
+            .clone()
+            .or_else(|| c.profile.clone())
+            .unwrap_or_else(|| c.label.clone()),
+        None => MISSING.into(),
+    }
+}
+
+fn region_text(state: &AppState, e: &Endpoint) -> String {
+    state
+        .contexts
+        .of(&e.name)
+        .map_or_else(|| MISSING.into(), |c| c.region.clone())
 }
 
 /// Worst (highest) p99 model latency over the variants.
@@ -298,12 +345,28 @@ fn row<'a>(
     e: &Endpoint,
     f: &EndpointFigures,
 ) -> Row<'a> {
-    let describe_failed = state.endpoint_errors.contains_key(&e.name);
+    // A row of a context whose list failed is its last good state: shown stale.
+    let describe_failed = state.endpoint_errors.contains_key(&e.name)
+        || state.contexts.of(&e.name).is_some_and(|c| c.stale());
     let stale = metrics_stale(state, e);
     let metric_style = if stale { theme.stale } else { Style::default() };
     let cells = fitted.columns.iter().enumerate().map(|(i, c)| {
         let (text, style) = match c.key {
-            C::Name => (e.name.clone(), Style::default()),
+            C::Name => (
+                crate::boundary::context::plain(&e.name).to_string(),
+                Style::default(),
+            ),
+            C::Account => (account_text(state, e), theme.muted),
+            C::Region => {
+                let full = region_text(state, e);
+                let w = fitted.widths.get(i).copied().unwrap_or(0) as usize;
+                let text = if format::width(&full) > w {
+                    format::region_code(&full)
+                } else {
+                    full
+                };
+                (text, theme.muted)
+            }
             // A blue/green deployment under way (PendingDeploymentSummary) is marked "+bg".
             C::Status => (
                 super::detail_deployment::status_text(e),
@@ -355,7 +418,7 @@ pub use crate::app::figures::scroll_offset;
 
 fn title<'a>(state: &AppState, theme: &Theme, shown: usize) -> Line<'a> {
     let total = state.endpoints.len();
-    let count = if state.filter.is_empty() {
+    let count = if state.filter.is_empty() && state.contexts.filter.is_none() {
         format!("{total}")
     } else {
         format!("{shown} of {total}")
@@ -364,6 +427,10 @@ fn title<'a>(state: &AppState, theme: &Theme, shown: usize) -> Line<'a> {
     if !state.filter.is_empty() {
         spans.push(Span::styled(" filter: ", theme.muted));
         spans.push(Span::styled(format!("{} ", state.filter), theme.accent));
+    }
+    if let Some(ctx) = &state.contexts.filter {
+        spans.push(Span::styled(" ctx: ", theme.muted));
+        spans.push(Span::styled(format!("{ctx} "), theme.accent));
     }
     spans.push(Span::styled(" sort: ", theme.muted));
     // Titles sit on the border: every span needs its own style or it takes the border's.
@@ -380,6 +447,22 @@ fn title<'a>(state: &AppState, theme: &Theme, shown: usize) -> Line<'a> {
             format!(" {} describe failed ", state.endpoint_errors.len()),
             theme.stale,
         ));
+    }
+    // A context whose list failed: its rows are its last good ones; say which and what to do.
+    if state.contexts.multi() {
+        for c in state.contexts.list.iter().filter(|c| c.stale()) {
+            if let Some(e) = c
+                .panels
+                .get(&Panel::Endpoints)
+                .and_then(|h| h.error.as_ref())
+            {
+                spans.push(Span::styled(
+                    format!(" {}: {} — {} ", c.label, e.short(), e.hint()),
+                    theme.stale,
+                ));
+            }
+        }
+        return Line::from(spans);
     }
     // A list that could not be refreshed says so (and what to do) before anything else.
     for panel in [Panel::Endpoints, Panel::Metrics] {

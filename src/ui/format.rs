@@ -220,3 +220,34 @@ mod tests {
         assert_eq!(util(312.4), "312");
     }
 }
+
+/// A region's short code for narrow columns: "us-east-1" → "use1", "ap-southeast-2" →
+/// "apse2", "eu-central-1" → "euc1". Names of another shape come back unchanged.
+pub fn region_code(region: &str) -> String {
+    let parts: Vec<&str> = region.split('-').collect();
+    let [area, direction, number] = parts.as_slice() else {
+        return region.to_string();
+    };
+    let dir: String = match *direction {
+        "northeast" => "ne".into(),
+        "northwest" => "nw".into(),
+        "southeast" => "se".into(),
+        "southwest" => "sw".into(),
+        d => d.chars().take(1).collect(),
+    };
+    format!("{area}{dir}{number}")
+}
+
+#[cfg(test)]
+mod region_code_tests {
+    #[test]
+    fn region_codes_are_short_and_distinct() {
+        use super::region_code as c;
+        assert_eq!(c("us-east-1"), "use1");
+        assert_eq!(c("eu-west-1"), "euw1");
+        assert_eq!(c("ap-southeast-2"), "apse2");
+        assert_eq!(c("ap-south-1"), "aps1");
+        assert_eq!(c("eu-central-1"), "euc1");
+        assert_eq!(c("local"), "local");
+    }
+}

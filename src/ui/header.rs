@@ -19,6 +19,9 @@ struct Failure {
 }
 
 fn failures(state: &AppState) -> Vec<Failure> {
+    if state.contexts.multi() {
+        return context_failures(state);
+    }
     Panel::ALL
         .into_iter()
         .filter_map(|p| {
@@ -36,6 +39,30 @@ fn failures(state: &AppState) -> Vec<Failure> {
             Some(Failure {
                 full,
                 short: format!("{} {}", p.label(), err.short()),
+            })
+        })
+        .collect()
+}
+
+/// With several contexts, one failure per failing context, named by its label.
+fn context_failures(state: &AppState) -> Vec<Failure> {
+    state
+        .contexts
+        .list
+        .iter()
+        .filter_map(|c| {
+            let failing: Vec<(Panel, &crate::boundary::BackendError)> = Panel::ALL
+                .into_iter()
+                .filter_map(|p| Some((p, c.panels.get(&p)?.error.as_ref()?)))
+                .collect();
+            let (panel, err) = failing.first()?;
+            let more = match failing.len() {
+                1 => String::new(),
+                n => format!(" (+{} panels)", n - 1),
+            };
+            Some(Failure {
+                full: format!("{} {}: {}{more}", c.label, panel.label(), err.short()),
+                short: format!("{} {}", c.label, err.short()),
             })
         })
         .collect()
@@ -76,7 +103,24 @@ fn build<'a>(
     if session.demo {
         left.push(gap());
         left.push(Span::styled(" DEMO ", theme.badge));
-    } else if level < Level::NoAccount
+    }
+    // Several accounts or regions: how many, which (when there is room), how many are stale.
+    let ctxs = &state.contexts;
+    if ctxs.multi() {
+        left.push(gap());
+        let n = ctxs.list.len();
+        left.push(Span::raw(if level == Level::Full {
+            format!("{n} contexts: {}", ctxs.labels().join(", "))
+        } else {
+            format!("{n} contexts")
+        }));
+        let stale = ctxs.stale_count();
+        if stale > 0 {
+            left.push(gap());
+            left.push(Span::styled(format!("{stale} stale"), theme.stale));
+        }
+    } else if !session.demo
+        && level < Level::NoAccount
         && let Some(id) = id
     {
         left.push(gap());
@@ -88,6 +132,7 @@ fn build<'a>(
         .or_else(|| id.and_then(|i| i.profile.clone()));
     if level < Level::NoProfile
         && !session.demo
+        && !ctxs.multi()
         && let Some(p) = profile
     {
         left.push(gap());
@@ -99,6 +144,7 @@ fn build<'a>(
         .clone()
         .or_else(|| id.map(|i| i.region.clone()));
     if level < Level::NoRegion
+        && !ctxs.multi()
         && let Some(r) = region
     {
         left.push(gap());

@@ -1,6 +1,7 @@
 //! Write requests as sent to AWS: their API call text, audit JSON, and the checks that tell
 //! whether a description of the endpoint already shows them (lost responses, tracking).
 
+use crate::boundary::context::plain;
 use serde::{Deserialize, Serialize};
 
 use crate::boundary::Operation;
@@ -117,7 +118,7 @@ impl WriteRequest {
                     })
                     .collect();
                 serde_json::json!({
-                    "EndpointName": endpoint,
+                    "EndpointName": plain(endpoint),
                     "DesiredWeightsAndCapacities": items,
                 })
             }
@@ -128,7 +129,7 @@ impl WriteRequest {
                 max_capacity,
             } => serde_json::json!({
                 "ServiceNamespace": "sagemaker",
-                "ResourceId": resource_id(endpoint, variant),
+                "ResourceId": resource_id(plain(endpoint), variant),
                 "ScalableDimension": SCALABLE_DIMENSION,
                 "MinCapacity": min_capacity,
                 "MaxCapacity": max_capacity,
@@ -151,7 +152,7 @@ impl WriteRequest {
             WriteRequest::Update { endpoint, changes } => {
                 let mut out = vec![
                     format!("{}(", self.operation()),
-                    format!("  EndpointName={endpoint},"),
+                    format!("  EndpointName={},", plain(endpoint)),
                     "  DesiredWeightsAndCapacities=[".into(),
                 ];
                 for c in changes {
@@ -175,7 +176,7 @@ impl WriteRequest {
             } => vec![
                 format!("{}(", self.operation()),
                 "  ServiceNamespace=sagemaker,".into(),
-                format!("  ResourceId={},", resource_id(endpoint, variant)),
+                format!("  ResourceId={},", resource_id(plain(endpoint), variant)),
                 format!("  ScalableDimension={SCALABLE_DIMENSION},"),
                 format!("  MinCapacity={min_capacity}, MaxCapacity={max_capacity})"),
             ],

@@ -354,7 +354,7 @@ impl WriteService {
                 .or_else(|| id.as_ref().map(|i| i.region.clone())),
             account: id.as_ref().map(|i| i.account.clone()),
             principal: id.as_ref().map(|i| i.arn.clone()),
-            endpoint: job.request.endpoint().to_string(),
+            endpoint: crate::boundary::context::plain(job.request.endpoint()).to_string(),
             operation: job.request.operation().to_string(),
             request: job.request.api_json(),
             origin: job.origin.label(),

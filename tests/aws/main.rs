@@ -15,6 +15,7 @@ mod fleet;
 mod poll_budget;
 mod poll_scaling;
 mod wire;
+mod wire_accounts;
 mod wire_boto3;
 mod wire_contracts;
 mod wire_deployments;

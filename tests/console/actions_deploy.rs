@@ -31,7 +31,10 @@ fn open_detail(h: &mut Harness, endpoint: &str) {
 async fn press_deploy(h: &mut Harness) -> Vec<Command> {
     let key = Action::Key(KeyEvent::new(KeyCode::Char('D'), KeyModifiers::NONE));
     let cmds = update(&mut h.state, key, h.clock.now());
-    if cmds.contains(&Command::Deploy(DeployCommand::FetchChoices)) {
+    if cmds
+        .iter()
+        .any(|c| matches!(c, Command::Deploy(DeployCommand::FetchChoices { .. })))
+    {
         let configs = h.backend.list_endpoint_configs().await;
         let alarms = h.backend.list_alarm_names().await;
         let choices = Action::from(DeployEvent::Choices { configs, alarms });
@@ -54,7 +57,12 @@ fn deploy_dialog(h: &Harness) -> &sagetop::app::dialogs::deploy::DeployDialog {
 async fn start_canary(h: &mut Harness) {
     open_detail(h, CHURN);
     let cmds = press_deploy(h).await;
-    assert_eq!(cmds, vec![Command::Deploy(DeployCommand::FetchChoices)]);
+    assert_eq!(
+        cmds,
+        vec![Command::Deploy(DeployCommand::FetchChoices {
+            endpoint: CHURN.into()
+        })]
+    );
     let configs = deploy_dialog(h).configs.clone().unwrap();
     assert!(
         !configs.contains(&"churn-predictor-ab-2026-02-28".to_string()),

@@ -12,6 +12,7 @@ mod actions_sim;
 mod actions_snapshots;
 mod actions_update;
 mod actions_update_scale;
+mod contexts;
 mod hosting_snapshots;
 mod keymap_override;
 mod load_ui;

@@ -340,7 +340,7 @@ impl ConfirmDialog {
 
     /// The typed name matches (always true off production profiles).
     pub fn armed(&self) -> bool {
-        !self.production || self.typed == self.endpoint
+        !self.production || self.typed == crate::boundary::context::plain(&self.endpoint)
     }
 
     fn toggle(&mut self) {
@@ -356,7 +356,7 @@ impl ConfirmDialog {
         } else {
             self.message = Some(format!(
                 "type the endpoint name {} to confirm (production profile)",
-                self.endpoint
+                crate::boundary::context::plain(&self.endpoint)
             ));
             ConfirmOutcome::Stay
         }

@@ -94,7 +94,7 @@ pub fn on_key(
                     state.ops.dialog = Some(Dialog::Weights(d));
                     return Vec::new();
                 }
-                let c = confirm::for_weights(&e, request, state.ops.production);
+                let c = confirm::for_weights(&e, request, state.production_for(&e.name));
                 state.ops.dialog = Some(Dialog::Confirm(c));
             }
         },
@@ -117,13 +117,19 @@ pub fn on_key(
                     return Vec::new();
                 }
                 let request = scale_request(&e, &variant, count);
-                let c = confirm::for_scale(&e, &f, count, request, state.ops.production);
+                let c = confirm::for_scale(&e, &f, count, request, state.production_for(&e.name));
                 state.ops.dialog = Some(Dialog::Confirm(c));
             }
             scale::ScaleOutcome::Range { variant, min, max } => {
                 let old = scale::facts(state, &d.endpoint, &variant).and_then(|f| f.range);
-                let c =
-                    confirm::for_range(&d.endpoint, &variant, old, min, max, state.ops.production);
+                let c = confirm::for_range(
+                    &d.endpoint,
+                    &variant,
+                    old,
+                    min,
+                    max,
+                    state.production_for(&d.endpoint),
+                );
                 state.ops.dialog = Some(Dialog::Confirm(c));
             }
         },
@@ -145,7 +151,7 @@ pub fn on_key(
                     state.ops.dialog = Some(Dialog::Copies(d));
                     return Vec::new();
                 }
-                let c = confirm::for_copies(&f, copies, state.ops.production);
+                let c = confirm::for_copies(&f, copies, state.production_for(&e.name));
                 state.ops.dialog = Some(Dialog::Confirm(c));
             }
         },
@@ -168,7 +174,7 @@ pub fn on_key(
                     &e.config_name,
                     request,
                     state.identity.as_ref(),
-                    state.ops.production,
+                    state.production_for(&e.name),
                 );
                 state.ops.dialog = Some(Dialog::Confirm(c));
             }

@@ -98,14 +98,22 @@ pub fn facts(state: &AppState, endpoint: &str, variant: &str) -> Option<ScaleFac
     let range = scaling
         .and_then(|a| a.target.as_ref())
         .map(|t| (t.min_capacity, t.max_capacity));
-    let quota = v.instance_type.as_deref().and_then(|t| {
-        let q = state
-            .quotas
-            .iter()
-            .find(|q| q.endpoint_instance_type() == Some(t))?;
-        let used = state.instance_usage().get(t).copied().unwrap_or(0);
-        Some((q.value, used))
-    });
+    // Quotas are per account and region: known only for the context whose quotas are read.
+    let quota_known = !state.contexts.multi()
+        || state.contexts.of(endpoint).map(|c| &c.label)
+            == state.contexts.primary().map(|c| &c.label);
+    let quota = v
+        .instance_type
+        .as_deref()
+        .filter(|_| quota_known)
+        .and_then(|t| {
+            let q = state
+                .quotas
+                .iter()
+                .find(|q| q.endpoint_instance_type() == Some(t))?;
+            let used = state.instance_usage().get(t).copied().unwrap_or(0);
+            Some((q.value, used))
+        });
     Some(ScaleFacts {
         endpoint: endpoint.to_string(),
         variant: variant.to_string(),

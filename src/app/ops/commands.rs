@@ -135,7 +135,7 @@ fn weights(state: &mut AppState, rest: &[&str]) -> Result<(), String> {
     state.ops.dialog = Some(Dialog::Confirm(confirm::for_weights(
         &e,
         request,
-        state.ops.production,
+        state.production_for(&e.name),
     )));
     Ok(())
 }
@@ -161,7 +161,7 @@ fn scale_cmd(state: &mut AppState, rest: &[&str]) -> Result<(), String> {
     match scale::check(&f, count) {
         Ok(n) => {
             let request = scale_request(&e, variant, n);
-            let c = confirm::for_scale(&e, &f, n, request, state.ops.production);
+            let c = confirm::for_scale(&e, &f, n, request, state.production_for(&e.name));
             state.ops.dialog = Some(Dialog::Confirm(c));
             Ok(())
         }
@@ -206,7 +206,7 @@ fn shift(state: &mut AppState, rest: &[&str]) -> Result<(), String> {
     state.ops.dialog = Some(Dialog::Confirm(confirm::for_shift(
         &e,
         plan,
-        state.ops.production,
+        state.production_for(&e.name),
     )));
     Ok(())
 }

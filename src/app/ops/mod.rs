@@ -158,6 +158,16 @@ pub fn writable(state: &AppState, e: &Endpoint) -> Result<(), String> {
     if state.session.read_only {
         return Err("read-only mode: writes are off (restart without --read-only)".into());
     }
+    if let Some(c) = state
+        .contexts
+        .of(&e.name)
+        .filter(|_| state.read_only_for(&e.name))
+    {
+        return Err(format!(
+            "{} is read-only: writes are off there ([profiles.X] read_only in the config)",
+            c.describe()
+        ));
+    }
     if let Some(w) = state.ops.writes.get(&e.name) {
         return Err(format!(
             "a write to {} is in flight ({}, sent {}s ago): wait for it to finish",

@@ -428,7 +428,7 @@ async fn serve(ctx: &Ctx, route: &Route, body: &[u8], request_id: &str) -> Resul
         Svc::CloudTrail => cloudtrail::call(sim, &route.op, &input),
         Svc::Quotas => quotas::call(sim, &route.op, &input),
         Svc::CloudWatch => cloudwatch::call(sim, &route.op, &input),
-        Svc::Sts => quotas::caller_identity(),
+        Svc::Sts => quotas::caller_identity(sim.account_id()),
         Svc::Logs => logs::call(sim, &route.op, &input),
     }?;
     if lost_response {

@@ -62,10 +62,10 @@ pub(super) fn call(sim: &SimAccount, op: &str, input: &Value) -> Result<Value, W
 }
 
 /// https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
-pub(super) fn caller_identity() -> Result<Value, WireError> {
+pub(super) fn caller_identity(account: &str) -> Result<Value, WireError> {
     Ok(json!({
         "UserId": "AROAYSIMULATEDROLE0001:you",
-        "Account": ACCOUNT,
-        "Arn": OPERATOR_ARN,
+        "Account": account,
+        "Arn": OPERATOR_ARN.replace(ACCOUNT, account),
     }))
 }
