@@ -1,5 +1,5 @@
 //! Owns the `b` run dialog: its fields (concurrency, duration or request count, rate, payload
-//! file, target variant), key editing, and validation into a `RunPlan` against the caps.
+//! file, target variant, whole or streamed answers), key editing, and validation into a `RunPlan` against the caps.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::{Deserialize, Serialize};
@@ -20,6 +20,9 @@ pub struct RunPlan {
     pub content_type: String,
     /// On the simulated account (nothing is billed).
     pub demo: bool,
+    /// InvokeEndpointWithResponseStream: time to first chunk, chunks/s and total per request.
+    #[serde(default)]
+    pub stream: bool,
 }
 
 /// Text fields of the dialog, in focus order; the variant chooser comes after them.
@@ -36,6 +39,8 @@ pub const FIELDS: [(&str, &str); 5] = [
 
 /// Focus index of the variant chooser.
 pub const VARIANT_FIELD: usize = FIELDS.len();
+/// Focus index of the whole/streamed answer switch.
+pub const STREAM_FIELD: usize = VARIANT_FIELD + 1;
 
 /// The dialog being filled in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +54,8 @@ pub struct RunDialog {
     pub focus: usize,
     pub error: Option<String>,
     pub demo: bool,
+    /// Streamed answers (InvokeEndpointWithResponseStream).
+    pub stream: bool,
     /// The validated plan, while the confirm step shows.
     pub plan: Option<RunPlan>,
 }
@@ -81,6 +88,7 @@ impl RunDialog {
             String::new(),
         ];
         let mut variant = 0;
+        let stream = last.is_some_and(|p| p.stream);
         if let Some(p) = last {
             fields[0] = p.spec.concurrency.to_string();
             match p.spec.stop {
@@ -112,6 +120,7 @@ impl RunDialog {
             focus: 0,
             error: None,
             demo,
+            stream,
             plan: None,
         }
     }
@@ -139,9 +148,18 @@ impl RunDialog {
         }
     }
 
+    /// "whole answers (InvokeEndpoint)" or "streamed (…WithResponseStream)".
+    pub fn stream_label(&self) -> &'static str {
+        if self.stream {
+            "streamed (InvokeEndpointWithResponseStream)"
+        } else {
+            "whole answers (InvokeEndpoint)"
+        }
+    }
+
     /// Edits the dialog for one key. Returns true when Enter asks to go on.
     pub fn on_key(&mut self, key: KeyEvent) -> bool {
-        let n = VARIANT_FIELD + 1;
+        let n = STREAM_FIELD + 1;
         match key.code {
             KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % n,
             KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + n - 1) % n,
@@ -153,6 +171,9 @@ impl RunDialog {
                 } else {
                     (self.variant + choices - 1) % choices
                 };
+            }
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if self.focus == STREAM_FIELD => {
+                self.stream = !self.stream;
             }
             KeyCode::Char(' ') if self.focus == VARIANT_FIELD => {
                 self.variant = (self.variant + 1) % (self.variants.len() + 1);
@@ -233,6 +254,7 @@ impl RunDialog {
             payload,
             content_type: content_type.into(),
             demo: self.demo,
+            stream: self.stream,
         })
     }
 }

@@ -246,10 +246,15 @@ async fn run_plan(
     };
     let target = match invoker {
         Invoker::Signed { base, signer } => LoadTarget::Url(Box::new(
-            UrlTarget::endpoint(&base, &plan.endpoint, &opts, payloads, signer, false)
+            UrlTarget::endpoint(&base, &plan.endpoint, &opts, payloads, signer, plan.stream)
                 .await
                 .map_err(|e| e.to_string())?,
         )),
+        Invoker::Backend(_) if plan.stream => {
+            return Err(
+                "streamed answers are measured on signed requests only: start sagetop with AWS options (--profile/--region) or --demo".into(),
+            );
+        }
         Invoker::Backend(b) => {
             LoadTarget::Backend(BackendTarget::new(b, &plan.endpoint, &opts, payloads))
         }
