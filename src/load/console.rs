@@ -233,6 +233,11 @@ async fn run_plan(
     cancel: CancellationToken,
     tx: mpsc::Sender<Action>,
 ) -> Result<RunReport, String> {
+    if plan.stream && plan.demo {
+        return Err(
+            "the simulated account's runtime does not stream answers (no /invocations-response-stream): streamed runs go to endpoints on AWS".into(),
+        );
+    }
     let source = plan.payload.clone();
     let payloads = tokio::task::spawn_blocking(move || source.load())
         .await
