@@ -1,5 +1,5 @@
 //! Owns the `b` run dialog: its fields (concurrency, duration or request count, rate, payload
-//! file, target variant), key editing, and validation into a `RunPlan` against the caps.
+//! file, target variant, whole or streamed answers), key editing, and validation into a `RunPlan` against the caps.
 
 use std::path::Path;
 
@@ -26,6 +26,8 @@ pub const FIELDS: [(&str, &str); 5] = [
 
 /// Focus index of the variant chooser.
 pub const VARIANT_FIELD: usize = FIELDS.len();
+/// Focus index of the whole/streamed answer switch.
+pub const STREAM_FIELD: usize = VARIANT_FIELD + 1;
 
 /// The dialog being filled in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +41,8 @@ pub struct RunDialog {
     pub focus: usize,
     pub error: Option<String>,
     pub demo: bool,
+    /// Streamed answers (InvokeEndpointWithResponseStream).
+    pub stream: bool,
     /// The validated plan, while the confirm step shows.
     pub plan: Option<RunPlan>,
 }
@@ -71,6 +75,7 @@ impl RunDialog {
             String::new(),
         ];
         let mut variant = 0;
+        let stream = last.is_some_and(|p| p.stream);
         if let Some(p) = last {
             fields[0] = p.spec.concurrency.to_string();
             match p.spec.stop {
@@ -102,6 +107,7 @@ impl RunDialog {
             focus: 0,
             error: None,
             demo,
+            stream,
             plan: None,
         }
     }
@@ -129,15 +135,29 @@ impl RunDialog {
         }
     }
 
+    /// "whole answers (InvokeEndpoint)" or "streamed (…WithResponseStream)".
+    pub fn stream_label(&self) -> &'static str {
+        if self.stream {
+            "streamed (InvokeEndpointWithResponseStream)"
+        } else {
+            "whole answers (InvokeEndpoint)"
+        }
+    }
+
     /// Edits the dialog for one key (`action`: what the keymap binds it to; a character
     /// bound to nothing here is typed). Returns true when the key asks to go on (review).
     pub fn on_key(&mut self, action: Option<KeyAction>, key: KeyEvent) -> bool {
-        let n = VARIANT_FIELD + 1;
+        let n = STREAM_FIELD + 1;
         let on_variant = self.focus == VARIANT_FIELD;
+        let on_stream = self.focus == STREAM_FIELD;
+        let on_choice = on_variant || on_stream;
         match action {
             Some(KeyAction::Next) => self.focus = (self.focus + 1) % n,
             Some(KeyAction::Previous) => self.focus = (self.focus + n - 1) % n,
             Some(KeyAction::Submit) => return true,
+            Some(KeyAction::Left | KeyAction::Right | KeyAction::Toggle) if on_stream => {
+                self.stream = !self.stream;
+            }
             Some(KeyAction::Left | KeyAction::Right) if on_variant => {
                 let choices = self.variants.len() + 1;
                 self.variant = if action == Some(KeyAction::Right) {
@@ -146,13 +166,13 @@ impl RunDialog {
                     (self.variant + choices - 1) % choices
                 };
             }
-            Some(KeyAction::DeleteChar) if !on_variant => {
+            Some(KeyAction::DeleteChar) if !on_choice => {
                 self.fields[self.focus].pop();
             }
             _ => match key.code {
                 // Typing: a character bound to something not done here (space) is typed too.
                 KeyCode::Char(c)
-                    if !on_variant
+                    if !on_choice
                         && !key.modifiers.contains(KeyModifiers::CONTROL)
                         && !c.is_control() =>
                 {
@@ -228,6 +248,7 @@ impl RunDialog {
             payload,
             content_type: content_type.into(),
             demo: self.demo,
+            stream: self.stream,
         })
     }
 }
@@ -262,6 +283,7 @@ mod tests {
             focus: 0,
             error: None,
             demo: false,
+            stream: false,
             plan: None,
         }
     }

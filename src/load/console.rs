@@ -35,6 +35,9 @@ pub struct RunPlan {
     pub content_type: String,
     /// On the simulated account (nothing is billed).
     pub demo: bool,
+    /// InvokeEndpointWithResponseStream: time to first chunk, chunks/s and total per request.
+    #[serde(default)]
+    pub stream: bool,
 }
 
 /// What the runtime does for load runs.
@@ -269,6 +272,11 @@ async fn run_plan(
     cancel: CancellationToken,
     tx: Emitter<LoadEvent>,
 ) -> Result<RunReport, String> {
+    if plan.stream && plan.demo {
+        return Err(
+            "the simulated account's runtime does not stream answers (no /invocations-response-stream): streamed runs go to endpoints on AWS".into(),
+        );
+    }
     let source = plan.payload.clone();
     let payloads = tokio::task::spawn_blocking(move || source.load())
         .await
@@ -282,10 +290,15 @@ async fn run_plan(
     };
     let target = match invoker {
         Invoker::Signed { base, signer } => LoadTarget::Url(Box::new(
-            UrlTarget::endpoint(&base, &plan.endpoint, &opts, payloads, signer, false)
+            UrlTarget::endpoint(&base, &plan.endpoint, &opts, payloads, signer, plan.stream)
                 .await
                 .map_err(|e| e.to_string())?,
         )),
+        Invoker::Backend(_) if plan.stream => {
+            return Err(
+                "streamed answers are measured on signed requests only: start sagetop with AWS options (--profile/--region) or --demo".into(),
+            );
+        }
         Invoker::Backend(b) => {
             LoadTarget::Backend(BackendTarget::new(b, &plan.endpoint, &opts, payloads))
         }

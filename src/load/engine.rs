@@ -207,9 +207,15 @@ impl<T> Shared<T> {
     }
 }
 
-/// Runs the load described by `spec` against `target` until it completes or is cancelled,
-/// on the current runtime (see `load::run` for the engine's own runtime).
-pub async fn run<T: Target>(target: T, spec: &LoadSpec, ctl: RunControl) -> RunResult {
+/// Runs the load described by `spec` against `target` until it completes or is cancelled:
+/// worker `i` on `runtimes[i % len]` (see `load::run` for the engine's own threads), or on the
+/// current runtime when `runtimes` is empty.
+pub async fn run<T: Target>(
+    target: T,
+    spec: &LoadSpec,
+    ctl: RunControl,
+    runtimes: &[tokio::runtime::Handle],
+) -> RunResult {
     let started_at = ctl.clock.now();
     let start = Instant::now();
     let hard_stop = match spec.stop {
@@ -218,7 +224,12 @@ pub async fn run<T: Target>(target: T, spec: &LoadSpec, ctl: RunControl) -> RunR
     };
     let deadline = start + hard_stop;
     let concurrency = spec.concurrency.max(1);
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    // Shard k is only written by workers of one runtime (k ≡ i mod threads): no lock is
+    // contended but by the 250 ms drain.
+    let threads = match runtimes.len() {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
     let shard_count = (concurrency as usize).min(threads * 4).max(1);
     let shared = Arc::new(Shared {
         target,
@@ -241,7 +252,11 @@ pub async fn run<T: Target>(target: T, spec: &LoadSpec, ctl: RunControl) -> RunR
     for w in 0..concurrency {
         let (abort_tx, abort_rx) = oneshot::channel::<()>();
         abort_senders.push(abort_tx);
-        workers.spawn(worker(w, shared.clone(), abort_rx));
+        let work = worker(w, shared.clone(), abort_rx);
+        match runtimes.get(w as usize % runtimes.len().max(1)) {
+            Some(rt) => workers.spawn_on(work, rt),
+            None => workers.spawn(work),
+        };
     }
 
     let mut totals = Figures::new();

@@ -21,6 +21,7 @@ use super::conn::{Conn, Dialer};
 use super::errors::aws_error;
 use super::payload::Payloads;
 use super::sign::{Signer, SignerState};
+use super::sigv4::{self, Shape};
 use super::stats::{ErrorKind, Outcome};
 use super::stream::EventStreamReader;
 use super::target::{
@@ -35,6 +36,10 @@ pub struct UrlTarget {
     /// Host, content type, accept, variant and the user's headers, in every request.
     headers: HeaderMap,
     signer: Option<Signer>,
+    /// What every signed request shares (SigV4's hot path); `None`: aws-sigv4 signs each.
+    shape: Option<Shape>,
+    /// Signed runs: the payload hash of each body, computed once.
+    hashes: Vec<String>,
     /// Read the answer as an AWS event stream (InvokeEndpointWithResponseStream).
     stream: bool,
     payloads: Payloads,
@@ -155,6 +160,18 @@ impl UrlTarget {
             why,
         })?;
         let authority = uri.authority().map_or(host.clone(), |a| a.to_string());
+        let headers = fixed_headers(opts, &authority)?;
+        let (shape, hashes) = match &signer {
+            Some(_) => (
+                Shape::new("POST", path.to_string().as_str(), &headers),
+                payloads
+                    .bodies()
+                    .iter()
+                    .map(|b| sigv4::payload_hash(b))
+                    .collect(),
+            ),
+            None => (None, Vec::new()),
+        };
         Ok(UrlTarget {
             url: format!(
                 "{}://{authority}{}",
@@ -163,8 +180,10 @@ impl UrlTarget {
             ),
             dialer,
             path,
-            headers: fixed_headers(opts, &authority)?,
+            headers,
             signer,
+            shape,
+            hashes,
             stream,
             payloads,
         })
@@ -216,8 +235,9 @@ impl UrlTarget {
     async fn request(
         &self,
         conn: &mut UrlConn,
-        body: Bytes,
+        index: usize,
     ) -> Result<Request<Full<Bytes>>, Outcome> {
+        let body = self.payloads.bodies()[index].clone();
         let mut headers = self.headers.clone();
         if let Some(signer) = &self.signer {
             let now = SystemTime::now();
@@ -225,9 +245,17 @@ impl UrlTarget {
                 .refresh(&mut conn.keys, now)
                 .await
                 .map_err(|e| Outcome::failed(ErrorKind::Other, e))?;
-            let state = conn.keys.as_ref().expect("refreshed above");
+            let state = conn.keys.as_mut().expect("refreshed above");
             signer
-                .sign(state, "POST", &self.url, &mut headers, &body, now)
+                .sign_shaped(
+                    state,
+                    self.shape.as_ref(),
+                    &self.url,
+                    &mut headers,
+                    &body,
+                    &self.hashes[index],
+                    now,
+                )
                 .map_err(|e| Outcome::failed(ErrorKind::Other, e))?;
         }
         let mut req = Request::new(Full::new(body));
@@ -354,9 +382,9 @@ impl Target for UrlTarget {
     }
 
     async fn send(&self, conn: &mut UrlConn, seq: u64) -> Outcome {
-        let body = self.payloads.bodies()[self.payloads.index(seq)].clone();
-        let sent = body.len() as u64;
-        let req = match self.request(conn, body).await {
+        let index = self.payloads.index(seq);
+        let sent = self.payloads.bodies()[index].len() as u64;
+        let req = match self.request(conn, index).await {
             Ok(r) => r,
             Err(o) => return o,
         };

@@ -12,6 +12,7 @@
 pub mod conn;
 pub mod console;
 pub mod engine;
+mod engine_pool;
 pub mod errors;
 pub mod http;
 pub mod locust;
@@ -20,6 +21,7 @@ pub mod payload;
 pub mod report;
 pub mod sdk;
 pub mod sign;
+pub mod sigv4;
 pub mod spec;
 pub mod stats;
 pub mod stream;
@@ -27,6 +29,7 @@ pub mod summary;
 pub mod target;
 
 pub use engine::{OpenLoop, Progress, RunControl, RunResult, StopReason};
+use engine_pool::{current_thread, engine_threads};
 pub use payload::{PayloadError, PayloadSource, Payloads};
 pub use report::{Budgets, RunParams, RunReport, TargetInfo};
 pub use spec::{Caps, InFlight, LoadSpec, SpecError, StopAfter};
@@ -48,9 +51,12 @@ pub fn runtime_url(access: &crate::aws::signing::RuntimeAccess) -> String {
     }
 }
 
-/// Runs `spec` against either kind of target on the engine's own multi-thread runtime (every
-/// core, or `spec.threads`), on a thread of its own: the caller's runtime (the console's UI)
-/// stays responsive however hard the run pushes.
+/// Runs `spec` against either kind of target on the engine's own threads (every core, or
+/// `spec.threads`), apart from the caller's runtime (the console's UI), which stays responsive
+/// however hard the run pushes. Each thread runs a single-threaded runtime of its own with its
+/// share of the workers — their connections, timers and socket readiness never leave that
+/// thread (no work stealing, no cross-thread wake-ups per request); a further thread gathers
+/// the figures.
 pub async fn run(target: LoadTarget, spec: &LoadSpec, ctl: RunControl) -> RunResult {
     let threads = spec.threads.map_or_else(
         || std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -61,24 +67,21 @@ pub async fn run(target: LoadTarget, spec: &LoadSpec, ctl: RunControl) -> RunRes
     let clock = ctl.clock.clone();
     let started_at = clock.now();
     let cancel = ctl.cancel.clone();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        .thread_name("sagetop-load")
-        .enable_all()
-        .build();
-    let spawned = runtime.map_err(|e| e.to_string()).and_then(|rt| {
+    let spawned = engine_threads(threads).and_then(|(pool, handles)| {
+        let control = current_thread()?;
         std::thread::Builder::new()
             .name("sagetop-load-engine".into())
             .spawn(move || {
-                let result = rt.block_on(async move {
+                let result = control.block_on(async move {
                     match target {
-                        LoadTarget::Url(t) => engine::run(*t, &spec, ctl).await,
-                        LoadTarget::Backend(t) => engine::run(t, &spec, ctl).await,
+                        LoadTarget::Url(t) => engine::run(*t, &spec, ctl, &handles).await,
+                        LoadTarget::Backend(t) => engine::run(t, &spec, ctl, &handles).await,
                     }
                 });
                 let _ = tx.send(result);
-                // Connection drivers still parked on the runtime end with it, here.
-                rt.shutdown_timeout(std::time::Duration::from_secs(1));
+                // Connection drivers still parked on the worker threads end with them, here.
+                pool.stop();
+                control.shutdown_timeout(std::time::Duration::from_secs(1));
             })
             .map_err(|e| e.to_string())
     });

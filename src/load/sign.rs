@@ -15,6 +15,7 @@ use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use hyper::header::HeaderMap;
 
+use super::sigv4::{FastSigner, Shape};
 use crate::aws::signing::{SigningCredentials, SigningKeys};
 
 /// The SigV4 signing name of the SageMaker runtime.
@@ -27,10 +28,13 @@ pub struct Signer {
     pub credentials: Arc<SigningCredentials>,
 }
 
-/// A worker's copy of the current keys (checked for freshness per request, no lock).
+/// A worker's copy of the current keys (checked for freshness per request, no lock), and its
+/// hot-path signer for them once checked against `aws-sigv4`'s own.
 pub struct SignerState {
     keys: Arc<SigningKeys>,
     identity: Identity,
+    /// `None` until the first request, then `Some(None)` when the fast path does not apply.
+    fast: Option<Option<FastSigner>>,
 }
 
 fn identity_of(keys: &SigningKeys) -> Identity {
@@ -62,8 +66,54 @@ impl Signer {
         *state = Some(SignerState {
             identity: identity_of(&keys),
             keys,
+            fast: None,
         });
         Ok(())
+    }
+
+    /// Signs one request of a run whose requests all have `shape` (see `load::sigv4`): on the
+    /// hot path once a probe signed both ways agreed with `aws-sigv4`, else with [`Signer::sign`].
+    /// `body_hash`: [`sigv4::payload_hash`] of `body`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn sign_shaped(
+        &self,
+        state: &mut SignerState,
+        shape: Option<&Shape>,
+        url: &str,
+        headers: &mut HeaderMap,
+        body: &[u8],
+        body_hash: &str,
+        now: SystemTime,
+    ) -> Result<(), String> {
+        if state.fast.is_none() {
+            let checked = shape.and_then(|shape| {
+                let mut fast = FastSigner::new(shape, &state.keys, &self.region);
+                let mut probe = headers.clone();
+                fast.sign(&mut probe, body_hash, now);
+                let mut want = headers.clone();
+                self.sign(state, shape.method(), url, &mut want, body, now)
+                    .ok()?;
+                if probe == want {
+                    Some(fast)
+                } else {
+                    tracing::warn!(
+                        "SigV4 fast path disagrees with aws-sigv4 for {url}; signing each request with aws-sigv4"
+                    );
+                    None
+                }
+            });
+            state.fast = Some(checked);
+        }
+        match &mut state.fast {
+            Some(Some(fast)) => {
+                fast.sign(headers, body_hash, now);
+                Ok(())
+            }
+            _ => {
+                let method = shape.map_or("POST", Shape::method);
+                self.sign(state, method, url, headers, body, now)
+            }
+        }
     }
 
     /// Adds `x-amz-date`, `x-amz-security-token` (temporary keys) and `authorization` to

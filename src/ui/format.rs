@@ -132,7 +132,17 @@ pub fn clock_time(t: Timestamp) -> String {
 /// Freshness of a panel for a section title: "45s ago", or "throttled, retry in 8s (data 3m old)".
 /// The bool says whether the panel is failing (style it `stale`/`danger`).
 pub fn panel_freshness(state: &AppState, panel: Panel) -> (String, bool) {
-    let h = state.health(panel);
+    // In an endpoint's detail with several accounts or regions open, a panel's freshness is
+    // that of the endpoint's own context (another context failing is not this one's news).
+    let own = match &state.view {
+        crate::app::View::Detail { endpoint } if state.contexts.multi() => state
+            .contexts
+            .of(endpoint)
+            .and_then(|c| c.panels.get(&panel)),
+        _ => None,
+    };
+    let session = state.health(panel);
+    let h = own.unwrap_or(&session);
     let now = state.now;
     match &h.error {
         None => match h.last_ok {

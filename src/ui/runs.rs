@@ -11,7 +11,9 @@ use super::format::{truncate, width};
 use super::text::wrap;
 use crate::app::AppState;
 use crate::app::runs::{RunScreen, list_order};
-use crate::app::runs_dialog::{FIELDS, RunDialog, VARIANT_FIELD, planned_invocations};
+use crate::app::runs_dialog::{
+    FIELDS, RunDialog, STREAM_FIELD, VARIANT_FIELD, planned_invocations,
+};
 use crate::load::report::latency;
 use crate::theme::Theme;
 use crate::units::format_duration;
@@ -110,6 +112,18 @@ fn dialog(frame: &mut Frame, area: Rect, theme: &Theme, d: &RunDialog) {
             },
         ),
     ]));
+    let answers = truncate(d.stream_label(), inner_w.saturating_sub(label_w + 4));
+    lines.push(Line::from(vec![
+        Span::styled(format!("{:<label_w$}", "Answers"), theme.table_header),
+        Span::styled(
+            format!("◂ {answers} ▸"),
+            if d.focus == STREAM_FIELD {
+                theme.selection
+            } else {
+                theme.input
+            },
+        ),
+    ]));
     lines.push(Line::raw(""));
     match &d.error {
         Some(e) => {
@@ -183,6 +197,7 @@ fn confirm(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, d: &R
         row("Target", format!("endpoint {} in {region}", plan.endpoint)),
         row("Account", account),
         row("Variant", d.variant_label()),
+        row("Answers", d.stream_label().to_string()),
         row("Load", format!("{} ({mode})", plan.spec.describe())),
         row(
             "Payload",

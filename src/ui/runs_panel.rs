@@ -1,5 +1,5 @@
-//! Draws the load-run panel (live or finished): progress, parameters, key figures, a
-//! requests/s sparkline, the latency histogram, the percentile table, status codes and errors
+//! Draws the load-run panel (live or finished): progress, parameters, key figures, streamed
+//! answers' time to first chunk, chunks/s and total time (streaming runs), a requests/s sparkline, the latency histogram, the percentile table, status codes and errors
 //! by kind, and the per-variant split. Degrades from 160×45 down to 80×24.
 
 use ratatui::Frame;
@@ -63,7 +63,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, id
     if inner.height < 6 || inner.width < 30 {
         return;
     }
-    let h = inner.height;
+    // Streaming runs: two rows of stream figures under the key figures.
+    let stream_h = if summary.stream.is_some() || plan.stream {
+        2
+    } else {
+        0
+    };
+    let h = inner.height.saturating_sub(stream_h);
     let var_h = (summary.variants.len() as u16 + 1).clamp(2, if h >= 30 { 8 } else { 3 });
     // Histogram, percentiles and errors take a row per bar (bars merge on small screens);
     // the sparkline 3 to 12 rows of the rest; what remains stays blank below the variants.
@@ -72,10 +78,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, id
     let merged = bars.div_ceil(bars.div_ceil(avail.saturating_sub(1).max(1)));
     let mid_h = (merged + 1).max(9).min(avail);
     let spark_h = h.saturating_sub(3 + mid_h + var_h).clamp(3, 12);
-    let [progress_a, params_a, figures_a, spark_a, mid_a, var_a] = Layout::vertical([
+    let [
+        progress_a,
+        params_a,
+        figures_a,
+        stream_a,
+        spark_a,
+        mid_a,
+        var_a,
+    ] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
+        Constraint::Length(stream_h),
         Constraint::Length(spark_h),
         Constraint::Length(mid_h),
         Constraint::Fill(1),
@@ -84,6 +99,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, id
     progress(frame, progress_a, theme, plan, summary, &phase);
     params(frame, params_a, theme, plan, via);
     figures(frame, figures_a, theme, summary);
+    if stream_h > 0 {
+        stream(frame, stream_a, theme, summary);
+    }
     let planned_secs = plan
         .spec
         .duration()
@@ -203,6 +221,65 @@ fn figures(frame: &mut Frame, area: Rect, theme: &Theme, s: &Summary) {
         theme.muted,
     ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Time to first chunk and total time (p50, p90, p99), chunks/s per stream, counts.
+fn stream(frame: &mut Frame, area: Rect, theme: &Theme, s: &Summary) {
+    let w = area.width as usize;
+    let pcts = |l: Option<&crate::load::LatencyStats>| match l {
+        Some(l) => format!(
+            "p50 {:>8}  p90 {:>8}  p99 {:>8}",
+            latency(l.p50),
+            latency(l.p90),
+            latency(l.p99)
+        ),
+        None => "—".to_string(),
+    };
+    let st = s.stream.as_ref();
+    let first = pcts(st.and_then(|t| t.first_chunk.as_ref()));
+    let total = pcts(st.and_then(|t| t.total.as_ref()));
+    let rate = st.and_then(|t| t.chunks_per_sec).map_or_else(
+        || "—".to_string(),
+        |r| format!("p50 {:.1}  p90 {:.1}", r.p50, r.p90),
+    );
+    let counts = st.map_or_else(
+        || "no stream finished yet".to_string(),
+        |t| format!("{} streams, {} chunks", t.responses, t.chunks),
+    );
+    let label = |text: &str| Span::styled(format!("{text:<6}"), theme.table_header);
+    let lines = vec![
+        Line::from(vec![
+            label("TTFC"),
+            Span::raw(first),
+            Span::styled(format!("  · {counts}"), theme.muted),
+        ]),
+        Line::from(vec![
+            label("total"),
+            Span::raw(total),
+            Span::raw(format!("  · chunks/s {rate}")),
+        ]),
+    ];
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| {
+            // Cut at the panel's width, keeping the styles of what fits.
+            let mut room = w;
+            let spans: Vec<Span> = l
+                .spans
+                .into_iter()
+                .filter_map(|sp| {
+                    if room == 0 {
+                        return None;
+                    }
+                    let text = truncate(&sp.content, room);
+                    room = room.saturating_sub(width(&text));
+                    Some(Span::styled(text, sp.style))
+                })
+                .collect();
+            Line::from(spans)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn sparkline(

@@ -373,6 +373,21 @@ async fn a_context_whose_credentials_fail_degrades_only_its_own_rows() {
     let narrow = rig.text(80, 24);
     assert!(narrow.contains("1 stale"), "{narrow}");
     insta::assert_snapshot!("one_context_failing_80x24", narrow);
+    // In the detail of a prod endpoint, the panels' freshness is prod's own: staging's
+    // expired credentials are not shown as this endpoint's trouble.
+    rig.state.view = sagetop::app::View::Detail {
+        endpoint: prod_key.clone(),
+    };
+    let detail = rig.text(160, 45);
+    let title = detail.lines().nth(1).unwrap_or_default();
+    assert!(title.contains(CHURN) && title.contains("ago"), "{title}");
+    assert!(!title.contains("credentials"), "{title}");
+    rig.state.view = sagetop::app::View::Detail {
+        endpoint: staging_key.clone(),
+    };
+    let detail = rig.text(160, 45);
+    let title = detail.lines().nth(1).unwrap_or_default();
+    assert!(title.contains("credentials"), "{title}");
 }
 
 #[tokio::test]

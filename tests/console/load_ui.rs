@@ -13,6 +13,7 @@ use sagetop::app::runs_dialog::RunPlan;
 use sagetop::app::{Action, AppState, Command, update};
 use sagetop::load::engine::{Progress, RunResult, StopReason};
 use sagetop::load::stats::Bucket;
+use sagetop::load::summary::{RatePercentiles, StreamStats};
 use sagetop::load::{
     ErrorKind, LatencyStats, PayloadSource, RunParams, RunReport, StopAfter, Summary, TargetInfo,
     VariantStats,
@@ -378,6 +379,119 @@ fn live_run_panel_80x24() {
 #[test]
 fn live_run_panel_160x45() {
     insta::assert_snapshot!(screen(&live_panel(), 160, 45).backend());
+}
+
+fn text_of(t: &Terminal<TestBackend>) -> Vec<String> {
+    let buf = t.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+/// A streaming run: the dialog's answers switch, then a snapshot whose streams took 180 ms to
+/// the first chunk (p50) and 2.4 s in all, at 42 chunks/s.
+fn live_stream_panel() -> AppState {
+    let mut s = fixture();
+    assert!(key(&mut s, KeyCode::Char('b')).is_empty());
+    clear_field(&mut s);
+    typed(&mut s, "8");
+    // Up from the first field wraps to the last one: the whole/streamed switch.
+    key(&mut s, KeyCode::Up);
+    key(&mut s, KeyCode::Char(' '));
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    let confirm = text_of(&screen(&s, 80, 24)).join("\n");
+    assert!(
+        confirm.contains("streamed (InvokeEndpointWithResponseStream)"),
+        "{confirm}"
+    );
+    let plan = match key(&mut s, KeyCode::Char('y')).as_slice() {
+        [Command::Runs(RunsCommand::Start(plan))] => (**plan).clone(),
+        other => panic!("expected a start command, got {other:?}"),
+    };
+    assert!(plan.stream, "the plan asks for streamed answers");
+    let mut summary = fake_summary();
+    summary.stream = Some(StreamStats {
+        responses: 2_391,
+        chunks: 239_100,
+        first_chunk: Some(latency(180.0)),
+        total: Some(latency(2_400.0)),
+        chunks_per_sec: Some(RatePercentiles {
+            p50: 42.0,
+            p90: 37.5,
+            p99: 20.25,
+            p999: 11.0,
+        }),
+    });
+    let now = s.now;
+    let p = Progress {
+        at: now,
+        started: 2_404,
+        summary,
+    };
+    update(
+        &mut s,
+        Action::Runs(RunsAction::Progress {
+            id: plan.id,
+            progress: Box::new(p),
+        }),
+        now,
+    );
+    s
+}
+
+fn assert_stream_rows(rows: &[String]) {
+    // Figures are right-aligned in their columns: compare with runs of spaces made one.
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|r| r.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let ttfc = rows
+        .iter()
+        .find(|r| r.contains("TTFC"))
+        .unwrap_or_else(|| panic!("no TTFC row:\n{}", rows.join("\n")));
+    // latency(180): p50 180 ms, p90 1.5×, p99 2.9×.
+    for want in ["p50 180.00 ms", "p90 270.00 ms", "p99 522.00 ms"] {
+        assert!(ttfc.contains(want), "{want} missing from {ttfc:?}");
+    }
+    let total = rows
+        .iter()
+        .find(|r| r.contains("total ") && r.contains("chunks/s"))
+        .unwrap_or_else(|| panic!("no total row:\n{}", rows.join("\n")));
+    for want in [
+        "p50 2.400 s",
+        "p90 3.600 s",
+        "p99 6.960 s",
+        "chunks/s p50 42.0",
+    ] {
+        assert!(total.contains(want), "{want} missing from {total:?}");
+    }
+}
+
+#[test]
+fn live_stream_panel_80x24() {
+    let t = screen(&live_stream_panel(), 80, 24);
+    assert_stream_rows(&text_of(&t));
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn live_stream_panel_160x45() {
+    let t = screen(&live_stream_panel(), 160, 45);
+    let rows = text_of(&t);
+    assert_stream_rows(&rows);
+    let ttfc = rows.iter().find(|r| r.contains("TTFC")).unwrap();
+    assert!(ttfc.contains("2391 streams, 239100 chunks"), "{ttfc:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("chunks/s p50 42.0  p90 37.5")),
+        "{}",
+        rows.join("\n")
+    );
+    insta::assert_snapshot!(t.backend());
 }
 
 #[test]
