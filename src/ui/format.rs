@@ -142,7 +142,7 @@ pub fn panel_freshness(state: &AppState, panel: Panel) -> (String, bool) {
         _ => None,
     };
     let session = state.health(panel);
-    let h = own.unwrap_or(&session);
+    let h = own.unwrap_or(session);
     let now = state.now;
     match &h.error {
         None => match h.last_ok {
