@@ -107,7 +107,8 @@ fn a_panic_restores_the_terminal_and_prints_the_message_and_log_path() {
 
 fn quits_cleanly_on(signal: &str) {
     let t = Tmux::start(80, 24, "--demo --demo-faults throttle=0.2");
-    t.wait_for("endpoint rows", Duration::from_secs(5), |s| {
+    // Throttled calls back off in the SDK first (see above): 20 s for the first fleet read.
+    t.wait_for("endpoint rows", Duration::from_secs(20), |s| {
         endpoint_rows(s) >= 5
     });
     let pid = t.sagetop_pid();
