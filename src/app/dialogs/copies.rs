@@ -2,7 +2,7 @@
 //! checked before review against the endpoint's and the component's status and the
 //! component's autoscaling range (`ops::copies::check`).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::field;
 use crate::app::AppState;
@@ -137,25 +137,15 @@ impl CopiesDialog {
                 }
             },
             Some(K::DeleteChar) if in_field => {
-                self.text.pop();
-                self.selected = false;
+                field::delete(&mut self.text, &mut self.selected);
                 self.message = None;
             }
             Some(_) => {}
             None => {
-                let KeyCode::Char(c) = key.code else {
-                    return CopiesOutcome::Stay;
-                };
-                if key.modifiers.contains(KeyModifiers::CONTROL) {
-                    return CopiesOutcome::Stay;
+                if field::type_key(&mut self.text, &mut self.selected, key) {
+                    self.focus = CopiesFocus::Field;
+                    self.message = None;
                 }
-                self.focus = CopiesFocus::Field;
-                if self.selected {
-                    self.text.clear();
-                    self.selected = false;
-                }
-                field::push(&mut self.text, c);
-                self.message = None;
             }
         }
         CopiesOutcome::Stay

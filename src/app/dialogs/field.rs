@@ -11,6 +11,33 @@ pub fn push(field: &mut String, c: char) {
     }
 }
 
+/// A key no binding took, typed into a number field whose whole text may be selected (the
+/// first character typed replaces it). False when the key types nothing (not a character, or
+/// with ctrl).
+pub fn type_key(text: &mut String, selected: &mut bool, key: crossterm::event::KeyEvent) -> bool {
+    let crossterm::event::KeyCode::Char(c) = key.code else {
+        return false;
+    };
+    if key
+        .modifiers
+        .contains(crossterm::event::KeyModifiers::CONTROL)
+    {
+        return false;
+    }
+    if *selected {
+        text.clear();
+        *selected = false;
+    }
+    push(text, c);
+    true
+}
+
+/// Deletes the last character of a field; a selection is dropped.
+pub fn delete(text: &mut String, selected: &mut bool) {
+    text.pop();
+    *selected = false;
+}
+
 /// A weight: a finite number ≥ 0.
 pub fn parse_weight(text: &str) -> Result<f64, String> {
     let t = text.trim();

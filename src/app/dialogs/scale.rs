@@ -2,7 +2,7 @@
 //! the endpoint status, the autoscaling range (with an offer to change it) and the
 //! endpoint-usage quota of the instance type, in AWS's own words.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::field::{self, parse_count};
 use crate::app::AppState;
@@ -325,25 +325,15 @@ impl ScaleDialog {
                 },
             },
             Some(K::DeleteChar) if in_field => {
-                self.text.pop();
-                self.selected = false;
+                field::delete(&mut self.text, &mut self.selected);
                 self.message = None;
             }
             Some(_) => {}
             None => {
-                let KeyCode::Char(c) = key.code else {
-                    return ScaleOutcome::Stay;
-                };
-                if key.modifiers.contains(KeyModifiers::CONTROL) {
-                    return ScaleOutcome::Stay;
+                if field::type_key(&mut self.text, &mut self.selected, key) {
+                    self.focus = ScaleFocus::Field;
+                    self.message = None;
                 }
-                self.focus = ScaleFocus::Field;
-                if self.selected {
-                    self.text.clear();
-                    self.selected = false;
-                }
-                field::push(&mut self.text, c);
-                self.message = None;
             }
         }
         ScaleOutcome::Stay
