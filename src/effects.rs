@@ -177,11 +177,10 @@ impl<P: PollControl> Effects<P> {
                 }
                 self.polls.watch(endpoint)
             }
-            Command::Deploy(cmd) if self.deploys.is_some() => {
-                if let Some(deploys) = &mut self.deploys {
-                    deploys.handle(cmd);
-                }
-            }
+            Command::Deploy(cmd) => match &mut self.deploys {
+                Some(deploys) => deploys.handle(cmd),
+                None => return Some(Command::Deploy(cmd)),
+            },
             Command::Visible(rows) => self.polls.set_visible(rows),
             Command::ChartWindow(window) => self.polls.set_chart_window(window),
             Command::FetchEvents(request) => self.pager.fetch(request),
