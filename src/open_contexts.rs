@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::app::contexts::Ctx;
 use crate::aws::AwsOptions;
 use crate::boundary::SharedBackend;
-use crate::boundary::context::{Qualified, Unconnected};
+use crate::boundary::context::{Unconnected, qualified};
 use crate::cli::Cli;
 use crate::clock::SharedClock;
 use crate::config::Config;
@@ -46,7 +46,7 @@ pub fn demo_account_id(i: usize) -> String {
 /// A context's backend as the console uses it: keyed by `label`, refusing writes when
 /// `read_only`.
 fn wrap(label: &str, inner: SharedBackend, read_only: bool) -> SharedBackend {
-    let q: SharedBackend = Arc::new(Qualified::new(label, inner));
+    let q: SharedBackend = Arc::new(qualified(label, inner));
     if read_only {
         Arc::new(crate::boundary::read_only(q))
     } else {

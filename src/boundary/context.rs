@@ -1,16 +1,19 @@
 //! Owns endpoint identity across contexts (`--profile a,b --region x,y`, `[fleet]`): an
 //! endpoint name is unique only within one account and region, so with more than one context
-//! open every name above the boundary is a key `NAME@CONTEXT`. [`Qualified`] wraps one
-//! context's backend: it strips the context from every name it is handed and adds it to every
-//! name it returns, so pollers, writes and the app key endpoints uniquely while AWS sees plain
-//! names. SageMaker endpoint names never contain `@` (`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`,
+//! open every name above the boundary is a key `NAME@CONTEXT`. [`Qualify`] is the layer over
+//! one context's backend: its `rewrite` strips the context from every endpoint name handed
+//! down and its `after` adds it to every endpoint name handed up, so pollers, writes and the app
+//! key endpoints uniquely while AWS sees plain names. SageMaker endpoint names never contain `@`
+//! (`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`,
 //! https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html), so the
 //! first `@` always splits a key.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::layer::{Call, Layer, Layered, Reply};
 use super::{ApiStats, Backend, BackendResult};
 use crate::domain::*;
 
@@ -33,187 +36,167 @@ pub fn context_of(key: &str) -> Option<&str> {
 }
 
 /// One context's backend, speaking in keys `NAME@label`.
-pub struct Qualified<B: ?Sized> {
-    label: String,
-    inner: Arc<B>,
+pub type Qualified<B> = Layered<Qualify, B>;
+
+/// `inner` speaking in keys `NAME@label`.
+pub fn qualified<B: Backend + ?Sized>(label: impl Into<String>, inner: Arc<B>) -> Qualified<B> {
+    Qualify::new(label).over(inner)
 }
 
-impl<B: Backend + ?Sized> Qualified<B> {
-    pub fn new(label: impl Into<String>, inner: Arc<B>) -> Self {
-        Qualified {
+/// The layer that keys one context's endpoints: `NAME@label` above it, `NAME` below it.
+#[derive(Debug, Clone)]
+pub struct Qualify {
+    label: String,
+}
+
+impl Qualify {
+    pub fn new(label: impl Into<String>) -> Self {
+        Qualify {
             label: label.into(),
-            inner,
         }
     }
 
-    fn q(&self, name: &str) -> String {
-        qualify(plain(name), &self.label)
+    /// Makes `name` (plain or a key) this context's key.
+    fn q(&self, name: &mut String) {
+        *name = qualify(plain(name), &self.label);
     }
 
-    fn q_endpoint(&self, mut e: Endpoint) -> Endpoint {
-        e.name = self.q(&e.name);
-        e
-    }
-
-    fn q_autoscaling(&self, mut v: Vec<VariantAutoscaling>) -> Vec<VariantAutoscaling> {
-        for a in &mut v {
-            if let Some(t) = &mut a.target {
-                t.endpoint = self.q(&t.endpoint);
-            }
+    fn q_autoscaling(&self, v: &mut [VariantAutoscaling]) {
+        for t in v.iter_mut().filter_map(|a| a.target.as_mut()) {
+            self.q(&mut t.endpoint);
         }
-        v
     }
+}
 
-    fn q_hosting(&self, mut h: EndpointHosting) -> EndpointHosting {
-        h.endpoint = self.q(&h.endpoint);
-        for c in &mut h.components {
-            c.endpoint = self.q(&c.endpoint);
-        }
-        h
+/// `key` names a context.
+fn is_key(key: &str) -> bool {
+    key.contains(SEP)
+}
+
+/// Drops the context from a key held as a string.
+fn strip(key: &mut String) {
+    if let Some(i) = key.find(SEP) {
+        key.truncate(i);
+    }
+}
+
+/// Drops the context from a name argument; a borrowed name stays borrowed (a shorter slice).
+fn strip_arg(name: &mut Cow<'_, str>) {
+    match name {
+        Cow::Borrowed(s) => *s = plain(s),
+        Cow::Owned(s) => strip(s),
     }
 }
 
 #[async_trait]
-impl<B: Backend + ?Sized> Backend for Qualified<B> {
-    async fn identity(&self) -> BackendResult<Identity> {
-        self.inner.identity().await
-    }
+impl Layer for Qualify {
+    type Carry = ();
 
-    async fn list_endpoints(&self) -> BackendResult<Vec<EndpointSummary>> {
-        let mut list = self.inner.list_endpoints().await?;
-        for e in &mut list {
-            e.name = self.q(&e.name);
+    /// Every endpoint name a call carries, plain. A struct argument is copied only when it
+    /// holds a key. The match lists every call, so a new method must say what it carries.
+    fn rewrite(&self, call: &mut Call<'_>) {
+        match call {
+            Call::DescribeEndpoint { name: endpoint }
+            | Call::DescribeAutoscaling { endpoint }
+            | Call::ScalingActivities { endpoint, .. }
+            | Call::UpdateWeightsAndCapacities { endpoint, .. }
+            | Call::RegisterScalableTarget { endpoint, .. }
+            | Call::ListLogStreams { endpoint }
+            | Call::DescribeDeployment { endpoint } => strip_arg(endpoint),
+            Call::GetMetrics { query } => {
+                if query.series.iter().any(|k| is_key(&k.endpoint)) {
+                    for k in &mut query.to_mut().series {
+                        strip(&mut k.endpoint);
+                    }
+                }
+            }
+            Call::LookupEvents { query } => {
+                if query.resource.as_deref().is_some_and(is_key)
+                    && let Some(resource) = &mut query.to_mut().resource
+                {
+                    strip(resource);
+                }
+            }
+            Call::Invoke { request } => {
+                if is_key(&request.endpoint) {
+                    strip(&mut request.to_mut().endpoint);
+                }
+            }
+            Call::FilterLogEvents { query } => {
+                if is_key(&query.endpoint) {
+                    strip(&mut query.to_mut().endpoint);
+                }
+            }
+            Call::DescribeHosting { endpoint, .. } => {
+                if is_key(&endpoint.name) {
+                    strip(&mut endpoint.to_mut().name);
+                }
+            }
+            Call::UpdateEndpoint { request } => {
+                if is_key(&request.endpoint) {
+                    strip(&mut request.to_mut().endpoint);
+                }
+            }
+            // An inference component's name is the account's, not an endpoint key.
+            Call::UpdateComponentCopies { .. } => {}
+            Call::Identity
+            | Call::ListEndpoints
+            | Call::DescribeFleetAutoscaling
+            | Call::ListQuotas
+            | Call::ListEndpointConfigs
+            | Call::ListAlarmNames => {}
         }
-        Ok(list)
     }
 
-    async fn describe_endpoint(&self, name: &str) -> BackendResult<Endpoint> {
-        let e = self.inner.describe_endpoint(plain(name)).await?;
-        Ok(self.q_endpoint(e))
+    async fn before(&self, _: &Call<'_>) -> BackendResult<()> {
+        Ok(())
     }
 
-    async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {
-        let v = self.inner.describe_autoscaling(plain(endpoint)).await?;
-        Ok(self.q_autoscaling(v))
-    }
-
-    async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
-        let fleet = self.inner.describe_fleet_autoscaling().await?;
-        Ok(fleet
-            .into_iter()
-            .map(|(name, v)| (self.q(&name), self.q_autoscaling(v)))
-            .collect())
-    }
-
-    async fn scaling_activities(
-        &self,
-        endpoint: &str,
-        max: usize,
-    ) -> BackendResult<Vec<ScalingActivity>> {
-        let mut v = self.inner.scaling_activities(plain(endpoint), max).await?;
-        for a in &mut v {
-            a.endpoint = self.q(&a.endpoint);
+    /// Every endpoint name a result carries, keyed. The match lists every result.
+    async fn after(&self, _: &Call<'_>, _: (), reply: Reply<'_>) {
+        match reply {
+            Reply::Endpoints(Ok(list)) => list.iter_mut().for_each(|e| self.q(&mut e.name)),
+            Reply::Endpoint(Ok(e)) => self.q(&mut e.name),
+            Reply::Autoscaling(Ok(v)) => self.q_autoscaling(v),
+            Reply::FleetAutoscaling(Ok(fleet)) => {
+                *fleet = std::mem::take(fleet)
+                    .into_iter()
+                    .map(|(mut name, mut v)| {
+                        self.q(&mut name);
+                        self.q_autoscaling(&mut v);
+                        (name, v)
+                    })
+                    .collect();
+            }
+            Reply::Activities(Ok(v)) => v.iter_mut().for_each(|a| self.q(&mut a.endpoint)),
+            Reply::Metrics(Ok(series)) => {
+                series.iter_mut().for_each(|s| self.q(&mut s.key.endpoint));
+            }
+            Reply::Hosting(Ok(h)) => {
+                self.q(&mut h.endpoint);
+                h.components.iter_mut().for_each(|c| self.q(&mut c.endpoint));
+            }
+            Reply::Deployment(Ok(d)) => self.q(&mut d.endpoint),
+            Reply::Endpoints(Err(_))
+            | Reply::Endpoint(Err(_))
+            | Reply::Autoscaling(Err(_))
+            | Reply::FleetAutoscaling(Err(_))
+            | Reply::Activities(Err(_))
+            | Reply::Metrics(Err(_))
+            | Reply::Hosting(Err(_))
+            | Reply::Deployment(Err(_)) => {}
+            // No endpoint keys: CloudTrail's resource names stay as it recorded them (names,
+            // config names and ARNs alike), log streams are named by variant and instance.
+            Reply::Identity(_)
+            | Reply::Events(_)
+            | Reply::Quotas(_)
+            | Reply::Receipt(_)
+            | Reply::Invoked(_)
+            | Reply::LogStreams(_)
+            | Reply::LogEvents(_)
+            | Reply::EndpointConfigs(_)
+            | Reply::AlarmNames(_) => {}
         }
-        Ok(v)
-    }
-
-    async fn get_metrics(&self, query: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
-        let mut plain_query = query.clone();
-        for k in &mut plain_query.series {
-            k.endpoint = plain(&k.endpoint).to_string();
-        }
-        let mut series = self.inner.get_metrics(&plain_query).await?;
-        for s in &mut series {
-            s.key.endpoint = self.q(&s.key.endpoint);
-        }
-        Ok(series)
-    }
-
-    async fn lookup_events(&self, query: &EventQuery) -> BackendResult<EventPage> {
-        let mut q = query.clone();
-        q.resource = q.resource.map(|r| plain(&r).to_string());
-        self.inner.lookup_events(&q).await
-    }
-
-    async fn list_quotas(&self) -> BackendResult<Vec<ServiceQuota>> {
-        self.inner.list_quotas().await
-    }
-
-    async fn update_weights_and_capacities(
-        &self,
-        endpoint: &str,
-        changes: &[VariantChange],
-    ) -> BackendResult<WriteReceipt> {
-        self.inner
-            .update_weights_and_capacities(plain(endpoint), changes)
-            .await
-    }
-
-    async fn register_scalable_target(
-        &self,
-        endpoint: &str,
-        variant: &str,
-        min_capacity: u32,
-        max_capacity: u32,
-    ) -> BackendResult<WriteReceipt> {
-        self.inner
-            .register_scalable_target(plain(endpoint), variant, min_capacity, max_capacity)
-            .await
-    }
-
-    async fn invoke(&self, request: &InvokeRequest) -> BackendResult<InvokeResponse> {
-        let mut r = request.clone();
-        r.endpoint = plain(&r.endpoint).to_string();
-        self.inner.invoke(&r).await
-    }
-
-    async fn list_log_streams(&self, endpoint: &str) -> BackendResult<Vec<LogStream>> {
-        self.inner.list_log_streams(plain(endpoint)).await
-    }
-
-    async fn filter_log_events(&self, query: &LogQuery) -> BackendResult<LogPage> {
-        let mut q = query.clone();
-        q.endpoint = plain(&q.endpoint).to_string();
-        self.inner.filter_log_events(&q).await
-    }
-
-    async fn describe_hosting(
-        &self,
-        endpoint: &Endpoint,
-        models: bool,
-    ) -> BackendResult<EndpointHosting> {
-        let mut e = endpoint.clone();
-        e.name = plain(&e.name).to_string();
-        let h = self.inner.describe_hosting(&e, models).await?;
-        Ok(self.q_hosting(h))
-    }
-
-    async fn update_component_copies(&self, change: &CopyChange) -> BackendResult<WriteReceipt> {
-        self.inner.update_component_copies(change).await
-    }
-
-    async fn describe_deployment(&self, endpoint: &str) -> BackendResult<DeploymentDetail> {
-        let mut d = self.inner.describe_deployment(plain(endpoint)).await?;
-        d.endpoint = self.q(&d.endpoint);
-        Ok(d)
-    }
-
-    async fn list_endpoint_configs(&self) -> BackendResult<Vec<EndpointConfigSummary>> {
-        self.inner.list_endpoint_configs().await
-    }
-
-    async fn list_alarm_names(&self) -> BackendResult<Vec<String>> {
-        self.inner.list_alarm_names().await
-    }
-
-    async fn update_endpoint(&self, request: &DeploymentRequest) -> BackendResult<WriteReceipt> {
-        let mut r = request.clone();
-        r.endpoint = plain(&r.endpoint).to_string();
-        self.inner.update_endpoint(&r).await
-    }
-
-    fn api_stats(&self) -> Option<ApiStats> {
-        self.inner.api_stats()
     }
 }
 
@@ -314,30 +297,5 @@ impl Backend for Unconnected {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_split_at_the_first_separator() {
-        let k = qualify("ranker", "prod@corp/eu-west-1");
-        assert_eq!(k, "ranker@prod@corp/eu-west-1");
-        assert_eq!(plain(&k), "ranker");
-        assert_eq!(context_of(&k), Some("prod@corp/eu-west-1"));
-        assert_eq!(plain("ranker"), "ranker");
-        assert_eq!(context_of("ranker"), None);
-    }
-
-    #[tokio::test]
-    async fn unconnected_answers_every_call_with_its_credentials_error() {
-        let b = Unconnected {
-            profile: Some("staging".into()),
-            message: "the SSO session has expired".into(),
-        };
-        let err = b.list_endpoints().await.unwrap_err();
-        assert!(matches!(
-            err,
-            super::super::BackendError::Credentials { .. }
-        ));
-        assert!(err.to_string().contains("SSO session has expired"), "{err}");
-    }
-}
+#[path = "context_tests.rs"]
+mod tests;

@@ -1,13 +1,16 @@
-//! Owns the one middleware mechanism for backends: a [`Layer`] sees each call before it reaches
-//! the backend below (and may hold it or answer it with an error) and its result after (and
-//! may replace it); [`Layered`] wraps a backend in a layer and implements every `Backend`
-//! method once, from the method list at the bottom of this file.
+//! Owns the one middleware mechanism for backends: a [`Layer`] may rewrite each call's
+//! arguments on their way down, sees the call before it reaches the backend below (and may hold
+//! it or answer it with an error) and its result after (and may replace it); [`Layered`] wraps
+//! a backend in a layer and implements every `Backend` method once, from the method list at the
+//! bottom of this file.
 //!
-//! Stacking: `Layered<A, Layered<B, X>>` is an onion. A call meets `A.before`, then
-//! `B.before`, then `X`; its result meets `B.after`, then `A.after`. An error from a layer's
+//! Stacking: `Layered<A, Layered<B, X>>` is an onion. A call meets `A.rewrite`, `A.before`,
+//! then `B.rewrite`, `B.before`, then `X`; its result meets `B.after`, then `A.after`. A layer's
+//! hooks and everything below it see the call as its `rewrite` left it. An error from a layer's
 //! `before` is the call's result: nothing below it runs, its own `after` does not run, and the
 //! layers above see the error in their `after`.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -15,62 +18,64 @@ use async_trait::async_trait;
 use super::{ApiStats, Backend, BackendError, BackendResult, Operation};
 use crate::domain::*;
 
-/// One call through the boundary: the method and its arguments.
-#[derive(Debug, Clone, Copy)]
+/// One call through the boundary: the method and its arguments. Arguments are borrowed from
+/// the caller (`Cow::Borrowed`, nothing copied) until a layer's [`Layer::rewrite`] replaces
+/// one.
+#[derive(Debug, Clone)]
 pub enum Call<'a> {
     Identity,
     ListEndpoints,
     DescribeEndpoint {
-        name: &'a str,
+        name: Cow<'a, str>,
     },
     DescribeAutoscaling {
-        endpoint: &'a str,
+        endpoint: Cow<'a, str>,
     },
     DescribeFleetAutoscaling,
     ScalingActivities {
-        endpoint: &'a str,
+        endpoint: Cow<'a, str>,
         max: usize,
     },
     GetMetrics {
-        query: &'a MetricQuery,
+        query: Cow<'a, MetricQuery>,
     },
     LookupEvents {
-        query: &'a EventQuery,
+        query: Cow<'a, EventQuery>,
     },
     ListQuotas,
     UpdateWeightsAndCapacities {
-        endpoint: &'a str,
-        changes: &'a [VariantChange],
+        endpoint: Cow<'a, str>,
+        changes: Cow<'a, [VariantChange]>,
     },
     RegisterScalableTarget {
-        endpoint: &'a str,
-        variant: &'a str,
+        endpoint: Cow<'a, str>,
+        variant: Cow<'a, str>,
         min_capacity: u32,
         max_capacity: u32,
     },
     Invoke {
-        request: &'a InvokeRequest,
+        request: Cow<'a, InvokeRequest>,
     },
     ListLogStreams {
-        endpoint: &'a str,
+        endpoint: Cow<'a, str>,
     },
     FilterLogEvents {
-        query: &'a LogQuery,
+        query: Cow<'a, LogQuery>,
     },
     DescribeHosting {
-        endpoint: &'a Endpoint,
+        endpoint: Cow<'a, Endpoint>,
         models: bool,
     },
     UpdateComponentCopies {
-        change: &'a CopyChange,
+        change: Cow<'a, CopyChange>,
     },
     DescribeDeployment {
-        endpoint: &'a str,
+        endpoint: Cow<'a, str>,
     },
     ListEndpointConfigs,
     ListAlarmNames,
     UpdateEndpoint {
-        request: &'a DeploymentRequest,
+        request: Cow<'a, DeploymentRequest>,
     },
 }
 
@@ -108,17 +113,17 @@ impl Call<'_> {
     /// The endpoint the call is about, if it is about one.
     pub fn resource(&self) -> Option<&str> {
         match self {
-            Call::DescribeEndpoint { name } => Some(name),
+            Call::DescribeEndpoint { name } => Some(&**name),
             Call::DescribeAutoscaling { endpoint }
             | Call::ScalingActivities { endpoint, .. }
             | Call::UpdateWeightsAndCapacities { endpoint, .. }
-            | Call::RegisterScalableTarget { endpoint, .. } => Some(endpoint),
+            | Call::RegisterScalableTarget { endpoint, .. }
+            | Call::ListLogStreams { endpoint }
+            | Call::DescribeDeployment { endpoint } => Some(&**endpoint),
             Call::Invoke { request } => Some(&request.endpoint),
-            Call::ListLogStreams { endpoint } => Some(endpoint),
             Call::FilterLogEvents { query } => Some(&query.endpoint),
             Call::DescribeHosting { endpoint, .. } => Some(&endpoint.name),
             Call::UpdateComponentCopies { change } => Some(&change.component),
-            Call::DescribeDeployment { endpoint } => Some(endpoint),
             Call::UpdateEndpoint { request } => Some(&request.endpoint),
             Call::ListEndpointConfigs | Call::ListAlarmNames => None,
             Call::Identity
@@ -241,6 +246,13 @@ pub trait Layer: Send + Sync + 'static {
     /// What `before` hands to `after` for the same call (`()` when nothing).
     type Carry: Send;
 
+    /// A call's arguments on their way down, before `before`: replace any of them (an owned
+    /// `Cow`, or a shorter borrow of the same text). The method stays the same. The default
+    /// leaves the call as made, borrowed: nothing is copied.
+    fn rewrite(&self, call: &mut Call<'_>) {
+        let _ = call;
+    }
+
     /// A call on its way down. May wait (a delay, a gate). An error is the call's result:
     /// the backend is not called.
     async fn before(&self, call: &Call<'_>) -> BackendResult<Self::Carry>;
@@ -269,6 +281,10 @@ pub trait Layer: Send + Sync + 'static {
 #[async_trait]
 impl<L: Layer> Layer for Arc<L> {
     type Carry = L::Carry;
+
+    fn rewrite(&self, call: &mut Call<'_>) {
+        (**self).rewrite(call)
+    }
 
     async fn before(&self, call: &Call<'_>) -> BackendResult<Self::Carry> {
         (**self).before(call).await
@@ -312,18 +328,23 @@ impl<L: std::fmt::Debug, B: ?Sized> std::fmt::Debug for Layered<L, B> {
     }
 }
 
-/// Implements `Backend` for `Layered` from one list: each method, the `Call` it is and the
-/// `Reply` its result is seen as.
+/// Implements `Backend` for `Layered` from one list: each method, the `Call` variant it is
+/// (its fields named as the method's arguments) and the `Reply` variant its result is seen as.
+/// The backend below is called with the arguments of the call as the layer's `rewrite` left it.
 macro_rules! layered_backend {
-    ($( fn $m:ident(&self $(, $a:ident : $t:ty)*) -> $out:ty = $call:expr, $reply:path; )*) => {
+    ($( fn $m:ident(&self $(, $a:ident : $t:ty)*) -> $out:ty = $call:ident, $reply:ident; )*) => {
         #[async_trait]
         impl<L: Layer, B: Backend + ?Sized> Backend for Layered<L, B> {
             $(
                 async fn $m(&self $(, $a: $t)*) -> BackendResult<$out> {
-                    let call = $call;
+                    let mut call = Call::$call { $($a: $a.into()),* };
+                    self.layer.rewrite(&mut call);
                     let carry = self.layer.before(&call).await?;
-                    let mut result = self.inner.$m($($a),*).await;
-                    self.layer.after(&call, carry, $reply(&mut result)).await;
+                    let Call::$call { $($a),* } = &call else {
+                        unreachable!("a layer's rewrite turned {} into another call", stringify!($m))
+                    };
+                    let mut result = self.inner.$m($($a.pass()),*).await;
+                    self.layer.after(&call, carry, Reply::$reply(&mut result)).await;
                     result
                 }
             )*
@@ -335,48 +356,102 @@ macro_rules! layered_backend {
     };
 }
 
+/// Arguments the macro borrows into a `Call` (`&str` and `&[T]` have std's `From`).
+macro_rules! borrowed_args {
+    ($($t:ty),*) => {
+        $(
+            impl<'a> From<&'a $t> for Cow<'a, $t> {
+                fn from(arg: &'a $t) -> Self {
+                    Cow::Borrowed(arg)
+                }
+            }
+        )*
+    };
+}
+
+borrowed_args!(
+    MetricQuery,
+    EventQuery,
+    InvokeRequest,
+    LogQuery,
+    Endpoint,
+    CopyChange,
+    DeploymentRequest
+);
+
+/// How a call's argument is handed to the backend below: a `Cow` as the reference it holds,
+/// a number or flag as itself.
+trait Pass {
+    type Out<'b>
+    where
+        Self: 'b;
+    fn pass(&self) -> Self::Out<'_>;
+}
+
+impl<T: ToOwned + ?Sized> Pass for Cow<'_, T> {
+    type Out<'b>
+        = &'b T
+    where
+        Self: 'b;
+    fn pass(&self) -> &T {
+        self
+    }
+}
+
+macro_rules! pass_by_value {
+    ($($t:ty),*) => {
+        $(
+            impl Pass for $t {
+                type Out<'b> = $t;
+                fn pass(&self) -> $t {
+                    *self
+                }
+            }
+        )*
+    };
+}
+
+pass_by_value!(usize, u32, bool);
+
 layered_backend! {
-    fn identity(&self) -> Identity = Call::Identity, Reply::Identity;
-    fn list_endpoints(&self) -> Vec<EndpointSummary> = Call::ListEndpoints, Reply::Endpoints;
-    fn describe_endpoint(&self, name: &str) -> Endpoint
-        = Call::DescribeEndpoint { name }, Reply::Endpoint;
+    fn identity(&self) -> Identity = Identity, Identity;
+    fn list_endpoints(&self) -> Vec<EndpointSummary> = ListEndpoints, Endpoints;
+    fn describe_endpoint(&self, name: &str) -> Endpoint = DescribeEndpoint, Endpoint;
     fn describe_autoscaling(&self, endpoint: &str) -> Vec<VariantAutoscaling>
-        = Call::DescribeAutoscaling { endpoint }, Reply::Autoscaling;
+        = DescribeAutoscaling, Autoscaling;
     fn describe_fleet_autoscaling(&self) -> FleetAutoscaling
-        = Call::DescribeFleetAutoscaling, Reply::FleetAutoscaling;
+        = DescribeFleetAutoscaling, FleetAutoscaling;
     fn scaling_activities(&self, endpoint: &str, max: usize) -> Vec<ScalingActivity>
-        = Call::ScalingActivities { endpoint, max }, Reply::Activities;
-    fn get_metrics(&self, query: &MetricQuery) -> Vec<MetricSeries>
-        = Call::GetMetrics { query }, Reply::Metrics;
-    fn lookup_events(&self, query: &EventQuery) -> EventPage
-        = Call::LookupEvents { query }, Reply::Events;
-    fn list_quotas(&self) -> Vec<ServiceQuota> = Call::ListQuotas, Reply::Quotas;
+        = ScalingActivities, Activities;
+    fn get_metrics(&self, query: &MetricQuery) -> Vec<MetricSeries> = GetMetrics, Metrics;
+    fn lookup_events(&self, query: &EventQuery) -> EventPage = LookupEvents, Events;
+    fn list_quotas(&self) -> Vec<ServiceQuota> = ListQuotas, Quotas;
     fn update_weights_and_capacities(&self, endpoint: &str, changes: &[VariantChange]) -> WriteReceipt
-        = Call::UpdateWeightsAndCapacities { endpoint, changes }, Reply::Receipt;
+        = UpdateWeightsAndCapacities, Receipt;
     fn register_scalable_target(
         &self, endpoint: &str, variant: &str, min_capacity: u32, max_capacity: u32
     ) -> WriteReceipt
-        = Call::RegisterScalableTarget { endpoint, variant, min_capacity, max_capacity },
-          Reply::Receipt;
-    fn invoke(&self, request: &InvokeRequest) -> InvokeResponse
-        = Call::Invoke { request }, Reply::Invoked;
-    fn list_log_streams(&self, endpoint: &str) -> Vec<LogStream>
-        = Call::ListLogStreams { endpoint }, Reply::LogStreams;
-    fn filter_log_events(&self, query: &LogQuery) -> LogPage
-        = Call::FilterLogEvents { query }, Reply::LogEvents;
+        = RegisterScalableTarget, Receipt;
+    fn invoke(&self, request: &InvokeRequest) -> InvokeResponse = Invoke, Invoked;
+    fn list_log_streams(&self, endpoint: &str) -> Vec<LogStream> = ListLogStreams, LogStreams;
+    fn filter_log_events(&self, query: &LogQuery) -> LogPage = FilterLogEvents, LogEvents;
     fn describe_hosting(&self, endpoint: &Endpoint, models: bool) -> EndpointHosting
-        = Call::DescribeHosting { endpoint, models }, Reply::Hosting;
+        = DescribeHosting, Hosting;
     fn update_component_copies(&self, change: &CopyChange) -> WriteReceipt
-        = Call::UpdateComponentCopies { change }, Reply::Receipt;
+        = UpdateComponentCopies, Receipt;
     fn describe_deployment(&self, endpoint: &str) -> DeploymentDetail
-        = Call::DescribeDeployment { endpoint }, Reply::Deployment;
+        = DescribeDeployment, Deployment;
     fn list_endpoint_configs(&self) -> Vec<EndpointConfigSummary>
-        = Call::ListEndpointConfigs, Reply::EndpointConfigs;
-    fn list_alarm_names(&self) -> Vec<String> = Call::ListAlarmNames, Reply::AlarmNames;
+        = ListEndpointConfigs, EndpointConfigs;
+    fn list_alarm_names(&self) -> Vec<String> = ListAlarmNames, AlarmNames;
     fn update_endpoint(&self, request: &DeploymentRequest) -> WriteReceipt
-        = Call::UpdateEndpoint { request }, Reply::Receipt;
+        = UpdateEndpoint, Receipt;
 }
 
 #[cfg(test)]
 #[path = "layer_tests.rs"]
 pub(crate) mod tests;
+
+#[cfg(test)]
+#[path = "layer_rewrite_tests.rs"]
+mod rewrite_tests;

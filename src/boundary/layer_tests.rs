@@ -6,7 +6,12 @@ use std::sync::Mutex;
 use super::*;
 use crate::clock::fixture_epoch;
 
-/// A backend that answers every call with an empty success and records which were made.
+/// The one endpoint a [`Probe`] lists.
+pub(crate) const PROBE_ENDPOINT: &str = "churn";
+
+/// A backend that answers every call with a success and records which were made. Every
+/// answer that can name an endpoint names one: the endpoint the call named, or
+/// [`PROBE_ENDPOINT`].
 #[derive(Debug, Default)]
 pub(crate) struct Probe {
     calls: Mutex<Vec<&'static str>>,
@@ -19,6 +24,19 @@ impl Probe {
 
     fn note(&self, m: &'static str) {
         self.calls.lock().unwrap().push(m);
+    }
+
+    fn autoscaling(endpoint: &str) -> Vec<VariantAutoscaling> {
+        vec![VariantAutoscaling {
+            variant: "AllTraffic".into(),
+            target: Some(ScalableTarget {
+                endpoint: endpoint.into(),
+                variant: "AllTraffic".into(),
+                min_capacity: 1,
+                max_capacity: 4,
+            }),
+            policies: Vec::new(),
+        }]
     }
 
     fn receipt(&self, m: &'static str) -> BackendResult<WriteReceipt> {
@@ -44,7 +62,13 @@ impl Backend for Probe {
     }
     async fn list_endpoints(&self) -> BackendResult<Vec<EndpointSummary>> {
         self.note("list_endpoints");
-        Ok(Vec::new())
+        Ok(vec![EndpointSummary {
+            name: PROBE_ENDPOINT.into(),
+            arn: format!("arn:aws:sagemaker:us-east-1:111122223333:endpoint/{PROBE_ENDPOINT}"),
+            status: EndpointStatus::InService,
+            creation_time: fixture_epoch(),
+            last_modified_time: fixture_epoch(),
+        }])
     }
     async fn describe_endpoint(&self, name: &str) -> BackendResult<Endpoint> {
         self.note("describe_endpoint");
@@ -55,27 +79,52 @@ impl Backend for Probe {
             failure_reason: None,
             creation_time: fixture_epoch(),
             last_modified_time: fixture_epoch(),
-            config_name: name.into(),
+            config_name: format!("{name}-config"),
             variants: Vec::new(),
             shadow_variants: Vec::new(),
             pending: None,
         })
     }
-    async fn describe_autoscaling(&self, _: &str) -> BackendResult<Vec<VariantAutoscaling>> {
+    async fn describe_autoscaling(&self, endpoint: &str) -> BackendResult<Vec<VariantAutoscaling>> {
         self.note("describe_autoscaling");
-        Ok(Vec::new())
+        Ok(Probe::autoscaling(endpoint))
     }
     async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
         self.note("describe_fleet_autoscaling");
-        Ok(FleetAutoscaling::new())
+        Ok(FleetAutoscaling::from([(
+            PROBE_ENDPOINT.to_string(),
+            Probe::autoscaling(PROBE_ENDPOINT),
+        )]))
     }
-    async fn scaling_activities(&self, _: &str, _: usize) -> BackendResult<Vec<ScalingActivity>> {
+    async fn scaling_activities(
+        &self,
+        endpoint: &str,
+        _: usize,
+    ) -> BackendResult<Vec<ScalingActivity>> {
         self.note("scaling_activities");
-        Ok(Vec::new())
+        Ok(vec![ScalingActivity {
+            id: "activity-1".into(),
+            endpoint: endpoint.into(),
+            variant: "AllTraffic".into(),
+            start_time: fixture_epoch(),
+            end_time: None,
+            description: "Setting desired instance count to 2.".into(),
+            cause: "monitor alarm".into(),
+            status: ActivityStatus::InProgress,
+            status_message: None,
+        }])
     }
-    async fn get_metrics(&self, _: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
+    async fn get_metrics(&self, query: &MetricQuery) -> BackendResult<Vec<MetricSeries>> {
         self.note("get_metrics");
-        Ok(Vec::new())
+        Ok(query
+            .series
+            .iter()
+            .map(|key| MetricSeries {
+                key: key.clone(),
+                points: Vec::new(),
+                status: SeriesStatus::Complete,
+            })
+            .collect())
     }
     async fn lookup_events(&self, _: &EventQuery) -> BackendResult<EventPage> {
         self.note("lookup_events");
@@ -120,7 +169,20 @@ impl Backend for Probe {
     }
     async fn describe_hosting(&self, e: &Endpoint, _: bool) -> BackendResult<EndpointHosting> {
         self.note("describe_hosting");
-        Ok(EndpointHosting::of(e))
+        let mut hosting = EndpointHosting::of(e);
+        hosting.components.push(InferenceComponent {
+            name: "llama".into(),
+            endpoint: e.name.clone(),
+            variant: "AllTraffic".into(),
+            model: None,
+            status: None,
+            failure_reason: None,
+            current_copies: Some(1),
+            desired_copies: Some(1),
+            compute: ComputeRequirements::default(),
+            last_modified: None,
+        });
+        Ok(hosting)
     }
     async fn update_component_copies(&self, _: &CopyChange) -> BackendResult<WriteReceipt> {
         self.receipt("update_component_copies")
@@ -149,15 +211,22 @@ impl Backend for Probe {
     }
 }
 
-/// Calls each of the async `Backend` methods once: (method, operation, outcome).
+/// Calls each of the async `Backend` methods once, every endpoint name argument `endpoint`:
+/// (method, operation, outcome).
 pub(crate) async fn call_every_method(
     b: &dyn Backend,
+    endpoint: &str,
 ) -> Vec<(&'static str, Operation, Result<(), BackendError>)> {
     fn ok<T>(r: BackendResult<T>) -> Result<(), BackendError> {
         r.map(|_| ())
     }
     let query = MetricQuery {
-        series: Vec::new(),
+        series: vec![SeriesKey::new(
+            endpoint,
+            "VariantB",
+            MetricName::Invocations,
+            Statistic::Sum,
+        )],
         start: fixture_epoch(),
         end: fixture_epoch(),
         period: std::time::Duration::from_secs(60),
@@ -168,29 +237,35 @@ pub(crate) async fn call_every_method(
         desired_instance_count: None,
     }];
     let request = InvokeRequest {
-        endpoint: "churn".into(),
+        endpoint: endpoint.into(),
         body: b"1".to_vec(),
         content_type: "text/csv".into(),
         accept: None,
         target_variant: None,
     };
     let logs = LogQuery {
-        endpoint: "churn".into(),
+        endpoint: endpoint.into(),
         streams: StreamChoice::All,
         filter_pattern: None,
         start: fixture_epoch(),
         max_events: 10,
     };
-    let endpoint = Probe::default()
-        .describe_endpoint("churn")
+    // As the caller has it: described through the layers, so only its name is `endpoint`.
+    let mut described = Probe::default()
+        .describe_endpoint(PROBE_ENDPOINT)
         .await
         .expect("the probe describes any endpoint");
+    described.name = endpoint.into();
+    let events = EventQuery {
+        resource: Some(endpoint.into()),
+        ..EventQuery::default()
+    };
     let copies = CopyChange {
         component: "llama".into(),
         desired_copies: 2,
     };
     let deploy = DeploymentRequest {
-        endpoint: "churn".into(),
+        endpoint: endpoint.into(),
         config_name: "churn-v2".into(),
         strategy: DeploymentStrategy::BlueGreen {
             routing: TrafficRouting::AllAtOnce,
@@ -211,12 +286,12 @@ pub(crate) async fn call_every_method(
         (
             "describe_endpoint",
             O::DescribeEndpoint,
-            ok(b.describe_endpoint("churn").await),
+            ok(b.describe_endpoint(endpoint).await),
         ),
         (
             "describe_autoscaling",
             O::DescribeScalableTargets,
-            ok(b.describe_autoscaling("churn").await),
+            ok(b.describe_autoscaling(endpoint).await),
         ),
         (
             "describe_fleet_autoscaling",
@@ -226,7 +301,7 @@ pub(crate) async fn call_every_method(
         (
             "scaling_activities",
             O::DescribeScalingActivities,
-            ok(b.scaling_activities("churn", 5).await),
+            ok(b.scaling_activities(endpoint, 5).await),
         ),
         (
             "get_metrics",
@@ -236,7 +311,7 @@ pub(crate) async fn call_every_method(
         (
             "lookup_events",
             O::LookupEvents,
-            ok(b.lookup_events(&EventQuery::default()).await),
+            ok(b.lookup_events(&events).await),
         ),
         (
             "list_quotas",
@@ -246,18 +321,18 @@ pub(crate) async fn call_every_method(
         (
             "update_weights_and_capacities",
             O::UpdateEndpointWeightsAndCapacities,
-            ok(b.update_weights_and_capacities("churn", &changes).await),
+            ok(b.update_weights_and_capacities(endpoint, &changes).await),
         ),
         (
             "register_scalable_target",
             O::RegisterScalableTarget,
-            ok(b.register_scalable_target("churn", "VariantB", 1, 4).await),
+            ok(b.register_scalable_target(endpoint, "VariantB", 1, 4).await),
         ),
         ("invoke", O::InvokeEndpoint, ok(b.invoke(&request).await)),
         (
             "list_log_streams",
             O::DescribeLogStreams,
-            ok(b.list_log_streams("churn").await),
+            ok(b.list_log_streams(endpoint).await),
         ),
         (
             "filter_log_events",
@@ -267,7 +342,7 @@ pub(crate) async fn call_every_method(
         (
             "describe_hosting",
             O::DescribeEndpointConfig,
-            ok(b.describe_hosting(&endpoint, true).await),
+            ok(b.describe_hosting(&described, true).await),
         ),
         (
             "update_component_copies",
@@ -277,7 +352,7 @@ pub(crate) async fn call_every_method(
         (
             "describe_deployment",
             O::DescribeEndpoint,
-            ok(b.describe_deployment("churn").await),
+            ok(b.describe_deployment(endpoint).await),
         ),
         (
             "list_endpoint_configs",
@@ -351,7 +426,7 @@ async fn every_backend_method_meets_the_hooks_exactly_once() {
         refuse: false,
     };
     let b = layer.over(probe.clone());
-    let results = call_every_method(&b).await;
+    let results = call_every_method(&b, "churn").await;
     assert!(b.api_stats().is_none());
     let methods: Vec<&str> = results.iter().map(|(m, _, _)| *m).collect();
     assert_eq!(methods.len(), 20);
@@ -378,7 +453,7 @@ async fn calls_name_the_operation_the_backend_method_performs() {
         refuse: true,
     };
     let probe = Arc::new(Probe::default());
-    for (method, op, result) in call_every_method(&refusing.over(probe.clone())).await {
+    for (method, op, result) in call_every_method(&refusing.over(probe.clone()), "churn").await {
         let err = result.expect_err(method);
         assert_eq!(err.operation(), op, "{method}");
     }

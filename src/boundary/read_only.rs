@@ -43,7 +43,7 @@ mod tests {
     async fn refuses_every_write_and_invocation_and_passes_every_read() {
         let probe = Arc::new(Probe::default());
         let b = read_only(probe.clone());
-        let results = call_every_method(&b).await;
+        let results = call_every_method(&b, "churn").await;
         assert_eq!(results.len(), 20, "every Backend method was called");
         for (method, op, result) in results {
             let refused = matches!(

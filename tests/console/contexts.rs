@@ -13,7 +13,7 @@ use sagetop::app::contexts::Ctx;
 use sagetop::app::dialogs::Dialog;
 use sagetop::app::state::SessionInfo;
 use sagetop::app::{Action, AppState, Panel, Polled, View, update};
-use sagetop::boundary::context::{Qualified, Unconnected, context_of, qualify};
+use sagetop::boundary::context::{Unconnected, context_of, qualified, qualify};
 use sagetop::boundary::{Backend, SharedBackend, read_only};
 use sagetop::clock::{Clock, ManualClock, SharedClock, fixture_epoch};
 use sagetop::ctx_effects::ContextEffects;
@@ -62,7 +62,7 @@ impl Rig {
         for (i, label) in labels.iter().enumerate() {
             let (profile, region) = label.split_once('/').unwrap();
             let ro = staging_read_only && i == 1;
-            let q: SharedBackend = Arc::new(Qualified::new(*label, sims[i].clone()));
+            let q: SharedBackend = Arc::new(qualified(*label, sims[i].clone()));
             let b: SharedBackend = if ro { Arc::new(read_only(q)) } else { q };
             let (tx, rx) = mpsc::channel(1024);
             let setup = WriteSetup {
