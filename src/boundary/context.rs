@@ -174,7 +174,9 @@ impl Layer for Qualify {
             }
             Reply::Hosting(Ok(h)) => {
                 self.q(&mut h.endpoint);
-                h.components.iter_mut().for_each(|c| self.q(&mut c.endpoint));
+                h.components
+                    .iter_mut()
+                    .for_each(|c| self.q(&mut c.endpoint));
             }
             Reply::Deployment(Ok(d)) => self.q(&mut d.endpoint),
             Reply::Endpoints(Err(_))

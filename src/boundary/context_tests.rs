@@ -8,8 +8,6 @@ use std::sync::Mutex;
 use super::*;
 use crate::boundary::BackendError;
 use crate::boundary::layer::tests::{PROBE_ENDPOINT, Probe, call_every_method};
-use crate::clock::{ManualClock, SharedClock, fixture_epoch};
-use crate::sim::SimAccount;
 
 const LABEL: &str = "prod/us-east-1";
 
@@ -68,7 +66,10 @@ impl Layer for Capture {
     async fn after(&self, call: &Call<'_>, _: (), reply: Reply<'_>) {
         let answer = format!("{reply:?}");
         let call_text = format!("{call:?}");
-        self.0.lock().unwrap().push((call.method(), call_text, answer));
+        self.0
+            .lock()
+            .unwrap()
+            .push((call.method(), call_text, answer));
     }
 }
 
@@ -95,8 +96,15 @@ async fn every_name_goes_down_plain_and_comes_back_keyed() {
     for (((method, takes, answers), up), down) in NAMES.iter().zip(&above).zip(&below) {
         let (_, call_up, answer_up) = up;
         let (_, call_down, answer_down) = down;
-        assert_eq!(call_up.contains(&key), *takes, "{method} takes a name: {call_up}");
-        assert!(!call_down.contains(SEP), "{method} reached AWS keyed: {call_down}");
+        assert_eq!(
+            call_up.contains(&key),
+            *takes,
+            "{method} takes a name: {call_up}"
+        );
+        assert!(
+            !call_down.contains(SEP),
+            "{method} reached AWS keyed: {call_down}"
+        );
         assert_eq!(
             answer_down.contains(&plain_name),
             *answers,
@@ -106,51 +114,81 @@ async fn every_name_goes_down_plain_and_comes_back_keyed() {
             !answer_up.contains(&plain_name),
             "{method} answered a plain name: {answer_up}"
         );
-        assert_eq!(answer_up.contains(&key_name), *answers, "{method}: {answer_up}");
+        assert_eq!(
+            answer_up.contains(&key_name),
+            *answers,
+            "{method}: {answer_up}"
+        );
     }
 }
 
 #[tokio::test]
 async fn a_read_and_a_write_reach_the_account_by_its_own_name() {
-    let clock: SharedClock = Arc::new(ManualClock::new(fixture_epoch()));
-    let sim = Arc::new(SimAccount::new(7, clock));
     let below = Arc::new(Capture::default());
-    let b = qualified(LABEL, Arc::new(below.clone().over(sim.clone())));
-    let key = qualify("churn-predictor", LABEL);
+    let b = qualified(
+        LABEL,
+        Arc::new(below.clone().over(Arc::new(Probe::default()))),
+    );
+    let key = qualify("churn", LABEL);
 
     let endpoint = b.describe_endpoint(&key).await.unwrap();
     assert_eq!(endpoint.name, key, "the caller reads the key");
-    let variant = endpoint.variants[0].name.clone();
-    b.register_scalable_target(&key, &variant, 2, 7)
+    assert_eq!(endpoint.config_name, "churn-config", "only names are keyed");
+    let changes = [VariantChange {
+        variant: "AllTraffic".into(),
+        desired_weight: None,
+        desired_instance_count: Some(3),
+    }];
+    b.update_weights_and_capacities(&key, &changes)
         .await
         .unwrap();
-    let targets = b.describe_autoscaling(&key).await.unwrap();
-    let target = targets
-        .iter()
-        .find_map(|a| a.target.as_ref().filter(|t| t.variant == variant))
-        .expect("the new target");
+    let request = DeploymentRequest {
+        endpoint: key.clone(),
+        config_name: "churn-config-2".into(),
+        strategy: DeploymentStrategy::BlueGreen {
+            routing: TrafficRouting::AllAtOnce,
+            wait_interval_s: 0,
+            termination_wait_s: 0,
+            max_execution_timeout_s: None,
+        },
+        rollback_alarms: vec!["churn-5xx".into()],
+    };
+    b.update_endpoint(&request).await.unwrap();
     assert_eq!(
-        (target.endpoint.as_str(), target.min_capacity, target.max_capacity),
-        (key.as_str(), 2, 7)
+        request.endpoint, key,
+        "the caller's request is left as it was"
     );
-    let direct = sim.describe_autoscaling("churn-predictor").await.unwrap();
-    assert!(
-        direct
-            .iter()
-            .filter_map(|a| a.target.as_ref())
-            .any(|t| t.endpoint == "churn-predictor" && t.max_capacity == 7),
-        "the account has the write under its own name: {direct:?}"
-    );
+
     let seen: Vec<(&str, String)> = below
         .seen()
         .into_iter()
         .map(|(m, call, _)| (m, call))
         .collect();
-    assert_eq!(seen.len(), 3);
-    for (method, call) in seen {
-        assert!(call.contains("\"churn-predictor\""), "{method}: {call}");
-        assert!(!call.contains(SEP), "{method}: {call}");
-    }
+    assert_eq!(
+        seen,
+        [
+            (
+                "describe_endpoint",
+                r#"DescribeEndpoint { name: "churn" }"#.to_string()
+            ),
+            (
+                "update_weights_and_capacities",
+                format!(
+                    r#"UpdateWeightsAndCapacities {{ endpoint: "churn", changes: {changes:?} }}"#
+                )
+            ),
+            (
+                "update_endpoint",
+                format!(
+                    "UpdateEndpoint {{ request: {:?} }}",
+                    DeploymentRequest {
+                        endpoint: "churn".into(),
+                        ..request.clone()
+                    }
+                )
+            ),
+        ]
+    );
 }
 
 #[test]

@@ -11,8 +11,10 @@ use super::*;
 /// Every reference argument of `call` is still the caller's (`Cow::Borrowed`). Lists every
 /// call, so a new method's arguments are checked too.
 fn borrowed(call: &Call<'_>) -> bool {
-    fn b<T: ToOwned + ?Sized>(arg: &Cow<'_, T>) -> bool {
-        matches!(arg, Cow::Borrowed(_))
+    macro_rules! b {
+        ($arg:expr) => {
+            matches!($arg, Cow::Borrowed(_))
+        };
     }
     match call {
         Call::Identity
@@ -21,22 +23,22 @@ fn borrowed(call: &Call<'_>) -> bool {
         | Call::ListQuotas
         | Call::ListEndpointConfigs
         | Call::ListAlarmNames => true,
-        Call::DescribeEndpoint { name } => b(name),
+        Call::DescribeEndpoint { name } => b!(name),
         Call::DescribeAutoscaling { endpoint }
         | Call::ScalingActivities { endpoint, .. }
         | Call::ListLogStreams { endpoint }
-        | Call::DescribeDeployment { endpoint } => b(endpoint),
-        Call::UpdateWeightsAndCapacities { endpoint, changes } => b(endpoint) && b(changes),
+        | Call::DescribeDeployment { endpoint } => b!(endpoint),
+        Call::UpdateWeightsAndCapacities { endpoint, changes } => b!(endpoint) && b!(changes),
         Call::RegisterScalableTarget {
             endpoint, variant, ..
-        } => b(endpoint) && b(variant),
-        Call::GetMetrics { query } => b(query),
-        Call::LookupEvents { query } => b(query),
-        Call::Invoke { request } => b(request),
-        Call::FilterLogEvents { query } => b(query),
-        Call::DescribeHosting { endpoint, .. } => b(endpoint),
-        Call::UpdateComponentCopies { change } => b(change),
-        Call::UpdateEndpoint { request } => b(request),
+        } => b!(endpoint) && b!(variant),
+        Call::GetMetrics { query } => b!(query),
+        Call::LookupEvents { query } => b!(query),
+        Call::Invoke { request } => b!(request),
+        Call::FilterLogEvents { query } => b!(query),
+        Call::DescribeHosting { endpoint, .. } => b!(endpoint),
+        Call::UpdateComponentCopies { change } => b!(change),
+        Call::UpdateEndpoint { request } => b!(request),
     }
 }
 
@@ -142,7 +144,10 @@ async fn a_rewrite_is_what_the_layer_and_everything_below_see() {
     assert_eq!(read.name, "churn-v2", "the backend described the new name");
     let request = deploy("churn");
     b.update_endpoint(&request).await.unwrap();
-    assert_eq!(request.endpoint, "churn", "the caller's request is left as it was");
+    assert_eq!(
+        request.endpoint, "churn",
+        "the caller's request is left as it was"
+    );
     b.describe_endpoint("fraud").await.unwrap();
 
     assert_eq!(

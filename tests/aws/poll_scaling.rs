@@ -38,7 +38,7 @@ impl Layer for Flaky {
 
     async fn before(&self, call: &Call<'_>) -> BackendResult<()> {
         if let Call::DescribeEndpoint { name } = call
-            && self.throttled.lock().unwrap().as_deref() == Some(*name)
+            && self.throttled.lock().unwrap().as_deref() == Some(&**name)
         {
             return Err(BackendError::Throttled {
                 operation: Operation::DescribeEndpoint,
