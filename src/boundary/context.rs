@@ -105,6 +105,14 @@ impl<B: Backend + ?Sized> Backend for Qualified<B> {
             .collect())
     }
 
+    async fn describe_component_autoscaling(
+        &self,
+        components: &[String],
+    ) -> BackendResult<Vec<ComponentAutoscaling>> {
+        // Component names are plain above the boundary too (copy changes name them so).
+        self.inner.describe_component_autoscaling(components).await
+    }
+
     async fn scaling_activities(
         &self,
         endpoint: &str,
@@ -263,6 +271,12 @@ impl Backend for Unconnected {
         self.err(super::Operation::DescribeScalableTargets)
     }
     async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
+        self.err(super::Operation::DescribeScalableTargets)
+    }
+    async fn describe_component_autoscaling(
+        &self,
+        _: &[String],
+    ) -> BackendResult<Vec<ComponentAutoscaling>> {
         self.err(super::Operation::DescribeScalableTargets)
     }
     async fn scaling_activities(&self, _: &str, _: usize) -> BackendResult<Vec<ScalingActivity>> {

@@ -27,6 +27,9 @@ pub enum Call<'a> {
         endpoint: &'a str,
     },
     DescribeFleetAutoscaling,
+    DescribeComponentAutoscaling {
+        components: &'a [String],
+    },
     ScalingActivities {
         endpoint: &'a str,
         max: usize,
@@ -82,9 +85,9 @@ impl Call<'_> {
             Call::Identity => Operation::GetCallerIdentity,
             Call::ListEndpoints => Operation::ListEndpoints,
             Call::DescribeEndpoint { .. } => Operation::DescribeEndpoint,
-            Call::DescribeAutoscaling { .. } | Call::DescribeFleetAutoscaling => {
-                Operation::DescribeScalableTargets
-            }
+            Call::DescribeAutoscaling { .. }
+            | Call::DescribeFleetAutoscaling
+            | Call::DescribeComponentAutoscaling { .. } => Operation::DescribeScalableTargets,
             Call::ScalingActivities { .. } => Operation::DescribeScalingActivities,
             Call::GetMetrics { .. } => Operation::GetMetricData,
             Call::LookupEvents { .. } => Operation::LookupEvents,
@@ -124,6 +127,7 @@ impl Call<'_> {
             Call::Identity
             | Call::ListEndpoints
             | Call::DescribeFleetAutoscaling
+            | Call::DescribeComponentAutoscaling { .. }
             | Call::GetMetrics { .. }
             | Call::LookupEvents { .. }
             | Call::ListQuotas => None,
@@ -154,6 +158,7 @@ impl Call<'_> {
             Call::DescribeEndpoint { .. } => "describe_endpoint",
             Call::DescribeAutoscaling { .. } => "describe_autoscaling",
             Call::DescribeFleetAutoscaling => "describe_fleet_autoscaling",
+            Call::DescribeComponentAutoscaling { .. } => "describe_component_autoscaling",
             Call::ScalingActivities { .. } => "scaling_activities",
             Call::GetMetrics { .. } => "get_metrics",
             Call::LookupEvents { .. } => "lookup_events",
@@ -181,6 +186,7 @@ pub enum Reply<'r> {
     Endpoint(&'r mut BackendResult<Endpoint>),
     Autoscaling(&'r mut BackendResult<Vec<VariantAutoscaling>>),
     FleetAutoscaling(&'r mut BackendResult<FleetAutoscaling>),
+    ComponentAutoscaling(&'r mut BackendResult<Vec<ComponentAutoscaling>>),
     Activities(&'r mut BackendResult<Vec<ScalingActivity>>),
     Metrics(&'r mut BackendResult<Vec<MetricSeries>>),
     Events(&'r mut BackendResult<EventPage>),
@@ -203,6 +209,7 @@ macro_rules! each_reply {
             Reply::Endpoint($r) => $body,
             Reply::Autoscaling($r) => $body,
             Reply::FleetAutoscaling($r) => $body,
+            Reply::ComponentAutoscaling($r) => $body,
             Reply::Activities($r) => $body,
             Reply::Metrics($r) => $body,
             Reply::Events($r) => $body,
@@ -344,6 +351,8 @@ layered_backend! {
         = Call::DescribeAutoscaling { endpoint }, Reply::Autoscaling;
     fn describe_fleet_autoscaling(&self) -> FleetAutoscaling
         = Call::DescribeFleetAutoscaling, Reply::FleetAutoscaling;
+    fn describe_component_autoscaling(&self, components: &[String]) -> Vec<ComponentAutoscaling>
+        = Call::DescribeComponentAutoscaling { components }, Reply::ComponentAutoscaling;
     fn scaling_activities(&self, endpoint: &str, max: usize) -> Vec<ScalingActivity>
         = Call::ScalingActivities { endpoint, max }, Reply::Activities;
     fn get_metrics(&self, query: &MetricQuery) -> Vec<MetricSeries>
