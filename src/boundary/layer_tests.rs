@@ -233,7 +233,8 @@ pub(crate) async fn call_every_method(
         (
             "describe_component_autoscaling",
             O::DescribeScalableTargets,
-            ok(b.describe_component_autoscaling(&["chat".to_string()]).await),
+            ok(b.describe_component_autoscaling(&["chat".to_string()])
+                .await),
         ),
         (
             "scaling_activities",

@@ -53,7 +53,11 @@ async fn component_targets_and_policies_read_over_the_wire_equal_the_direct_read
         "no-such-component",
     ]);
     let wire = aws.describe_component_autoscaling(&asked).await.unwrap();
-    let direct = rig.sim.describe_component_autoscaling(&asked).await.unwrap();
+    let direct = rig
+        .sim
+        .describe_component_autoscaling(&asked)
+        .await
+        .unwrap();
     assert_eq!(wire, direct);
     let got: Vec<&str> = wire.iter().map(|a| a.component.as_str()).collect();
     assert_eq!(got, asked, "one entry per name, in the order asked");
@@ -83,7 +87,12 @@ async fn component_targets_and_policies_read_over_the_wire_equal_the_direct_read
     );
 
     // Nothing asked, nothing sent.
-    assert!(aws.describe_component_autoscaling(&[]).await.unwrap().is_empty());
+    assert!(
+        aws.describe_component_autoscaling(&[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         rig.served("application-autoscaling", "DescribeScalableTargets"),
         1
@@ -112,7 +121,10 @@ async fn the_wire_answers_component_targets_as_aws_documents_them() {
     assert_eq!(t.len(), 1, "{v}");
     assert_eq!(t[0]["ResourceId"], "inference-component/llama-3-8b-chat");
     assert_eq!(t[0]["ScalableDimension"], DIM);
-    assert_eq!((t[0]["MinCapacity"].as_i64(), t[0]["MaxCapacity"].as_i64()), (Some(1), Some(8)));
+    assert_eq!(
+        (t[0]["MinCapacity"].as_i64(), t[0]["MaxCapacity"].as_i64()),
+        (Some(1), Some(8))
+    );
 
     // The variants' dimension lists no components; the namespace without a dimension lists both.
     let variants = rig
@@ -140,7 +152,11 @@ async fn the_wire_answers_component_targets_as_aws_documents_them() {
             .map(|t| t["ResourceId"].as_str().unwrap().to_string())
             .collect()
     };
-    assert!(!ids(&variants).iter().any(|i| i.starts_with("inference-component/")));
+    assert!(
+        !ids(&variants)
+            .iter()
+            .any(|i| i.starts_with("inference-component/"))
+    );
     assert_eq!(
         ids(&all)
             .iter()
@@ -282,8 +298,7 @@ fn targets_contract(r: &DescribeScalableTargetsInput) -> bool {
         && r.scalable_dimension()
             == Some(&ScalableDimension::SageMakerInferenceComponentDesiredCopyCount)
         && (1..=50).contains(&r.resource_ids().len())
-        && r
-            .resource_ids()
+        && r.resource_ids()
             .iter()
             .all(|id| id.starts_with("inference-component/"))
         && r.max_results().is_none_or(|m| (1..=50).contains(&m))
@@ -293,8 +308,7 @@ fn policies_contract(r: &DescribeScalingPoliciesInput) -> bool {
     r.service_namespace() == Some(&ServiceNamespace::Sagemaker)
         && r.scalable_dimension()
             == Some(&ScalableDimension::SageMakerInferenceComponentDesiredCopyCount)
-        && r
-            .resource_id()
+        && r.resource_id()
             .is_some_and(|id| id.starts_with("inference-component/"))
         && r.max_results().is_none_or(|m| (1..=10).contains(&m))
 }
@@ -315,11 +329,13 @@ async fn sixty_components_are_asked_fifty_ids_a_call_every_page_followed() {
                 .filter(|id| {
                     id.trim_start_matches("inference-component/ic-")
                         .parse::<usize>()
-                        .is_ok_and(|n| n % 3 == 0)
+                        .is_ok_and(|n| n.is_multiple_of(3))
                 })
                 .collect();
             let (page, next) = match r.next_token() {
-                None if found.len() > 5 => (&found[..5], Some(format!("more-{}", r.resource_ids()[0]))),
+                None if found.len() > 5 => {
+                    (&found[..5], Some(format!("more-{}", r.resource_ids()[0])))
+                }
                 _ if r.next_token().is_some() => (&found[5..], None),
                 _ => (&found[..], None),
             };
@@ -347,7 +363,7 @@ async fn sixty_components_are_asked_fifty_ids_a_call_every_page_followed() {
     assert_eq!(got.len(), 60);
     for (i, a) in got.iter().enumerate() {
         assert_eq!(a.component, component(i));
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             assert_eq!(a.range, Some((1, 6)), "{a:?}");
             assert_eq!(a.policies.len(), 1, "{a:?}");
         } else {
@@ -376,7 +392,11 @@ async fn sixty_components_are_asked_fifty_ids_a_call_every_page_followed() {
         .map(|r| (r.resource_ids().len(), r.next_token().is_some()))
         .collect();
     assert_eq!(sizes, [(50, false), (50, true), (10, false)]);
-    assert_eq!(calls[0].resource_ids(), calls[1].resource_ids(), "same ids on every page");
+    assert_eq!(
+        calls[0].resource_ids(),
+        calls[1].resource_ids(),
+        "same ids on every page"
+    );
     let mut ids: Vec<String> = calls
         .iter()
         .filter(|r| r.next_token().is_none())
@@ -392,7 +412,7 @@ async fn sixty_components_are_asked_fifty_ids_a_call_every_page_followed() {
         let n: usize = r.resource_id().unwrap()["inference-component/ic-".len()..]
             .parse()
             .unwrap();
-        n % 3 == 0
+        n.is_multiple_of(3)
     }));
 }
 

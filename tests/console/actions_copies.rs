@@ -307,7 +307,11 @@ async fn a_count_outside_the_registered_copy_range_is_refused() {
     let mut h = Harness::new().await;
     let llama = "llama-3-8b-chat";
     let scaling = h.state.autoscaling.components.get(llama).cloned();
-    assert_eq!(scaling.as_ref().and_then(|s| s.range), Some((1, 8)), "{scaling:?}");
+    assert_eq!(
+        scaling.as_ref().and_then(|s| s.range),
+        Some((1, 8)),
+        "{scaling:?}"
+    );
     open_detail(&mut h);
     h.key(KeyCode::Char('c'));
     while let Some(Dialog::Copies(d)) = &h.state.ops.dialog
@@ -329,13 +333,17 @@ async fn a_count_outside_the_registered_copy_range_is_refused() {
             (Some(Dialog::Copies(d)), true) => {
                 let m = d.message.clone().unwrap_or_default();
                 assert!(
-                    m.contains(&format!("{input} is outside the autoscaling range 1–8 of {llama}")),
+                    m.contains(&format!(
+                        "{input} is outside the autoscaling range 1–8 of {llama}"
+                    )),
                     "{input}: {m}"
                 );
             }
             (Some(Dialog::Confirm(c)), false) => {
                 assert!(
-                    c.notes.iter().any(|n| n.contains("autoscaling range 1–8 copies")),
+                    c.notes
+                        .iter()
+                        .any(|n| n.contains("autoscaling range 1–8 copies")),
                     "{:?}",
                     c.notes
                 );

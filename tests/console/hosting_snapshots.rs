@@ -120,9 +120,17 @@ fn the_copies_hint_shows_only_where_the_endpoint_hosts_components() {
     assert!(x.contains("c copies"), "{x}");
 
     let classic = detail("fraud-detection-xgb");
-    assert!(!labels(&classic).contains(&"copies"), "{:?}", labels(&classic));
+    assert!(
+        !labels(&classic).contains(&"copies"),
+        "{:?}",
+        labels(&classic)
+    );
     // The other detail keys stay.
-    assert!(labels(&classic).contains(&"scale"), "{:?}", labels(&classic));
+    assert!(
+        labels(&classic).contains(&"scale"),
+        "{:?}",
+        labels(&classic)
+    );
     let x = text(&screen(&classic, 160, 45));
     assert!(x.contains("s scale"), "{x}");
     assert!(!x.contains("c copies"), "{x}");

@@ -23,10 +23,7 @@ pub(super) fn asked(input: &Value) -> bool {
 
 /// Creation ms of a component (its target is as old as it is), or 0.
 fn created(w: &World, name: &str) -> i64 {
-    w.hosting
-        .components
-        .get(name)
-        .map_or(0, |c| c.created_ms)
+    w.hosting.components.get(name).map_or(0, |c| c.created_ms)
 }
 
 /// Registered targets among `ids` (every one without `ids`), by resource id.
