@@ -59,6 +59,25 @@ pub fn scope_of(state: &AppState) -> Scope {
     }
 }
 
+/// Whether a key's action applies to what is on screen, for the footer: the copies key only
+/// on the detail of an endpoint that hosts inference components. Every other key is offered
+/// wherever its scope is.
+pub fn offered(state: &AppState, action: KeyAction) -> bool {
+    match action {
+        KeyAction::Copies => state
+            .detail_endpoint()
+            .is_some_and(|e| super::ops::copies::hosts_components(state, e)),
+        _ => true,
+    }
+}
+
+/// The footer's key hints for the screen on top: the scope's, less the keys [`offered`] drops.
+pub fn footer(state: &AppState) -> Vec<(String, &'static str)> {
+    state
+        .keymap
+        .footer_where(scope_of(state), |a| offered(state, a))
+}
+
 /// One key press.
 pub fn on_key(state: &mut AppState, key: KeyEvent, now: Timestamp) -> Vec<Command> {
     if key.kind == KeyEventKind::Release {

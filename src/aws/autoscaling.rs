@@ -15,13 +15,13 @@ use crate::domain::*;
 /// Largest `MaxResults` of `DescribeScalableTargets` and `DescribeScalingActivities` (1–50):
 /// https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScalableTargets.html
 /// https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScalingActivities.html
-const MAX_PAGE: i32 = 50;
+pub(super) const MAX_PAGE: i32 = 50;
 
 /// Largest `MaxResults` of `DescribeScalingPolicies` (1–10):
 /// https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScalingPolicies.html
 pub(crate) const MAX_POLICY_PAGE: i32 = 10;
 
-fn namespace() -> ServiceNamespace {
+pub(super) fn namespace() -> ServiceNamespace {
     ServiceNamespace::Sagemaker
 }
 
@@ -34,11 +34,11 @@ fn secs(s: Option<i32>) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
-fn capacity(n: i32) -> u32 {
+pub(super) fn capacity(n: i32) -> u32 {
     u32::try_from(n).unwrap_or(0)
 }
 
-fn policy(p: &aws_sdk_applicationautoscaling::types::ScalingPolicy) -> ScalingPolicy {
+pub(super) fn policy(p: &aws_sdk_applicationautoscaling::types::ScalingPolicy) -> ScalingPolicy {
     let tt = p.target_tracking_scaling_policy_configuration();
     let metric = match tt {
         Some(c) => c

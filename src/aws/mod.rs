@@ -12,6 +12,7 @@
 
 mod accounting;
 mod autoscaling;
+mod component_scaling;
 mod connect;
 mod deployments;
 mod errors;
@@ -399,6 +400,13 @@ impl Backend for AwsBackend {
 
     async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
         self.describe_fleet_autoscaling_impl().await
+    }
+
+    async fn describe_component_autoscaling(
+        &self,
+        components: &[String],
+    ) -> BackendResult<Vec<ComponentAutoscaling>> {
+        self.describe_component_autoscaling_impl(components).await
     }
 
     async fn scaling_activities(

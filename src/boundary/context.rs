@@ -139,6 +139,8 @@ impl Layer for Qualify {
             }
             // An inference component's name is the account's, not an endpoint key.
             Call::UpdateComponentCopies { .. } => {}
+            // Component names are plain above the boundary too (copy changes name them so).
+            Call::DescribeComponentAutoscaling { .. } => {}
             Call::Identity
             | Call::ListEndpoints
             | Call::DescribeFleetAutoscaling
@@ -197,7 +199,8 @@ impl Layer for Qualify {
             | Reply::LogStreams(_)
             | Reply::LogEvents(_)
             | Reply::EndpointConfigs(_)
-            | Reply::AlarmNames(_) => {}
+            | Reply::AlarmNames(_)
+            | Reply::ComponentAutoscaling(_) => {}
         }
     }
 }
@@ -248,6 +251,12 @@ impl Backend for Unconnected {
         self.err(super::Operation::DescribeScalableTargets)
     }
     async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling> {
+        self.err(super::Operation::DescribeScalableTargets)
+    }
+    async fn describe_component_autoscaling(
+        &self,
+        _: &[String],
+    ) -> BackendResult<Vec<ComponentAutoscaling>> {
         self.err(super::Operation::DescribeScalableTargets)
     }
     async fn scaling_activities(&self, _: &str, _: usize) -> BackendResult<Vec<ScalingActivity>> {

@@ -22,12 +22,13 @@ fn keys_split_at_the_first_separator() {
 }
 
 /// Every `Backend` method: (method, takes an endpoint name, answers with one).
-const NAMES: [(&str, bool, bool); 20] = [
+const NAMES: [(&str, bool, bool); 21] = [
     ("identity", false, false),
     ("list_endpoints", false, true),
     ("describe_endpoint", true, true),
     ("describe_autoscaling", true, true),
     ("describe_fleet_autoscaling", false, true),
+    ("describe_component_autoscaling", false, false),
     ("scaling_activities", true, true),
     ("get_metrics", true, true),
     ("lookup_events", true, false),

@@ -32,6 +32,9 @@ pub enum Call<'a> {
         endpoint: Cow<'a, str>,
     },
     DescribeFleetAutoscaling,
+    DescribeComponentAutoscaling {
+        components: Cow<'a, [String]>,
+    },
     ScalingActivities {
         endpoint: Cow<'a, str>,
         max: usize,
@@ -87,9 +90,9 @@ impl Call<'_> {
             Call::Identity => Operation::GetCallerIdentity,
             Call::ListEndpoints => Operation::ListEndpoints,
             Call::DescribeEndpoint { .. } => Operation::DescribeEndpoint,
-            Call::DescribeAutoscaling { .. } | Call::DescribeFleetAutoscaling => {
-                Operation::DescribeScalableTargets
-            }
+            Call::DescribeAutoscaling { .. }
+            | Call::DescribeFleetAutoscaling
+            | Call::DescribeComponentAutoscaling { .. } => Operation::DescribeScalableTargets,
             Call::ScalingActivities { .. } => Operation::DescribeScalingActivities,
             Call::GetMetrics { .. } => Operation::GetMetricData,
             Call::LookupEvents { .. } => Operation::LookupEvents,
@@ -129,6 +132,7 @@ impl Call<'_> {
             Call::Identity
             | Call::ListEndpoints
             | Call::DescribeFleetAutoscaling
+            | Call::DescribeComponentAutoscaling { .. }
             | Call::GetMetrics { .. }
             | Call::LookupEvents { .. }
             | Call::ListQuotas => None,
@@ -159,6 +163,7 @@ impl Call<'_> {
             Call::DescribeEndpoint { .. } => "describe_endpoint",
             Call::DescribeAutoscaling { .. } => "describe_autoscaling",
             Call::DescribeFleetAutoscaling => "describe_fleet_autoscaling",
+            Call::DescribeComponentAutoscaling { .. } => "describe_component_autoscaling",
             Call::ScalingActivities { .. } => "scaling_activities",
             Call::GetMetrics { .. } => "get_metrics",
             Call::LookupEvents { .. } => "lookup_events",
@@ -186,6 +191,7 @@ pub enum Reply<'r> {
     Endpoint(&'r mut BackendResult<Endpoint>),
     Autoscaling(&'r mut BackendResult<Vec<VariantAutoscaling>>),
     FleetAutoscaling(&'r mut BackendResult<FleetAutoscaling>),
+    ComponentAutoscaling(&'r mut BackendResult<Vec<ComponentAutoscaling>>),
     Activities(&'r mut BackendResult<Vec<ScalingActivity>>),
     Metrics(&'r mut BackendResult<Vec<MetricSeries>>),
     Events(&'r mut BackendResult<EventPage>),
@@ -208,6 +214,7 @@ macro_rules! each_reply {
             Reply::Endpoint($r) => $body,
             Reply::Autoscaling($r) => $body,
             Reply::FleetAutoscaling($r) => $body,
+            Reply::ComponentAutoscaling($r) => $body,
             Reply::Activities($r) => $body,
             Reply::Metrics($r) => $body,
             Reply::Events($r) => $body,
@@ -421,6 +428,8 @@ layered_backend! {
         = DescribeAutoscaling, Autoscaling;
     fn describe_fleet_autoscaling(&self) -> FleetAutoscaling
         = DescribeFleetAutoscaling, FleetAutoscaling;
+    fn describe_component_autoscaling(&self, components: &[String]) -> Vec<ComponentAutoscaling>
+        = DescribeComponentAutoscaling, ComponentAutoscaling;
     fn scaling_activities(&self, endpoint: &str, max: usize) -> Vec<ScalingActivity>
         = ScalingActivities, Activities;
     fn get_metrics(&self, query: &MetricQuery) -> Vec<MetricSeries> = GetMetrics, Metrics;

@@ -96,6 +96,13 @@ impl Backend for Probe {
             Probe::autoscaling(PROBE_ENDPOINT),
         )]))
     }
+    async fn describe_component_autoscaling(
+        &self,
+        _: &[String],
+    ) -> BackendResult<Vec<ComponentAutoscaling>> {
+        self.note("describe_component_autoscaling");
+        Ok(Vec::new())
+    }
     async fn scaling_activities(
         &self,
         endpoint: &str,
@@ -299,6 +306,12 @@ pub(crate) async fn call_every_method(
             ok(b.describe_fleet_autoscaling().await),
         ),
         (
+            "describe_component_autoscaling",
+            O::DescribeScalableTargets,
+            ok(b.describe_component_autoscaling(&["chat".to_string()])
+                .await),
+        ),
+        (
             "scaling_activities",
             O::DescribeScalingActivities,
             ok(b.scaling_activities(endpoint, 5).await),
@@ -429,7 +442,7 @@ async fn every_backend_method_meets_the_hooks_exactly_once() {
     let results = call_every_method(&b, "churn").await;
     assert!(b.api_stats().is_none());
     let methods: Vec<&str> = results.iter().map(|(m, _, _)| *m).collect();
-    assert_eq!(methods.len(), 20);
+    assert_eq!(methods.len(), 21);
     let mut expected = Vec::new();
     for (method, op, result) in &results {
         assert_eq!(result, &Ok(()), "{method}");

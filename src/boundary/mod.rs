@@ -365,6 +365,14 @@ pub trait Backend: Send + Sync + 'static {
     /// Backends that cannot page the namespace answer with [`fleet_autoscaling_per_endpoint`].
     async fn describe_fleet_autoscaling(&self) -> BackendResult<FleetAutoscaling>;
 
+    /// Copy-count autoscaling of the named inference components (their scalable targets on
+    /// `sagemaker:inference-component:DesiredCopyCount` and policies), one entry per name in
+    /// the order asked; `range` is `None` for a component with no registered target.
+    async fn describe_component_autoscaling(
+        &self,
+        components: &[String],
+    ) -> BackendResult<Vec<ComponentAutoscaling>>;
+
     /// Recent scaling activities of an endpoint's variants, newest first.
     async fn scaling_activities(
         &self,

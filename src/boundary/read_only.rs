@@ -44,7 +44,7 @@ mod tests {
         let probe = Arc::new(Probe::default());
         let b = read_only(probe.clone());
         let results = call_every_method(&b, "churn").await;
-        assert_eq!(results.len(), 20, "every Backend method was called");
+        assert_eq!(results.len(), 21, "every Backend method was called");
         for (method, op, result) in results {
             let refused = matches!(
                 op,
@@ -65,7 +65,7 @@ mod tests {
             }
         }
         let reached = probe.calls();
-        assert_eq!(reached.len(), 15, "reads reach the backend: {reached:?}");
+        assert_eq!(reached.len(), 16, "reads reach the backend: {reached:?}");
         assert!(
             !reached
                 .iter()

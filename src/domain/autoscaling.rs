@@ -1,4 +1,5 @@
-//! Application Auto Scaling for endpoint variants: targets, policies, activities.
+//! Application Auto Scaling for endpoint variants (targets, policies, activities) and for
+//! inference components' copy counts (targets and policies).
 
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -10,6 +11,27 @@ pub const SCALABLE_DIMENSION: &str = "sagemaker:variant:DesiredInstanceCount";
 
 /// The predefined metric target tracking uses for variants.
 pub const INVOCATIONS_PER_INSTANCE_METRIC: &str = "SageMakerVariantInvocationsPerInstance";
+
+/// The scalable dimension of an inference component's copy count, in namespace `sagemaker`:
+/// https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScalableTargets.html
+pub const COMPONENT_SCALABLE_DIMENSION: &str = "sagemaker:inference-component:DesiredCopyCount";
+
+/// The predefined metric target tracking uses for inference components (invocations per
+/// minute per copy):
+/// https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PredefinedMetricSpecification.html
+pub const INVOCATIONS_PER_COPY_METRIC: &str = "SageMakerInferenceComponentInvocationsPerCopy";
+
+/// `inference-component/<component>`, the resource id of a component's copy count:
+/// https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScalableTargets.html
+pub fn component_resource_id(component: &str) -> String {
+    format!("inference-component/{component}")
+}
+
+/// The component named by `inference-component/<component>`.
+pub fn parse_component_resource_id(id: &str) -> Option<&str> {
+    id.strip_prefix("inference-component/")
+        .filter(|c| !c.is_empty() && !c.contains('/'))
+}
 
 /// `endpoint/<endpoint>/variant/<variant>`.
 pub fn resource_id(endpoint: &str, variant: &str) -> String {
@@ -125,5 +147,14 @@ mod tests {
         );
         assert_eq!(parse_resource_id("endpoint//variant/x"), None);
         assert_eq!(parse_resource_id("table/x"), None);
+    }
+
+    #[test]
+    fn component_resource_ids_round_trip() {
+        let id = component_resource_id("llama-3-8b-chat");
+        assert_eq!(id, "inference-component/llama-3-8b-chat");
+        assert_eq!(parse_component_resource_id(&id), Some("llama-3-8b-chat"));
+        assert_eq!(parse_component_resource_id("inference-component/"), None);
+        assert_eq!(parse_component_resource_id("endpoint/a/variant/b"), None);
     }
 }

@@ -91,7 +91,7 @@ impl InferenceComponent {
     /// Application Auto Scaling resource id of its copy count:
     /// https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html
     pub fn scaling_resource_id(&self) -> String {
-        format!("inference-component/{}", self.name)
+        super::autoscaling::component_resource_id(&self.name)
     }
 }
 

@@ -336,6 +336,7 @@ pub async fn poll_panel_in(
                 .cloned()
                 .collect();
             crate::poll::hosting::read_into(backend, &chosen, only, now, &mut data).await;
+            crate::poll::hosting::read_component_scaling(backend, &mut data).await?;
             PanelData::Autoscaling(data)
         }
         Panel::Quotas => PanelData::Quotas(fetch_quotas(backend).await?),

@@ -115,6 +115,33 @@ pub async fn read_into(
     }
 }
 
+/// Copy-count autoscaling of every inference component in `data.hosting` (one batched read
+/// for all of them), by component name. A component gone since (NotFound) leaves nothing;
+/// other errors (access denied, throttling) are the autoscaling panel's, as the variants'
+/// autoscaling read's are.
+pub async fn read_component_scaling(
+    backend: &dyn crate::boundary::Backend,
+    data: &mut super::data::AutoscalingData,
+) -> crate::boundary::BackendResult<()> {
+    let names: Vec<String> = data
+        .hosting
+        .values()
+        .flat_map(|h| h.components.iter().map(|c| c.name.clone()))
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    match backend.describe_component_autoscaling(&names).await {
+        Ok(found) => {
+            data.components
+                .extend(found.into_iter().map(|a| (a.component.clone(), a)));
+            Ok(())
+        }
+        Err(crate::boundary::BackendError::NotFound { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// The latest value of one series of `series`.
 pub fn latest(
     series: &[MetricSeries],

@@ -517,6 +517,7 @@ impl PollTask {
             data.activities.extend(d.activities);
             data.activity_errors.extend(d.activity_errors);
         }
+        crate::poll::hosting::read_component_scaling(self.backend.as_ref(), &mut data).await?;
         Ok(PanelData::Autoscaling(data))
     }
 }

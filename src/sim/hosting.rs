@@ -50,9 +50,20 @@ pub(crate) struct SimAsync {
     pub per_instance: f64,
 }
 
+/// A component's copy count registered with Application Auto Scaling
+/// (`inference-component/NAME`, `sagemaker:inference-component:DesiredCopyCount`).
+#[derive(Debug, Clone)]
+pub(crate) struct SimCopyScaling {
+    pub min: u32,
+    pub max: u32,
+    pub policy: Option<ScalingPolicy>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HostingState {
     pub components: BTreeMap<String, SimComponent>,
+    /// Component name → its registered copy-count target and policy.
+    pub copy_scaling: BTreeMap<String, SimCopyScaling>,
     /// Endpoint name → its async queue.
     pub asyncs: BTreeMap<String, SimAsync>,
     /// (endpoint, variant) → provisioned concurrency.
@@ -95,6 +106,22 @@ impl HostingState {
             compute: c.compute,
             last_modified: Some(ids::from_ms(c.modified_ms)),
         }
+    }
+
+    /// Copy-count autoscaling of the named components, in the order asked (no target for a
+    /// name that has none, as Application Auto Scaling answers for an unknown resource id).
+    pub(crate) fn component_autoscaling(&self, names: &[String]) -> Vec<ComponentAutoscaling> {
+        names
+            .iter()
+            .map(|n| {
+                let s = self.copy_scaling.get(n);
+                ComponentAutoscaling {
+                    component: n.clone(),
+                    range: s.map(|s| (s.min, s.max)),
+                    policies: s.and_then(|s| s.policy.clone()).into_iter().collect(),
+                }
+            })
+            .collect()
     }
 
     /// Every component of an endpoint, by name.

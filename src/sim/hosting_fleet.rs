@@ -3,7 +3,7 @@
 //! multi-model endpoint — and the serverless endpoint's provisioned concurrency.
 
 use super::fleet::{DAY_MS, ESpec, HF_CPU, HOUR_MS, TGI, VSpec, XGB, cpu};
-use super::hosting::{HostingState, SimAsync, SimComponent};
+use super::hosting::{HostingState, SimAsync, SimComponent, SimCopyScaling};
 use super::ids::MINUTE_MS;
 use super::traffic::{BodyKind, VariantModel};
 use super::trail::Caller;
@@ -159,6 +159,22 @@ pub(super) fn state(start_ms: i64) -> HostingState {
     ] {
         h.components.insert(c.name.clone(), c);
     }
+    // Copy counts registered with Application Auto Scaling, target tracking on invocations per
+    // copy (a minute's invocations per copy; one copy serves about 60 a minute); the reranker
+    // is left without autoscaling.
+    for (name, min, max, target) in [
+        ("llama-3-8b-chat", 1, 8, 40.0),
+        ("mistral-7b-summarize", 1, 4, 30.0),
+    ] {
+        h.copy_scaling.insert(
+            name.into(),
+            SimCopyScaling {
+                min,
+                max,
+                policy: Some(copies_policy(name, target)),
+            },
+        );
+    }
     h.managed.insert(
         (LLM.into(), "AllTraffic".into()),
         ManagedScaling {
@@ -187,4 +203,19 @@ pub(super) fn state(start_ms: i64) -> HostingState {
         .insert((SERVERLESS.into(), "AllTraffic".into()), 5);
     h.multi_models.insert(MME_MODEL.into());
     h
+}
+
+/// Target tracking of a component's copy count on the predefined metric
+/// `SageMakerInferenceComponentInvocationsPerCopy`:
+/// https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PredefinedMetricSpecification.html
+fn copies_policy(component: &str, target: f64) -> ScalingPolicy {
+    ScalingPolicy {
+        name: format!("{component}-invocations-per-copy"),
+        policy_type: "TargetTrackingScaling".into(),
+        metric: INVOCATIONS_PER_COPY_METRIC.into(),
+        target_value: Some(target),
+        scale_in_cooldown: Some(std::time::Duration::from_secs(300)),
+        scale_out_cooldown: Some(std::time::Duration::from_secs(120)),
+        disable_scale_in: false,
+    }
 }

@@ -267,6 +267,13 @@ impl Backend for SimAccount {
             .collect())
     }
 
+    async fn describe_component_autoscaling(
+        &self,
+        components: &[String],
+    ) -> BackendResult<Vec<ComponentAutoscaling>> {
+        Ok(self.world().hosting.component_autoscaling(components))
+    }
+
     async fn scaling_activities(
         &self,
         endpoint: &str,

@@ -1,5 +1,5 @@
-//! The detail view's hosting section: inference components (copies, compute, metrics), the
-//! managed instance scaling range, an async endpoint's queue (and what 0 instances means),
+//! The detail view's hosting section: inference components (copies, compute, metrics, and
+//! their copy-count autoscaling), the managed instance scaling range, an async endpoint's queue (and what 0 instances means),
 //! serverless provisioned concurrency and cold starts, a multi-model endpoint's model cache.
 
 use ratatui::text::{Line, Span};
@@ -120,6 +120,14 @@ pub fn lines<'a>(state: &AppState, theme: &Theme, e: &Endpoint, w: usize) -> Vec
             };
             out.push(Line::styled(text, style));
         }
+        for c in &h.components {
+            if let Some(a) = state.autoscaling.components.get(&c.name) {
+                out.push(Line::styled(
+                    format!("  {}  {}", trim(&c.name, 24), copy_scaling(a)),
+                    theme.muted,
+                ));
+            }
+        }
     }
     if let Some(a) = &h.async_config {
         let backlog = latest(series, None, "", MetricName::ApproximateBacklogSize);
@@ -195,6 +203,32 @@ pub fn lines<'a>(state: &AppState, theme: &Theme, e: &Endpoint, w: usize) -> Vec
         )));
     }
     out
+}
+
+/// "copies 1–8 · target InvocationsPerCopy 40.0": the registered copy range and each policy
+/// (target tracking with its metric and target, step scaling with its alarms).
+pub fn copy_scaling(a: &ComponentAutoscaling) -> String {
+    let Some((min, max)) = a.range else {
+        return "no copy autoscaling registered".into();
+    };
+    let mut parts = vec![format!("copies {min}–{max}")];
+    for p in &a.policies {
+        let metric = p
+            .metric
+            .strip_prefix("SageMakerInferenceComponent")
+            .unwrap_or(&p.metric);
+        parts.push(match p.target_value {
+            Some(t) if p.policy_type == "TargetTrackingScaling" => {
+                format!("target {metric} {t:.1}")
+            }
+            _ if p.policy_type == "StepScaling" => format!("step on {metric}"),
+            _ => format!("{} {metric}", p.policy_type),
+        });
+    }
+    if a.policies.is_empty() {
+        parts.push("no policy".into());
+    }
+    parts.join(" · ")
 }
 
 fn trim(s: &str, n: usize) -> String {

@@ -68,7 +68,7 @@ pub fn render(
         ]
     } else {
         hint_spans(
-            &state.keymap.footer(state.key_scope()),
+            &crate::app::keys::footer(state),
             theme,
             avail.saturating_sub(right_w),
         )

@@ -11,6 +11,7 @@ mod aws_contracts;
 mod aws_invoke_once;
 mod aws_mocks;
 mod aws_moto;
+mod component_scaling;
 mod fleet;
 mod poll_budget;
 mod poll_scaling;

@@ -102,3 +102,38 @@ async fn a_throttled_describe_keeps_the_variants_and_the_figures() {
     assert!(failed_seen, "the throttled describe was reported");
     assert!(metrics_after_failure, "a metrics poll followed");
 }
+
+/// The autoscaling poller reads the inference components' copy-count autoscaling along with
+/// their hosting: the LLM endpoint's components arrive with their registered ranges and
+/// policies (the copies dialog bounds a count by them), the reranker without a target.
+#[tokio::test(start_paused = true)]
+async fn the_autoscaling_poll_carries_the_components_copy_ranges() {
+    const LLM: &str = "llm-chat-components";
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock {
+        origin: fixture_epoch(),
+        started: tokio::time::Instant::now(),
+    });
+    let backend: SharedBackend = Arc::new(SimAccount::new(7, clock.clone()));
+    let (tx, mut rx) = mpsc::channel::<Action>(256);
+    let pollers = Pollers::spawn(backend, clock.clone(), PollIntervals::aws(), tx, 7);
+    pollers.watch(Some(LLM.into()));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
+    let mut seen = None;
+    while let Ok(Some(action)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        let Action::Polled(p) = action else { continue };
+        if let (Panel::Autoscaling, Ok(PanelData::Autoscaling(d))) = (p.panel, p.result)
+            && d.hosting.contains_key(LLM)
+        {
+            seen = Some(d);
+            break;
+        }
+    }
+    let d = seen.expect("an autoscaling poll with the LLM endpoint's hosting");
+    let llama = &d.components["llama-3-8b-chat"];
+    assert_eq!(llama.range, Some((1, 8)));
+    assert_eq!(llama.policies.len(), 1);
+    assert_eq!(llama.policies[0].metric, INVOCATIONS_PER_COPY_METRIC);
+    assert_eq!(d.components["mistral-7b-summarize"].range, Some((1, 4)));
+    assert_eq!(d.components["bge-reranker"].range, None);
+    pollers.shutdown().await;
+}

@@ -62,7 +62,18 @@ assert 0 < len(applied) < len(defaults), (len(applied), len(defaults))
 
 aas = client("application-autoscaling")
 targets = aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
-assert targets and all(t["ResourceId"].startswith("endpoint/") for t in targets)
+# Without a dimension the namespace lists variants' and inference components' targets alike.
+variants = [t for t in targets if t["ScalableDimension"] == "sagemaker:variant:DesiredInstanceCount"]
+components = [t for t in targets
+              if t["ScalableDimension"] == "sagemaker:inference-component:DesiredCopyCount"]
+assert variants and all(t["ResourceId"].startswith("endpoint/") for t in variants)
+assert components and all(t["ResourceId"].startswith("inference-component/") for t in components)
+assert len(variants) + len(components) == len(targets)
+ic = aas.describe_scalable_targets(
+    ServiceNamespace="sagemaker",
+    ScalableDimension="sagemaker:inference-component:DesiredCopyCount",
+    ResourceIds=["inference-component/llama-3-8b-chat"])["ScalableTargets"]
+assert [(t["MinCapacity"], t["MaxCapacity"]) for t in ic] == [(1, 8)], ic
 
 assert client("sts").get_caller_identity()["Account"] == "111122223333"
 

@@ -298,3 +298,58 @@ async fn a_lost_copies_response_is_described_and_not_sent_again() {
     );
     assert!(h.notice().contains("is InService with"), "{}", h.notice());
 }
+
+/// The simulated account registers llama-3-8b-chat's copies with Application Auto Scaling
+/// (1–8): a count outside that range is refused in the dialog and nothing is sent; a count
+/// inside it goes to review.
+#[tokio::test]
+async fn a_count_outside_the_registered_copy_range_is_refused() {
+    let mut h = Harness::new().await;
+    let llama = "llama-3-8b-chat";
+    let scaling = h.state.autoscaling.components.get(llama).cloned();
+    assert_eq!(
+        scaling.as_ref().and_then(|s| s.range),
+        Some((1, 8)),
+        "{scaling:?}"
+    );
+    open_detail(&mut h);
+    h.key(KeyCode::Char('c'));
+    while let Some(Dialog::Copies(d)) = &h.state.ops.dialog
+        && d.component() != llama
+    {
+        h.key(KeyCode::Right);
+    }
+    for (input, refused) in [("9", true), ("0", true), ("12", true), ("8", false)] {
+        let mut st = h.state.clone();
+        let mut keys = vec![KeyCode::Backspace; 4];
+        keys.extend(input.chars().map(KeyCode::Char));
+        keys.push(KeyCode::Enter);
+        for k in keys {
+            let ev = crossterm::event::KeyEvent::new(k, crossterm::event::KeyModifiers::NONE);
+            let cmds = sagetop::app::update(&mut st, sagetop::app::Action::Key(ev), h.clock.now());
+            assert!(cmds.is_empty(), "{input}: nothing is sent");
+        }
+        match (&st.ops.dialog, refused) {
+            (Some(Dialog::Copies(d)), true) => {
+                let m = d.message.clone().unwrap_or_default();
+                assert!(
+                    m.contains(&format!(
+                        "{input} is outside the autoscaling range 1–8 of {llama}"
+                    )),
+                    "{input}: {m}"
+                );
+            }
+            (Some(Dialog::Confirm(c)), false) => {
+                assert!(
+                    c.notes
+                        .iter()
+                        .any(|n| n.contains("autoscaling range 1–8 copies")),
+                    "{:?}",
+                    c.notes
+                );
+            }
+            (other, _) => panic!("{input}: {other:?}"),
+        }
+    }
+    assert!(h.audit_lines().is_empty(), "nothing sent");
+}

@@ -67,6 +67,19 @@ fn llm_components_80x24() {
     assert!(x.contains("Hosting"), "{x}");
     assert!(x.contains("3 inference components, copies"), "{x}");
     assert!(x.contains("COMPONENT") && x.contains("COPIES"), "{x}");
+    // Each component's registered copy range and policy, read from Application Auto Scaling.
+    assert!(
+        x.contains("llama-3-8b-chat  copies 1–8 · target InvocationsPerCopy 40.0"),
+        "{x}"
+    );
+    assert!(
+        x.contains("mistral-7b-summarize  copies 1–4 · target InvocationsPerCopy 30.0"),
+        "{x}"
+    );
+    assert!(
+        x.contains("bge-reranker  no copy autoscaling registered"),
+        "{x}"
+    );
     insta::assert_snapshot!(t.backend());
 }
 
@@ -84,7 +97,51 @@ fn llm_components_160x45() {
         "wide columns:\n{x}"
     );
     assert!(x.contains("c copies"), "the copies key in the footer:\n{x}");
+    assert!(
+        x.contains("llama-3-8b-chat  copies 1–8 · target InvocationsPerCopy 40.0"),
+        "{x}"
+    );
     insta::assert_snapshot!(t.backend());
+}
+
+/// The footer's `c copies` hint: on the LLM endpoint's detail (it hosts inference
+/// components), not on a classic endpoint's detail nor on the endpoints list.
+#[test]
+fn the_copies_hint_shows_only_where_the_endpoint_hosts_components() {
+    let labels = |s: &sagetop::app::AppState| -> Vec<&'static str> {
+        sagetop::app::keys::footer(s)
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect()
+    };
+    let llm = detail(LLM);
+    assert!(labels(&llm).contains(&"copies"), "{:?}", labels(&llm));
+    let x = text(&screen(&llm, 160, 45));
+    assert!(x.contains("c copies"), "{x}");
+
+    let classic = detail("fraud-detection-xgb");
+    assert!(
+        !labels(&classic).contains(&"copies"),
+        "{:?}",
+        labels(&classic)
+    );
+    // The other detail keys stay.
+    assert!(
+        labels(&classic).contains(&"scale"),
+        "{:?}",
+        labels(&classic)
+    );
+    let x = text(&screen(&classic, 160, 45));
+    assert!(x.contains("s scale"), "{x}");
+    assert!(!x.contains("c copies"), "{x}");
+    // The keymap itself still lists the key for the scope (help shows it).
+    assert!(
+        classic
+            .keymap
+            .footer(sagetop::app::Scope::Detail)
+            .iter()
+            .any(|(_, l)| *l == "copies")
+    );
 }
 
 #[test]

@@ -178,11 +178,24 @@ impl Keymap {
 
     /// Footer hints for a scope: (keys label, short label).
     pub fn footer(&self, scope: Scope) -> Vec<(String, &'static str)> {
+        self.footer_where(scope, |_| true)
+    }
+
+    /// Footer hints for a scope, of the actions `offered` keeps (keys that do nothing in the
+    /// state on screen are not advertised; `app::keys::footer` says which).
+    pub fn footer_where(
+        &self,
+        scope: Scope,
+        offered: impl Fn(KeyAction) -> bool,
+    ) -> Vec<(String, &'static str)> {
         let shown = self.bindings_for(scope);
         let first = |b: &Binding| b.keys.first().map(KeySpec::label).unwrap_or_default();
         let mut out = Vec::new();
         for (i, b) in shown.iter().enumerate() {
             let Some(hint) = b.footer else { continue };
+            if !offered(b.action) {
+                continue;
+            }
             if b.keys.is_empty() && !matches!(hint.show, Show::Text(_)) {
                 continue;
             }

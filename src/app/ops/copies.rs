@@ -48,6 +48,15 @@ pub fn facts(state: &AppState, endpoint: &str, component: &str) -> Option<CopyFa
     })
 }
 
+/// The endpoint's hosting, as last read, lists inference components (it has copies to scale).
+pub fn hosts_components(state: &AppState, endpoint: &str) -> bool {
+    state
+        .autoscaling
+        .hosting
+        .get(endpoint)
+        .is_some_and(|h| !h.components.is_empty())
+}
+
 /// A copy count: a whole number ≥ 0 (`CopyCount` has a minimum of 0 and no documented
 /// maximum:
 /// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_InferenceComponentRuntimeConfig.html).

@@ -1,5 +1,6 @@
 //! Owns Application Auto Scaling on the wire (awsJson1_1) for the `sagemaker` namespace:
-//! DescribeScalableTargets (namespace-wide without ResourceIds), DescribeScalingPolicies,
+//! DescribeScalableTargets (namespace-wide without ResourceIds), DescribeScalingPolicies (both
+//! with the inference components' copy counts, `super::component_scaling`),
 //! DescribeScalingActivities (newest first) and RegisterScalableTarget, paged with tokens bound
 //! to the request's parameters and with the documented MaxResults ranges.
 
@@ -86,7 +87,7 @@ fn targets(w: &World, input: &Value) -> Result<Value, WireError> {
         .get("ResourceIds")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect());
-    let items: Vec<Value> = if sagemaker_variants(input) {
+    let mut items: Vec<Value> = if sagemaker_variants(input) {
         scaled(w)
             .into_iter()
             .filter(|(id, _, _)| ids.as_ref().is_none_or(|ids| ids.contains(&id.as_str())))
@@ -111,6 +112,9 @@ fn targets(w: &World, input: &Value) -> Result<Value, WireError> {
     } else {
         Vec::new()
     };
+    if super::component_scaling::asked(input) {
+        items.extend(super::component_scaling::targets(w, ids.as_deref()));
+    }
     paged(items, input, max, "ScalableTargets")
 }
 
@@ -162,6 +166,9 @@ fn policies(w: &World, input: &Value) -> Result<Value, WireError> {
                 "CreationTime": secs(created),
             }));
         }
+    }
+    if super::component_scaling::asked(input) {
+        items.extend(super::component_scaling::policies(w, rid, names.as_deref()));
     }
     paged(items, input, max, "ScalingPolicies")
 }

@@ -10,6 +10,7 @@ mod autoscaling;
 mod cbor;
 mod cloudtrail;
 mod cloudwatch;
+mod component_scaling;
 mod deployments;
 mod hosting;
 mod logs;
