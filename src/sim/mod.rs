@@ -4,6 +4,7 @@
 //! to `clock.now()` (deadlines exactly, traffic per whole minute, in time order), so the
 //! state at a given instant does not depend on how often it was looked at.
 
+mod async_scale;
 mod autoscale;
 mod deployments;
 pub mod deployments_demo;
@@ -259,9 +260,9 @@ impl Backend for SimAccount {
                 }),
                 policies: v
                     .scaling
-                    .as_ref()
-                    .and_then(|s| s.policy.clone())
-                    .into_iter()
+                    .iter()
+                    .flat_map(|s| s.policy.iter().chain(s.step.as_ref().map(|st| &st.policy)))
+                    .cloned()
                     .collect(),
             })
             .collect())
