@@ -12,10 +12,12 @@
 //!         | "lost-write-request=" P [WINDOW]           a write never arrives, no response
 //!         | "invoke-5xx=" P [WINDOW]                   InvokeEndpoint answers InternalFailure (500)
 //!         | "delete-endpoint=" NAME "@" DUR            someone deletes NAME at that time
+//!         | "alarm=" ALARM [":" STATE] "@" DUR          a CloudWatch alarm goes to STATE then
 //!         | "panic-after=" DUR                         sagetop panics (terminal-safety tests)
 //! P       = a number in [0, 1] or a percentage: 0.3, 30%
 //! DUR     = sagetop's duration grammar (crate::units): 250ms, 2s, 1.5m, 1m30s, 1h; a bare
 //!           number is seconds; at most 30 days
+//! STATE   = "ALARM" (the default) | "OK" | "INSUFFICIENT_DATA"; ALARM is an alarm name
 //! TARGETS = NAME *("+" NAME); a service (sagemaker, sagemaker-runtime, autoscaling, cloudwatch,
 //!           cloudtrail, quotas, sts), an operation (DescribeEndpoint), or an IAM action
 //!           (cloudtrail:LookupEvents, in deny only)
@@ -49,7 +51,8 @@ pub const OPERATIONS: [Operation; 15] = [
 const MAX_DURATION: Duration = Duration::from_secs(30 * 86_400);
 
 const KEYS: &str = "throttle, timeout, deny, latency, expire-credentials-after, \
-                    lost-write-response, lost-write-request, invoke-5xx, delete-endpoint, panic-after";
+                    lost-write-response, lost-write-request, invoke-5xx, delete-endpoint, alarm, \
+                    panic-after";
 
 /// A bad `--demo-faults` spec: which item, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -146,11 +149,21 @@ pub struct Deletion {
     pub at: Duration,
 }
 
+/// `alarm=NAME[:STATE]@DUR`: the CloudWatch alarm goes to `state` at `at` (a deployment
+/// watching it for auto-rollback rolls back when it is ALARM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlarmChange {
+    pub alarm: String,
+    pub state: crate::domain::AlarmStateValue,
+    pub at: Duration,
+}
+
 /// A parsed `--demo-faults` spec.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaultSpec {
     pub rules: Vec<Rule>,
     pub deletions: Vec<Deletion>,
+    pub alarms: Vec<AlarmChange>,
     pub panic_after: Option<Duration>,
     /// The spec as given (for the log).
     pub text: String,
@@ -200,6 +213,7 @@ impl FaultSpec {
             }
             match key.as_str() {
                 "delete-endpoint" => spec.deletions.push(parse_deletion(item, value)?),
+                "alarm" => spec.alarms.push(parse_alarm(item, value)?),
                 "panic-after" => {
                     if spec.panic_after.is_some() {
                         return Err(bad(item, "panic-after is given twice"));
@@ -248,7 +262,10 @@ impl FaultSpec {
 
     /// Whether nothing at all would be injected.
     pub fn is_empty(&self) -> bool {
-        self.rules.is_empty() && self.deletions.is_empty() && self.panic_after.is_none()
+        self.rules.is_empty()
+            && self.deletions.is_empty()
+            && self.alarms.is_empty()
+            && self.panic_after.is_none()
     }
 }
 
@@ -344,6 +361,46 @@ fn parse_deletion(item: &str, value: &str) -> Result<Deletion, FaultSpecError> {
     }
     Ok(Deletion {
         endpoint: name.to_string(),
+        at: spec_duration(item, at)?,
+    })
+}
+
+/// `NAME[:STATE]@DUR`; the state is ALARM when not given.
+fn parse_alarm(item: &str, value: &str) -> Result<AlarmChange, FaultSpecError> {
+    use crate::domain::AlarmStateValue;
+    let Some((head, at)) = value.rsplit_once('@') else {
+        return Err(bad(
+            item,
+            "alarm reads NAME[:STATE]@TIME, e.g. alarm=fraud-detection-xgb-5xx-rate:ALARM@30s",
+        ));
+    };
+    let (name, state) = match head.rsplit_once(':') {
+        Some((name, state)) => {
+            let state =
+                AlarmStateValue::parse(&state.trim().to_ascii_uppercase()).ok_or_else(|| {
+                    bad(
+                        item,
+                        format!(
+                            "`{}` is not an alarm state: ALARM, OK or INSUFFICIENT_DATA",
+                            state.trim()
+                        ),
+                    )
+                })?;
+            (name.trim(), state)
+        }
+        None => (head.trim(), AlarmStateValue::Alarm),
+    };
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+    // AlarmName: 1 to 255 characters.
+    if name.is_empty() || name.len() > 255 || name.chars().any(char::is_control) {
+        return Err(bad(
+            item,
+            format!("`{name}` is not an alarm name (1 to 255 printable characters)"),
+        ));
+    }
+    Ok(AlarmChange {
+        alarm: name.to_string(),
+        state,
         at: spec_duration(item, at)?,
     })
 }
@@ -513,6 +570,37 @@ mod tests {
     }
 
     #[test]
+    fn alarm_changes_name_the_alarm_its_state_and_when() {
+        use crate::domain::AlarmStateValue;
+        let s = FaultSpec::parse(
+            "alarm=fraud-detection-xgb-5xx-rate@30s,alarm=ns:odd:name:ok@1m30s,\
+             alarm=x-latency:INSUFFICIENT_DATA@2m",
+        )
+        .unwrap();
+        assert_eq!(
+            s.alarms,
+            vec![
+                AlarmChange {
+                    alarm: "fraud-detection-xgb-5xx-rate".into(),
+                    state: AlarmStateValue::Alarm,
+                    at: Duration::from_secs(30),
+                },
+                AlarmChange {
+                    alarm: "ns:odd:name".into(),
+                    state: AlarmStateValue::Ok,
+                    at: Duration::from_secs(90),
+                },
+                AlarmChange {
+                    alarm: "x-latency".into(),
+                    state: AlarmStateValue::InsufficientData,
+                    at: Duration::from_secs(120),
+                },
+            ]
+        );
+        assert!(s.rules.is_empty() && !s.is_empty());
+    }
+
+    #[test]
     fn times_read_as_everywhere_else_in_sagetop() {
         let s = FaultSpec::parse("latency=90,panic-after=1m30s").unwrap();
         let d = Duration::from_secs(90);
@@ -541,6 +629,15 @@ mod tests {
             ("latency=1d", "unknown unit `d`"),
             ("latency=soon", "not a duration"),
             ("latency=99999h", "30 days"),
+            ("alarm=fraud-detection-xgb-5xx-rate", "NAME[:STATE]@TIME"),
+            (
+                "alarm=fraud-detection-xgb-5xx-rate:FIRING@30s",
+                "not an alarm state",
+            ),
+            ("alarm=:ALARM@30s", "not an alarm name"),
+            ("alarm=@30s", "not an alarm name"),
+            ("alarm=x-5xx@soon", "not a duration"),
+            ("alarm=x-5xx:ALARM@31d", "unknown unit"),
         ] {
             let e = FaultSpec::parse(spec).expect_err(spec);
             assert!(e.to_string().contains(needle), "{spec}: {e}");

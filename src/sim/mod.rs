@@ -120,10 +120,15 @@ impl SimAccount {
         }
     }
 
-    /// Test knob (and the demo's way to make a rollback alarm fire): sets a CloudWatch alarm's
-    /// state from now on; a deployment watching it in ALARM rolls back.
+    /// Sets a CloudWatch alarm's state from now on (the `alarm=` demo fault, and tests); a
+    /// deployment watching it in ALARM rolls back.
     pub fn set_alarm_state(&self, alarm: &str, state: AlarmStateValue, reason: &str) {
         deployments::set_alarm(&mut self.world(), alarm, state, reason);
+    }
+
+    /// Names of the account's CloudWatch alarms (those DescribeAlarms answers), sorted.
+    pub fn alarm_names(&self) -> Vec<String> {
+        self.world().deploy.alarms.keys().cloned().collect()
     }
 
     /// Starts the demo's blue/green deployment of fraud-detection-xgb (a canary baking behind
