@@ -79,7 +79,8 @@ pub struct SourceArgs {
     )]
     pub demo_endpoints: usize,
 
-    /// Inject faults into the simulated account, e.g. `throttle=0.3,deny=cloudtrail,latency=2s`
+    /// Inject faults into the simulated account, e.g. `throttle=0.3,deny=cloudtrail,latency=2s`;
+    /// `alarm=fraud-detection-xgb-5xx-rate@30s` fires the demo canary's rollback alarm
     /// (grammar and behaviour: the README's fault table).
     /// Needs `--demo` (or `serve-demo`).
     #[arg(long, global = true, value_name = "SPEC", value_parser = crate::faults::FaultSpec::parse_arg)]

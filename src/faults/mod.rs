@@ -1,6 +1,6 @@
 //! Owns fault injection for the simulated account (`--demo-faults`): the [`Faults`] layer wraps
 //! any `Backend` and, per the spec, throttles, denies, delays, times out, expires credentials,
-//! loses write responses, fails invocations and deletes endpoints — surfacing exactly the
+//! loses write responses, fails invocations, deletes endpoints and sets alarms' states — surfacing exactly the
 //! `BackendError` the SDK backend maps the real AWS error to (`crate::boundary::errors`).
 //! The simulated account's wire server asks the same layer what to answer
 //! ([`Faults::check`], [`Faults::write_losses`], [`Faults::invoke_fails`]).
@@ -12,7 +12,7 @@
 
 pub mod spec;
 
-pub use spec::{Deletion, FaultKind, FaultSpec, FaultSpecError, Rule, Target, Window};
+pub use spec::{AlarmChange, Deletion, FaultKind, FaultSpec, FaultSpecError, Rule, Target, Window};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,6 +34,10 @@ pub trait World: Send + Sync {
 
     /// The caller's ARN, named in AccessDenied messages.
     fn caller_arn(&self) -> String;
+
+    /// A CloudWatch alarm goes to `state` (the `alarm=` fault); false if there is no such
+    /// alarm.
+    fn set_alarm_state(&self, alarm: &str, state: AlarmStateValue, reason: &str) -> bool;
 }
 
 /// The caller named in AccessDenied messages when no world is attached.
@@ -90,6 +94,8 @@ pub struct Faults {
     profile: Option<String>,
     world: Option<Arc<dyn World>>,
     deleted: Vec<AtomicBool>,
+    /// Which `alarm=` changes were made.
+    alarms_set: Vec<AtomicBool>,
     counters: Mutex<HashMap<(Dice, Operation, String), u64>>,
     injected: Mutex<BTreeMap<&'static str, u64>>,
 }
@@ -111,6 +117,7 @@ impl Faults {
             .iter()
             .map(|_| AtomicBool::new(false))
             .collect();
+        let alarms_set = spec.alarms.iter().map(|_| AtomicBool::new(false)).collect();
         Faults {
             spec,
             clock,
@@ -119,6 +126,7 @@ impl Faults {
             profile: None,
             world: None,
             deleted,
+            alarms_set,
             counters: Mutex::new(HashMap::new()),
             injected: Mutex::new(BTreeMap::new()),
         }
@@ -191,6 +199,22 @@ impl Faults {
                     .as_ref()
                     .is_some_and(|w| w.delete_endpoint(&d.endpoint));
                 tracing::info!(endpoint = %d.endpoint, deleted, "injected fault: endpoint deleted by someone else");
+            }
+        }
+        for (a, done) in self.spec.alarms.iter().zip(&self.alarms_set) {
+            if elapsed >= a.at && !done.swap(true, Ordering::SeqCst) {
+                let reason = format!(
+                    "Threshold Crossed: set to {} by --demo-faults alarm={}:{}@{}",
+                    a.state.as_str(),
+                    a.alarm,
+                    a.state.as_str(),
+                    crate::units::format_duration(a.at)
+                );
+                let set = self
+                    .world
+                    .as_ref()
+                    .is_some_and(|w| w.set_alarm_state(&a.alarm, a.state, &reason));
+                tracing::info!(alarm = %a.alarm, state = a.state.as_str(), set, "injected fault: alarm state changed");
             }
         }
     }

@@ -12,10 +12,12 @@
 //!         | "lost-write-request=" P [WINDOW]           a write never arrives, no response
 //!         | "invoke-5xx=" P [WINDOW]                   InvokeEndpoint answers InternalFailure (500)
 //!         | "delete-endpoint=" NAME "@" DUR            someone deletes NAME at that time
+//!         | "alarm=" ALARM [":" STATE] "@" DUR          a CloudWatch alarm goes to STATE then
 //!         | "panic-after=" DUR                         sagetop panics (terminal-safety tests)
 //! P       = a number in [0, 1] or a percentage: 0.3, 30%
 //! DUR     = sagetop's duration grammar (crate::units): 250ms, 2s, 1.5m, 1m30s, 1h; a bare
 //!           number is seconds; at most 30 days
+//! STATE   = "ALARM" (the default) | "OK" | "INSUFFICIENT_DATA"; ALARM is an alarm name
 //! TARGETS = NAME *("+" NAME); a service (sagemaker, sagemaker-runtime, autoscaling, cloudwatch,
 //!           cloudtrail, quotas, sts), an operation (DescribeEndpoint), or an IAM action
 //!           (cloudtrail:LookupEvents, in deny only)
@@ -49,7 +51,8 @@ pub const OPERATIONS: [Operation; 15] = [
 const MAX_DURATION: Duration = Duration::from_secs(30 * 86_400);
 
 const KEYS: &str = "throttle, timeout, deny, latency, expire-credentials-after, \
-                    lost-write-response, lost-write-request, invoke-5xx, delete-endpoint, panic-after";
+                    lost-write-response, lost-write-request, invoke-5xx, delete-endpoint, alarm, \
+                    panic-after";
 
 /// A bad `--demo-faults` spec: which item, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -146,11 +149,21 @@ pub struct Deletion {
     pub at: Duration,
 }
 
+/// `alarm=NAME[:STATE]@DUR`: the CloudWatch alarm goes to `state` at `at` (a deployment
+/// watching it for auto-rollback rolls back when it is ALARM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlarmChange {
+    pub alarm: String,
+    pub state: crate::domain::AlarmStateValue,
+    pub at: Duration,
+}
+
 /// A parsed `--demo-faults` spec.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaultSpec {
     pub rules: Vec<Rule>,
     pub deletions: Vec<Deletion>,
+    pub alarms: Vec<AlarmChange>,
     pub panic_after: Option<Duration>,
     /// The spec as given (for the log).
     pub text: String,
@@ -200,6 +213,7 @@ impl FaultSpec {
             }
             match key.as_str() {
                 "delete-endpoint" => spec.deletions.push(parse_deletion(item, value)?),
+                "alarm" => spec.alarms.push(parse_alarm(item, value)?),
                 "panic-after" => {
                     if spec.panic_after.is_some() {
                         return Err(bad(item, "panic-after is given twice"));
@@ -248,7 +262,10 @@ impl FaultSpec {
 
     /// Whether nothing at all would be injected.
     pub fn is_empty(&self) -> bool {
-        self.rules.is_empty() && self.deletions.is_empty() && self.panic_after.is_none()
+        self.rules.is_empty()
+            && self.deletions.is_empty()
+            && self.alarms.is_empty()
+            && self.panic_after.is_none()
     }
 }
 
@@ -344,6 +361,46 @@ fn parse_deletion(item: &str, value: &str) -> Result<Deletion, FaultSpecError> {
     }
     Ok(Deletion {
         endpoint: name.to_string(),
+        at: spec_duration(item, at)?,
+    })
+}
+
+/// `NAME[:STATE]@DUR`; the state is ALARM when not given.
+fn parse_alarm(item: &str, value: &str) -> Result<AlarmChange, FaultSpecError> {
+    use crate::domain::AlarmStateValue;
+    let Some((head, at)) = value.rsplit_once('@') else {
+        return Err(bad(
+            item,
+            "alarm reads NAME[:STATE]@TIME, e.g. alarm=fraud-detection-xgb-5xx-rate:ALARM@30s",
+        ));
+    };
+    let (name, state) = match head.rsplit_once(':') {
+        Some((name, state)) => {
+            let state =
+                AlarmStateValue::parse(&state.trim().to_ascii_uppercase()).ok_or_else(|| {
+                    bad(
+                        item,
+                        format!(
+                            "`{}` is not an alarm state: ALARM, OK or INSUFFICIENT_DATA",
+                            state.trim()
+                        ),
+                    )
+                })?;
+            (name.trim(), state)
+        }
+        None => (head.trim(), AlarmStateValue::Alarm),
+    };
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+    // AlarmName: 1 to 255 characters.
+    if name.is_empty() || name.len() > 255 || name.chars().any(char::is_control) {
+        return Err(bad(
+            item,
+            format!("`{name}` is not an alarm name (1 to 255 printable characters)"),
+        ));
+    }
+    Ok(AlarmChange {
+        alarm: name.to_string(),
+        state,
         at: spec_duration(item, at)?,
     })
 }
@@ -457,93 +514,5 @@ fn parse_target(item: &str, name: &str, iam: bool) -> Result<Target, FaultSpecEr
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_issue_example_parses() {
-        let s = FaultSpec::parse(
-            "throttle=0.3,deny=cloudtrail,latency=2s,timeout=0.05,expire-credentials-after=60s,\
-             lost-write-response=0.5,delete-endpoint=churn-predictor@90s,invoke-5xx=0.1",
-        )
-        .unwrap();
-        assert_eq!(s.rules.len(), 7);
-        assert_eq!(s.rules[0].kind, FaultKind::Throttle(0.3));
-        assert_eq!(
-            s.rules[1].targets,
-            vec![Target::Service(Service::CloudTrail)]
-        );
-        assert_eq!(
-            s.deletions,
-            vec![Deletion {
-                endpoint: "churn-predictor".into(),
-                at: Duration::from_secs(90)
-            }]
-        );
-        let creds = s
-            .rules
-            .iter()
-            .find(|r| r.kind == FaultKind::ExpiredCredentials)
-            .unwrap();
-        assert_eq!(creds.window.from, Duration::from_secs(60));
-        assert!(!creds.applies(Operation::ListEndpoints, Duration::from_secs(59)));
-        assert!(creds.applies(Operation::ListEndpoints, Duration::from_secs(60)));
-    }
-
-    #[test]
-    fn targets_windows_and_ranges() {
-        let s = FaultSpec::parse(
-            "throttle=100%:cloudwatch+DescribeEndpoint@30s..2m,latency=1s..3s:sts,deny=cloudtrail:LookupEvents@..90s",
-        )
-        .unwrap();
-        let t = &s.rules[0];
-        assert!(t.applies(Operation::GetMetricData, Duration::from_secs(30)));
-        assert!(t.applies(Operation::DescribeEndpoint, Duration::from_secs(100)));
-        assert!(!t.applies(Operation::ListEndpoints, Duration::from_secs(60)));
-        assert!(!t.applies(Operation::GetMetricData, Duration::from_secs(120)));
-        assert_eq!(
-            s.rules[1].kind,
-            FaultKind::Latency {
-                min: Duration::from_secs(1),
-                max: Duration::from_secs(3)
-            }
-        );
-        assert!(s.rules[2].applies(Operation::LookupEvents, Duration::ZERO));
-        assert!(!s.rules[2].applies(Operation::LookupEvents, Duration::from_secs(90)));
-    }
-
-    #[test]
-    fn times_read_as_everywhere_else_in_sagetop() {
-        let s = FaultSpec::parse("latency=90,panic-after=1m30s").unwrap();
-        let d = Duration::from_secs(90);
-        assert_eq!(s.rules[0].kind, FaultKind::Latency { min: d, max: d });
-        assert_eq!(s.panic_after, Some(d));
-    }
-
-    #[test]
-    fn bad_specs_say_what_is_wrong() {
-        for (spec, needle) in [
-            ("", "empty fault spec"),
-            ("throttle", "KEY=VALUE"),
-            ("throttle=2", "outside 0..1"),
-            ("throttle=lots", "not a probability"),
-            ("latency=3s..1s", "LOW..HIGH"),
-            ("deny=cloudfront", "unknown target"),
-            ("deny=ec2:RunInstances", "not an IAM action"),
-            ("flood=1", "unknown fault"),
-            ("delete-endpoint=churn", "NAME@TIME"),
-            ("delete-endpoint=-x@1s", "not an endpoint name"),
-            ("throttle=0.1@2m..1m", "ends before"),
-            ("throttle=0.1@2m", "@FROM..UNTIL"),
-            ("panic-after=1s,panic-after=2s", "twice"),
-            ("invoke-5xx=0.1:sts", "takes no targets"),
-            ("throttle=0.1,,deny=sts", "empty item"),
-            ("latency=1d", "unknown unit `d`"),
-            ("latency=soon", "not a duration"),
-            ("latency=99999h", "30 days"),
-        ] {
-            let e = FaultSpec::parse(spec).expect_err(spec);
-            assert!(e.to_string().contains(needle), "{spec}: {e}");
-        }
-    }
-}
+#[path = "spec_tests.rs"]
+mod tests;

@@ -1,6 +1,8 @@
-//! Application Auto Scaling: target tracking on InvocationsPerInstance, evaluated at
-//! every minute close, and the scaling activities it records.
+//! Application Auto Scaling: target tracking (on InvocationsPerInstance, or an async queue's
+//! backlog per instance) and step scaling on HasBacklogWithoutCapacity, evaluated at every
+//! minute close, and the scaling activities they record.
 
+use super::async_scale;
 use super::ids::{self, tag};
 use super::metrics::stats_at;
 use super::trail::{self, Caller};
@@ -58,19 +60,36 @@ struct Action {
     desired: u32,
     cause: String,
     scale_out: bool,
+    /// Started by the variant's step policy (its own cooldown).
+    step: bool,
 }
 
 /// Evaluates every autoscaled variant on the minute that just closed and starts actions.
+/// Target tracking reads InvocationsPerInstance, or an async queue's
+/// ApproximateBacklogSizePerInstance; a step policy reads its alarm's metric,
+/// HasBacklogWithoutCapacity (`sim::async_scale`).
 pub(crate) fn evaluate(w: &mut World, minute: i64) {
     let now = w.now_ms;
     let mut actions = Vec::new();
     let (seed, start_min) = (w.seed, w.start_min);
+    let hosting = &w.hosting;
     for ep in w.endpoints.values_mut() {
         if !ep.variants.iter().any(|v| v.scaling.is_some()) {
             continue;
         }
+        let queue = |metric| async_scale::metric_at(hosting, &ep.name, metric, minute);
+        let backlog_per = queue(MetricName::ApproximateBacklogSizePerInstance);
+        let has_backlog = queue(MetricName::HasBacklogWithoutCapacity);
         let per_instance: Vec<Option<f64>> = (0..ep.variants.len())
             .map(|vi| {
+                let tracks_backlog = ep.variants[vi]
+                    .scaling
+                    .as_ref()
+                    .and_then(|s| s.policy.as_ref())
+                    .is_some_and(async_scale::tracks_backlog);
+                if tracks_backlog {
+                    return backlog_per;
+                }
                 stats_at(seed, start_min, ep, vi, minute).map(|s| s.per_instance().unwrap_or(0.0))
             })
             .collect();
@@ -94,18 +113,41 @@ pub(crate) fn evaluate(w: &mut World, minute: i64) {
                     0
                 };
             }
-            if !in_service || now < sc.retry_after_ms || cur == 0 {
+            // The step policy's alarm: HasBacklogWithoutCapacity >= 1.
+            if let Some(st) = sc.step.as_mut() {
+                st.streak = if has_backlog.is_some_and(|x| x >= 1.0) {
+                    st.streak + 1
+                } else {
+                    0
+                };
+            }
+            if !in_service || now < sc.retry_after_ms {
                 continue;
             }
-            let mut act = |desired: u32, cause: String, scale_out: bool| {
+            let mut act = |desired: u32, cause: String, scale_out: bool, step: bool| {
                 actions.push(Action {
                     endpoint: ep.name.clone(),
                     variant: vi,
                     desired,
                     cause,
                     scale_out,
+                    step,
                 });
             };
+            if let Some(st) = sc.step.as_ref() {
+                let cooled = st
+                    .last_ms
+                    .is_none_or(|l| now - l >= async_scale::STEP_COOLDOWN_MS);
+                let desired = (cur + st.adjustment).clamp(sc.min, sc.max);
+                if st.streak >= async_scale::STEP_DATAPOINTS && cooled && desired > cur {
+                    act(desired, alarm_cause(&st.alarm, &st.policy.name), true, true);
+                    continue;
+                }
+            }
+            // Only a variant that scales to zero (an async endpoint's) is scaled from zero.
+            if cur == 0 && sc.step.is_none() {
+                continue;
+            }
             // RegisterScalableTarget brings the capacity into the new range once.
             if std::mem::take(&mut sc.clamp_pending) {
                 if cur < sc.min {
@@ -113,6 +155,7 @@ pub(crate) fn evaluate(w: &mut World, minute: i64) {
                         sc.min,
                         format!("minimum capacity was set to {}", sc.min),
                         true,
+                        false,
                     );
                     continue;
                 }
@@ -120,6 +163,7 @@ pub(crate) fn evaluate(w: &mut World, minute: i64) {
                     act(
                         sc.max,
                         format!("maximum capacity was set to {}", sc.max),
+                        false,
                         false,
                     );
                     continue;
@@ -134,13 +178,13 @@ pub(crate) fn evaluate(w: &mut World, minute: i64) {
             let in_cd = p.scale_in_cooldown.map_or(0, |d| d.as_millis() as i64);
             if sc.high_streak >= HIGH_DATAPOINTS && since(sc.last_out_ms) >= out_cd && wanted > cur
             {
-                act(wanted, alarm_cause(&sc.alarm_high, &p.name), true);
+                act(wanted, alarm_cause(&sc.alarm_high, &p.name), true, false);
             } else if !p.disable_scale_in
                 && sc.low_streak >= LOW_DATAPOINTS
                 && since(sc.last_in_ms) >= in_cd
                 && wanted < cur
             {
-                act(wanted, alarm_cause(&sc.alarm_low, &p.name), false);
+                act(wanted, alarm_cause(&sc.alarm_low, &p.name), false, false);
             }
         }
     }
@@ -217,7 +261,12 @@ fn start(w: &mut World, a: Action) {
         if let Some(v) = ep.variants.get_mut(a.variant) {
             v.desired_count = Some(a.desired);
             if let Some(sc) = v.scaling.as_mut() {
-                if a.scale_out {
+                if a.step {
+                    if let Some(st) = sc.step.as_mut() {
+                        st.last_ms = Some(now);
+                        st.streak = 0;
+                    }
+                } else if a.scale_out {
                     sc.last_out_ms = Some(now);
                     sc.high_streak = 0;
                 } else {

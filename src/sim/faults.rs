@@ -1,11 +1,12 @@
 //! Owns the seam between the simulated account and fault injection (`--demo-faults`): the
-//! account is the world faults act on (endpoints deleted by someone else, the caller named in
-//! denials), and the account behind a spec, checked against it.
+//! account is the world faults act on (endpoints deleted by someone else, alarms that fire,
+//! the caller named in denials), and the account behind a spec, checked against it.
 
 use std::sync::Arc;
 
 use crate::boundary::{Layer, SharedBackend};
 use crate::clock::SharedClock;
+use crate::domain::AlarmStateValue;
 use crate::faults::{FaultSpec, Faults, World};
 use crate::sim::SimAccount;
 
@@ -16,6 +17,14 @@ impl World for SimAccount {
 
     fn caller_arn(&self) -> String {
         crate::sim::OPERATOR_ARN.to_string()
+    }
+
+    fn set_alarm_state(&self, alarm: &str, state: AlarmStateValue, reason: &str) -> bool {
+        if !self.alarm_names().iter().any(|a| a == alarm) {
+            return false;
+        }
+        SimAccount::set_alarm_state(self, alarm, state, reason);
+        true
     }
 }
 
@@ -40,8 +49,18 @@ pub fn demo_backend(
 }
 
 /// Checks a `--demo-faults` spec against the simulated account it will act on: an endpoint
-/// the spec deletes must exist.
+/// the spec deletes, and an alarm it sets, must exist.
 pub fn check_spec(sim: &SimAccount, spec: &FaultSpec) -> Result<(), String> {
+    let alarms = sim.alarm_names();
+    for a in &spec.alarms {
+        if !alarms.contains(&a.alarm) {
+            return Err(format!(
+                "--demo-faults: alarm names `{}`, which the simulated account does not have (it has {})",
+                a.alarm,
+                alarms.join(", ")
+            ));
+        }
+    }
     let names = sim.endpoint_names();
     for d in &spec.deletions {
         if !names.contains(&d.endpoint) {

@@ -140,6 +140,7 @@ fn build_endpoint(seed: u64, idx: u64, start_ms: i64, e: &ESpec, w: &mut World) 
             min,
             max,
             policy: Some(default_policy(target)),
+            step: None,
             alarm_high: alarm_name(seed, &e.name, &v.name, true),
             alarm_low: alarm_name(seed, &e.name, &v.name, false),
             high_streak: 0,
@@ -308,7 +309,9 @@ pub(crate) fn build_world(seed: u64, start_ms: i64, extra: usize) -> World {
     super::deployments_demo::install(&mut w);
     w.activities.make_contiguous().sort_by_key(|a| a.start_time);
     w.quotas = quotas::build(w.endpoints.values());
+    super::async_scale::install(&mut w);
     super::hosting::warm(&mut w);
+    w.activities.make_contiguous().sort_by_key(|a| a.start_time);
     // Twelve hours of read-only noise from people and tools before the start.
     for m in start_min - 720..start_min {
         trail::background_minute(&mut w, m);

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::async_scale;
 use super::ids::{self, Fast, MINUTE_MS};
 use super::traffic::diurnal;
 use super::world::{World, serves};
@@ -44,7 +45,7 @@ pub(crate) struct SimAsync {
     pub variant: String,
     pub config: AsyncConfig,
     pub backlog: f64,
-    /// Requests a minute arriving at the daily peak.
+    /// Requests a minute arriving while a batch arrives (`async_scale::arrivals`).
     pub peak_per_min: f64,
     /// Requests a minute one instance finishes.
     pub per_instance: f64,
@@ -198,7 +199,7 @@ pub(crate) fn close_minute(w: &mut World, m: i64) {
         }
     }
     // Instances each async endpoint has now.
-    let instances: BTreeMap<String, (u32, bool)> = w
+    let instances: BTreeMap<String, (u32, bool, f64)> = w
         .hosting
         .asyncs
         .iter()
@@ -208,7 +209,11 @@ pub(crate) fn close_minute(w: &mut World, m: i64) {
                 .and_then(|e| e.variants.iter().find(|v| v.name == a.variant))
                 .and_then(|v| v.current_count)
                 .unwrap_or(0);
-            (name.clone(), (n, ep.is_some_and(|e| serves(e.status))))
+            let factor = ep.map_or(1.0, |e| e.load_factor);
+            (
+                name.clone(),
+                (n, ep.is_some_and(|e| serves(e.status)), factor),
+            )
         })
         .collect();
     let serverless: Vec<(String, String, u32, u32)> = w
@@ -231,7 +236,15 @@ pub(crate) fn close_minute(w: &mut World, m: i64) {
                 .map(|v| (e.name.clone(), v.name.clone(), v.current_count.unwrap_or(0)))
         })
         .collect();
-    step(&mut w.hosting, seed, m, &instances, &serverless, &multi);
+    let start_min = w.start_min;
+    step(
+        &mut w.hosting,
+        (seed, start_min),
+        m,
+        &instances,
+        &serverless,
+        &multi,
+    );
     if m.rem_euclid(60) == 0 {
         let cutoff = m - KEEP_MIN;
         for s in w.hosting.series.values_mut() {
@@ -242,9 +255,9 @@ pub(crate) fn close_minute(w: &mut World, m: i64) {
 
 fn step(
     h: &mut HostingState,
-    seed: u64,
+    (seed, start_min): (u64, i64),
     m: i64,
-    instances: &BTreeMap<String, (u32, bool)>,
+    instances: &BTreeMap<String, (u32, bool, f64)>,
     serverless: &[(String, String, u32, u32)],
     multi: &[(String, String, u32)],
 ) {
@@ -288,9 +301,9 @@ fn step(
         }
     }
     for (name, a) in &mut h.asyncs {
-        let mut r = Fast::new(&[seed, ids::hash_str(name), m as u64]);
-        let (n, serving) = instances.get(name).copied().unwrap_or((0, false));
-        let arrivals = (a.peak_per_min * load * (0.8 + 0.4 * r.unit())).round();
+        let (n, serving, factor) = instances.get(name).copied().unwrap_or((0, false, 1.0));
+        let arrivals =
+            (async_scale::arrivals(seed, name, start_min, m, a.peak_per_min) * factor).round();
         let capacity = if serving {
             a.per_instance * f64::from(n)
         } else {
@@ -363,15 +376,16 @@ fn step(
     }
 }
 
-/// Runs the synthesized past so the charts have history at the start.
+/// Runs the synthesized past so the charts have history at the start (async endpoints
+/// scaling as their policies say, `async_scale::replay`).
 pub(crate) fn warm(w: &mut World) {
     let start = w.start_min;
-    for m in start - WARM_MIN..start {
+    async_scale::replay(w, start - WARM_MIN..start, |w, m| {
         let now = w.now_ms;
         w.now_ms = now.min(m * MINUTE_MS);
         close_minute(w, m);
         w.now_ms = now;
-    }
+    });
 }
 
 /// Fills the hosting series of a metric query (the rest come from `sim::metrics`).

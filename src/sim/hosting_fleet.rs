@@ -1,6 +1,7 @@
 //! Fixtures: the demo fleet's endpoints hosted beyond classic variants — an LLM endpoint on
-//! ml.g5.12xlarge with three inference components, an async endpoint with a backlog, a
-//! multi-model endpoint — and the serverless endpoint's provisioned concurrency.
+//! ml.g5.12xlarge with three inference components, an async endpoint scaled to zero between
+//! batches (its autoscaling in `async_scale`), a multi-model endpoint — and the serverless
+//! endpoint's provisioned concurrency.
 
 use super::fleet::{DAY_MS, ESpec, HF_CPU, HOUR_MS, TGI, VSpec, XGB, cpu};
 use super::hosting::{HostingState, SimAsync, SimComponent, SimCopyScaling};
@@ -59,7 +60,8 @@ pub(super) fn specs() -> Vec<ESpec> {
                 "AllTraffic",
                 "doc-ocr-donut-v2",
                 "ml.g4dn.xlarge",
-                1,
+                // Scaled to zero between batches (`async_scale`).
+                0,
                 1.0,
                 VariantModel::gpu("ml.g4dn.xlarge", 30.0, 2400.0, 0.55),
             ),
@@ -192,10 +194,10 @@ pub(super) fn state(start_ms: i64) -> HostingState {
                 failure_path: Some("s3://acme-ml-async/doc-ocr/failure/".into()),
                 max_concurrent_per_instance: Some(4),
             },
-            backlog: 40.0,
-            // More arrives at the peak than one instance finishes: the queue grows until it
-            // scales out.
-            peak_per_min: 36.0,
+            backlog: 0.0,
+            // A batch arrives faster than one instance finishes: the queue grows until it
+            // scales out, then drains, and the endpoint scales back to zero.
+            peak_per_min: 30.0,
             per_instance: 26.0,
         },
     );

@@ -4,6 +4,7 @@
 //! to `clock.now()` (deadlines exactly, traffic per whole minute, in time order), so the
 //! state at a given instant does not depend on how often it was looked at.
 
+mod async_scale;
 mod autoscale;
 mod deployments;
 pub mod deployments_demo;
@@ -119,10 +120,15 @@ impl SimAccount {
         }
     }
 
-    /// Test knob (and the demo's way to make a rollback alarm fire): sets a CloudWatch alarm's
-    /// state from now on; a deployment watching it in ALARM rolls back.
+    /// Sets a CloudWatch alarm's state from now on (the `alarm=` demo fault, and tests); a
+    /// deployment watching it in ALARM rolls back.
     pub fn set_alarm_state(&self, alarm: &str, state: AlarmStateValue, reason: &str) {
         deployments::set_alarm(&mut self.world(), alarm, state, reason);
+    }
+
+    /// Names of the account's CloudWatch alarms (those DescribeAlarms answers), sorted.
+    pub fn alarm_names(&self) -> Vec<String> {
+        self.world().deploy.alarms.keys().cloned().collect()
     }
 
     /// Starts the demo's blue/green deployment of fraud-detection-xgb (a canary baking behind
@@ -259,9 +265,9 @@ impl Backend for SimAccount {
                 }),
                 policies: v
                     .scaling
-                    .as_ref()
-                    .and_then(|s| s.policy.clone())
-                    .into_iter()
+                    .iter()
+                    .flat_map(|s| s.policy.iter().chain(s.step.as_ref().map(|st| &st.policy)))
+                    .cloned()
                     .collect(),
             })
             .collect())

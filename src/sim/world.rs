@@ -19,6 +19,9 @@ pub(crate) struct Autoscale {
     pub min: u32,
     pub max: u32,
     pub policy: Option<ScalingPolicy>,
+    /// A step scaling policy beside it (async endpoints: out of zero on
+    /// HasBacklogWithoutCapacity, `sim::async_scale`).
+    pub step: Option<super::async_scale::StepScaling>,
     pub alarm_high: String,
     pub alarm_low: String,
     pub high_streak: u32,
@@ -262,8 +265,9 @@ impl World {
                 v.log.record(m, inputs, extra);
             }
         }
-        autoscale::evaluate(self, m);
+        // The queues publish first: target tracking and the step alarm read their figures.
         super::hosting::close_minute(self, m);
+        autoscale::evaluate(self, m);
         trail::background_minute(self, m);
         if m.rem_euclid(60) == 0 {
             let cutoff = m - LOG_RETENTION_MIN;

@@ -203,6 +203,9 @@ pub(crate) fn register_target(
 ) -> BackendResult<WriteReceipt> {
     let op = Operation::RegisterScalableTarget;
     let seed = w.seed;
+    // Only async endpoints scale to zero instances.
+    // https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-autoscale.html
+    let floor = u32::from(!w.hosting.asyncs.contains_key(endpoint));
     let Some(ep) = w.endpoints.get_mut(endpoint) else {
         return Err(BackendError::NotFound {
             operation: op,
@@ -230,7 +233,7 @@ pub(crate) fn register_target(
             ),
         ));
     }
-    if min < 1 {
+    if min < floor {
         return Err(invalid(op, "1 validation error detected: Value '0' at 'minCapacity' failed to satisfy constraint: Member must have value greater than or equal to 1".into()));
     }
     if min > max {
@@ -250,6 +253,7 @@ pub(crate) fn register_target(
                 min,
                 max,
                 policy: None,
+                step: None,
                 alarm_high: alarm_name(seed, endpoint, variant, true),
                 alarm_low: alarm_name(seed, endpoint, variant, false),
                 high_streak: 0,

@@ -190,32 +190,45 @@ async fn backlog(b: &dyn Backend, now: Timestamp) -> (f64, f64) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn async_backlog_grows_on_one_instance_and_drains_when_it_scales() {
+async fn the_async_endpoint_scales_out_of_zero_on_its_backlog_and_back_over_the_wire() {
     let rig = Rig::new(0, None).await;
     let aws = rig.backend(1).await;
+    // Ten minutes in: the batch that arrived at zero instances brought one up (step policy),
+    // and the queue is still being served.
     let (before, age_before) = backlog(&aws, rig.clock.now()).await;
-    assert!(before > 0.0, "a backlog at the start: {before}");
+    assert!(before > 0.0, "a batch queued: {before}");
     assert!(age_before > 0.0);
-    aws.update_weights_and_capacities(
-        ASYNC,
-        &[VariantChange {
-            variant: "AllTraffic".into(),
-            desired_weight: None,
-            desired_instance_count: Some(2),
-        }],
-    )
-    .await
-    .unwrap();
-    // Scale-out takes minutes; then two instances finish more than arrives.
+    let e = aws.describe_endpoint(ASYNC).await.unwrap();
+    assert!(e.current_instances() >= Some(1), "{e:?}");
+    // The documented pair of policies reads back through the SDK.
+    let a = aws.describe_autoscaling(ASYNC).await.unwrap();
+    let t = a[0].target.as_ref().expect("registered");
+    assert_eq!((t.min_capacity, t.max_capacity), (0, 2));
+    let kinds: Vec<(&str, &str)> = a[0]
+        .policies
+        .iter()
+        .map(|p| (p.policy_type.as_str(), p.metric.as_str()))
+        .collect();
+    assert!(
+        kinds.contains(&("TargetTrackingScaling", "ApproximateBacklogSizePerInstance"))
+            && kinds.contains(&("StepScaling", "doc-ocr-async-HasBacklogWithoutCapacity")),
+        "{kinds:?}"
+    );
+    // The queue drains.
+    rig.clock.advance(Duration::from_secs(20 * 60));
+    let (after, age_after) = backlog(&aws, rig.clock.now()).await;
+    assert_eq!(after, 0.0, "drained (was {before})");
+    assert_eq!(age_after, 0.0);
+    // Quiet long enough: target tracking scales it back to zero.
     rig.clock.advance(Duration::from_secs(30 * 60));
     let e = aws.describe_endpoint(ASYNC).await.unwrap();
-    assert_eq!(e.current_instances(), Some(2));
-    let (draining, _) = backlog(&aws, rig.clock.now()).await;
-    assert!(draining < before, "draining: {before} → {draining}");
-    rig.clock.advance(Duration::from_secs(120 * 60));
-    let (after, age_after) = backlog(&aws, rig.clock.now()).await;
-    assert_eq!(after, 0.0, "drained (was {before}, then {draining})");
-    assert_eq!(age_after, 0.0);
+    assert_eq!(e.current_instances(), Some(0), "back to zero");
+    let acts = aws.scaling_activities(ASYNC, 10).await.unwrap();
+    assert!(
+        acts.iter().any(|a| a.description.ends_with("to 1.")
+            && a.cause.contains("HasBacklogWithoutCapacity-ScalingPolicy")),
+        "{acts:?}"
+    );
 
     // Components' metrics by InferenceComponentName, normalized utilization included.
     let now = rig.clock.now();

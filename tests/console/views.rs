@@ -161,8 +161,9 @@ fn events_view_80x24() {
     let s = text(&t);
     assert!(s.contains("UpdateEndpointWeightsAndCapacities"), "{s}");
     assert!(!s.contains("DescribeEndpoint "), "reads hidden:\n{s}");
-    // The poller loads writes only (ReadOnly=false): every loaded event is a row here.
-    assert!(s.contains("Events (47 of 47 loaded)"), "{s}");
+    // The poller loads writes only (ReadOnly=false): every loaded event is a row here (two
+    // are the async endpoint's autoscaling: out of zero, then to 2).
+    assert!(s.contains("Events (49 of 49 loaded)"), "{s}");
     insta::assert_snapshot!(t.backend());
 }
 

@@ -365,3 +365,79 @@ async fn the_same_seed_injects_the_same_faults() {
     assert!(a.1["throttle"] > 0);
     assert_eq!(a, b);
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_alarm_fault_rolls_the_demo_canary_back_naming_the_alarm() {
+    const ALARM: &str = "fraud-detection-xgb-5xx-rate";
+    let mut r = Rig::new(&format!("alarm={ALARM}@30s")).await;
+    assert!(r.sim.start_demo_deployment(), "the demo's canary bakes");
+    r.command(&format!(":ep {FRAUD}"));
+    r.advance(15, 15).await;
+    assert_eq!(
+        r.state.endpoint(FRAUD).map(|e| e.status),
+        Some(EndpointStatus::Updating),
+        "baking before the alarm fires"
+    );
+    r.advance(15, 15).await;
+    assert_eq!(
+        r.state.endpoint(FRAUD).map(|e| e.status),
+        Some(EndpointStatus::RollingBack),
+        "the alarm fired at 30 s: rolling back"
+    );
+    assert!(r.screen(160, 45).contains("RollingBack"));
+    let mut waited = 0;
+    while r.state.endpoint(FRAUD).map(|e| e.status) != Some(EndpointStatus::InService) {
+        assert!(waited < 180, "rolled back within three minutes");
+        r.advance(15, 15).await;
+        waited += 15;
+    }
+    let e = r.state.endpoint(FRAUD).expect("still listed");
+    assert_eq!(
+        e.config_name, "fraud-detection-xgb-config-v14",
+        "the old config"
+    );
+    let reason = e.failure_reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains(ALARM) && reason.contains("rolled back"),
+        "{reason}"
+    );
+    assert!(r.screen(160, 45).contains(ALARM), "{}", r.screen(160, 45));
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_the_alarm_fault_the_canary_finishes_on_the_new_config() {
+    let mut r = Rig::new("throttle=0:sts").await;
+    assert!(r.sim.start_demo_deployment());
+    r.advance(30, 15).await;
+    assert_eq!(
+        r.state.endpoint(FRAUD).map(|e| e.status),
+        Some(EndpointStatus::Updating)
+    );
+    let mut waited = 0;
+    while r.state.endpoint(FRAUD).map(|e| e.status) != Some(EndpointStatus::InService) {
+        assert!(waited < 1800, "finished within half an hour");
+        r.advance(60, 30).await;
+        waited += 60;
+    }
+    let e = r.state.endpoint(FRAUD).expect("still listed");
+    assert_eq!(
+        e.config_name, "fraud-detection-xgb-config-v15",
+        "{e:?} after {waited}s"
+    );
+    assert_eq!(e.failure_reason, None);
+}
+
+#[test]
+fn an_alarm_the_account_does_not_have_is_refused_up_front() {
+    use sagetop::clock::{ManualClock, fixture_epoch};
+    let sim =
+        sagetop::sim::SimAccount::new(7, std::sync::Arc::new(ManualClock::new(fixture_epoch())));
+    let spec = sagetop::faults::FaultSpec::parse("alarm=no-such-alarm@30s").unwrap();
+    let e = sagetop::sim::faults::check_spec(&sim, &spec).unwrap_err();
+    assert!(
+        e.contains("no-such-alarm") && e.contains("fraud-detection-xgb-5xx-rate"),
+        "{e}"
+    );
+    let ok = sagetop::faults::FaultSpec::parse("alarm=fraud-detection-xgb-5xx-rate:OK@1m").unwrap();
+    assert!(sagetop::sim::faults::check_spec(&sim, &ok).is_ok());
+}

@@ -10,6 +10,7 @@ use sagetop::clock::{ManualClock, fixture_epoch};
 use sagetop::domain::*;
 use sagetop::sim::SimAccount;
 
+mod async_scale;
 mod observe;
 mod writes;
 

@@ -129,42 +129,70 @@ fn policies(w: &World, input: &Value) -> Result<Value, WireError> {
     let mut items = Vec::new();
     if sagemaker_variants(input) {
         for (id, created, s) in scaled(w) {
-            let Some(p) = &s.policy else { continue };
-            if rid.is_some_and(|r| r != id)
-                || names
-                    .as_ref()
-                    .is_some_and(|n| !n.contains(&p.name.as_str()))
-            {
-                continue;
-            }
-            let mut cfg = json!({ "DisableScaleIn": p.disable_scale_in });
-            if let Some(t) = p.target_value {
-                cfg["TargetValue"] = json!(t);
-            }
-            if let Some(d) = p.scale_in_cooldown {
-                cfg["ScaleInCooldown"] = json!(d.as_secs());
-            }
-            if let Some(d) = p.scale_out_cooldown {
-                cfg["ScaleOutCooldown"] = json!(d.as_secs());
-            }
-            if p.metric == INVOCATIONS_PER_INSTANCE_METRIC {
-                cfg["PredefinedMetricSpecification"] = json!({ "PredefinedMetricType": p.metric });
-            } else {
-                cfg["CustomizedMetricSpecification"] = json!({ "MetricName": p.metric, "Namespace": "AWS/SageMaker", "Statistic": "Average" });
-            }
-            let policy_id = ids::uuid(&[ids::hash_str(&id), ids::hash_str(&p.name)]);
+            let policy_arn = |name: &str| {
+                let policy_id = ids::uuid(&[ids::hash_str(&id), ids::hash_str(name)]);
+                format!(
+                    "arn:aws:autoscaling:{REGION}:{ACCOUNT}:scalingPolicy:{policy_id}:resource/sagemaker/{id}:policyName/{name}"
+                )
+            };
+            let wanted = |name: &str| {
+                rid.is_none_or(|r| r == id) && names.as_ref().is_none_or(|n| n.contains(&name))
+            };
             let alarm = |name: &str| json!({ "AlarmName": name, "AlarmARN": format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}") });
-            items.push(json!({
-                "PolicyARN": format!("arn:aws:autoscaling:{REGION}:{ACCOUNT}:scalingPolicy:{policy_id}:resource/sagemaker/{id}:policyName/{}", p.name),
-                "PolicyName": p.name,
-                "ServiceNamespace": "sagemaker",
-                "ResourceId": id,
-                "ScalableDimension": SCALABLE_DIMENSION,
-                "PolicyType": p.policy_type,
-                "TargetTrackingScalingPolicyConfiguration": cfg,
-                "Alarms": [alarm(&s.alarm_high), alarm(&s.alarm_low)],
-                "CreationTime": secs(created),
-            }));
+            if let Some(p) = s.policy.as_ref().filter(|p| wanted(&p.name)) {
+                let mut cfg = json!({ "DisableScaleIn": p.disable_scale_in });
+                if let Some(t) = p.target_value {
+                    cfg["TargetValue"] = json!(t);
+                }
+                if let Some(d) = p.scale_in_cooldown {
+                    cfg["ScaleInCooldown"] = json!(d.as_secs());
+                }
+                if let Some(d) = p.scale_out_cooldown {
+                    cfg["ScaleOutCooldown"] = json!(d.as_secs());
+                }
+                if p.metric == INVOCATIONS_PER_INSTANCE_METRIC {
+                    cfg["PredefinedMetricSpecification"] =
+                        json!({ "PredefinedMetricType": p.metric });
+                } else {
+                    let dims = match parse_resource_id(&id) {
+                        Some((e, _)) => json!([{ "Name": "EndpointName", "Value": e }]),
+                        None => json!([]),
+                    };
+                    cfg["CustomizedMetricSpecification"] = json!({ "MetricName": p.metric, "Namespace": "AWS/SageMaker", "Dimensions": dims, "Statistic": "Average" });
+                }
+                items.push(json!({
+                    "PolicyARN": policy_arn(&p.name),
+                    "PolicyName": p.name,
+                    "ServiceNamespace": "sagemaker",
+                    "ResourceId": id,
+                    "ScalableDimension": SCALABLE_DIMENSION,
+                    "PolicyType": p.policy_type,
+                    "TargetTrackingScalingPolicyConfiguration": cfg,
+                    "Alarms": [alarm(&s.alarm_high), alarm(&s.alarm_low)],
+                    "CreationTime": secs(created),
+                }));
+            }
+            // https://docs.aws.amazon.com/autoscaling/application/APIReference/API_StepScalingPolicyConfiguration.html
+            if let Some(st) = s.step.as_ref().filter(|st| wanted(&st.policy.name)) {
+                items.push(json!({
+                    "PolicyARN": policy_arn(&st.policy.name),
+                    "PolicyName": st.policy.name,
+                    "ServiceNamespace": "sagemaker",
+                    "ResourceId": id,
+                    "ScalableDimension": SCALABLE_DIMENSION,
+                    "PolicyType": st.policy.policy_type,
+                    "StepScalingPolicyConfiguration": {
+                        "AdjustmentType": "ChangeInCapacity",
+                        "MetricAggregationType": "Average",
+                        "Cooldown": crate::sim::async_scale::STEP_COOLDOWN_MS / 1000,
+                        "StepAdjustments": [
+                            { "MetricIntervalLowerBound": 0.0, "ScalingAdjustment": st.adjustment }
+                        ]
+                    },
+                    "Alarms": [alarm(&st.alarm)],
+                    "CreationTime": secs(created),
+                }));
+            }
         }
     }
     if super::component_scaling::asked(input) {
