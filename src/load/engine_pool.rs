@@ -9,32 +9,9 @@ use tokio::sync::oneshot;
 pub struct Pool {
     stops: Vec<oneshot::Sender<()>>,
     threads: Vec<std::thread::JoinHandle<()>>,
-    shared: Option<Runtime>,
-}
-
-/// One multi-thread runtime with `n` workers (work stealing), for comparison.
-pub fn multi_thread(n: usize) -> Result<(Pool, Vec<Handle>), String> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(n.max(1))
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    Ok((
-        Pool {
-            stops: Vec::new(),
-            threads: Vec::new(),
-            shared: Some(rt),
-        },
-        Vec::new(),
-    ))
 }
 
 impl Pool {
-    /// With a shared runtime: it drives the control loop too (workers are spawned from it).
-    pub fn control(&mut self) -> Runtime {
-        self.shared.take().expect("a shared runtime")
-    }
-
     /// Ends every thread's runtime (tasks still on it are dropped) and waits for the threads.
     pub fn stop(mut self) {
         self.stops.clear();
@@ -57,7 +34,6 @@ pub fn engine_threads(n: usize) -> Result<(Pool, Vec<Handle>), String> {
     let mut pool = Pool {
         stops: Vec::with_capacity(n),
         threads: Vec::with_capacity(n),
-        shared: None,
     };
     let mut handles = Vec::with_capacity(n);
     for i in 0..n.max(1) {

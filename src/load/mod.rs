@@ -14,6 +14,7 @@ pub mod console;
 pub mod engine;
 mod engine_pool;
 pub mod errors;
+mod h1;
 pub mod http;
 pub mod locust;
 pub mod loopback;
@@ -67,18 +68,8 @@ pub async fn run(target: LoadTarget, spec: &LoadSpec, ctl: RunControl) -> RunRes
     let clock = ctl.clock.clone();
     let started_at = clock.now();
     let cancel = ctl.cancel.clone();
-    let shared_rt = std::env::var_os("SAGETOP_LOAD_SHARED_RUNTIME").is_some();
-    let spawned = if shared_rt {
-        engine_pool::multi_thread(threads)
-    } else {
-        engine_threads(threads)
-    }
-    .and_then(|(mut pool, handles)| {
-        let control = if shared_rt {
-            pool.control()
-        } else {
-            current_thread()?
-        };
+    let spawned = engine_threads(threads).and_then(|(pool, handles)| {
+        let control = current_thread()?;
         std::thread::Builder::new()
             .name("sagetop-load-engine".into())
             .spawn(move || {
