@@ -388,6 +388,7 @@ fn parse_head(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[test]
     fn heads_are_framed_as_rfc_9112_says() {
@@ -428,5 +429,106 @@ mod tests {
                 .is_none()
         );
         assert!(parse_head(b"HTTP/1.1 200 OK\r\ncontent-length: x\r\n\r\n", &mut last).is_err());
+    }
+
+    /// A server on loopback that answers each accepted connection with `answers` in turn
+    /// (one per request read), then closes it; returns what it read.
+    async fn server(answers: Vec<Vec<&'static [u8]>>) -> (Dialer, tokio::task::JoinHandle<u32>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let dialer = Dialer::new(listener.local_addr().unwrap(), None).unwrap();
+        let task = tokio::spawn(async move {
+            let mut requests = 0;
+            for conn_answers in answers {
+                let (mut s, _) = listener.accept().await.unwrap();
+                for answer in conn_answers {
+                    let mut got = Vec::new();
+                    let mut b = [0u8; 4096];
+                    // The request: head and a 3-byte body.
+                    while !got.windows(4).any(|w| w == b"\r\n\r\n") || !got.ends_with(b"abc") {
+                        let n = s.read(&mut b).await.unwrap();
+                        assert!(n > 0, "client closed early");
+                        got.extend_from_slice(&b[..n]);
+                    }
+                    assert!(got.starts_with(b"POST /x HTTP/1.1\r\n"));
+                    requests += 1;
+                    s.write_all(answer).await.unwrap();
+                }
+            }
+            requests
+        });
+        (dialer, task)
+    }
+
+    const REQ: &[u8] = b"POST /x HTTP/1.1\r\nhost: t\r\ncontent-length: 3\r\n\r\nabc";
+
+    #[tokio::test]
+    async fn chunked_and_length_answers_are_read_whole_on_one_kept_connection() {
+        let (dialer, task) = server(vec![vec![
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n4;x=y\r\nabcd\r\n2\r\nef\r\n0\r\ntrailer: 1\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok",
+        ]])
+        .await;
+        let mut h1 = H1::default();
+        let a = h1.exchange(&dialer, REQ, &[]).await;
+        assert_eq!(
+            (a.status, a.error, a.received),
+            (Some(200), None, 6),
+            "{a:?}"
+        );
+        assert!(
+            h1.take_dial().is_some(),
+            "the first request opened the connection"
+        );
+        let b = h1.exchange(&dialer, REQ, &[]).await;
+        assert_eq!(
+            (b.status, b.error, b.received),
+            (Some(200), None, 2),
+            "{b:?}"
+        );
+        assert!(
+            h1.take_dial().is_none(),
+            "the second went on the same connection"
+        );
+        assert_eq!(task.await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_kept_connection_the_server_closed_is_reopened_and_the_request_sent_once_more() {
+        let ok: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n1";
+        let (dialer, task) = server(vec![vec![ok], vec![ok]]).await;
+        let mut h1 = H1::default();
+        assert_eq!(h1.exchange(&dialer, REQ, &[]).await.error, None);
+        // The server closed the connection after its answer: the next request is resent on a
+        // new one and succeeds.
+        let o = h1
+            .exchange(
+                &dialer,
+                b"POST /x HTTP/1.1\r\nhost: t\r\ncontent-length: 3\r\n\r\n",
+                b"abc",
+            )
+            .await;
+        assert_eq!((o.status, o.error), (Some(200), None), "{o:?}");
+        assert!(h1.take_dial().is_some());
+        assert_eq!(task.await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn an_error_answer_carries_its_aws_code_and_a_cut_answer_is_an_error() {
+        let (dialer, task) = server(vec![vec![
+            b"HTTP/1.1 424 Failed Dependency\r\nx-amzn-ErrorType: ModelError:http://internal.amazon.com/coral/com.amazon.sagemaker/\r\ncontent-length: 26\r\n\r\n{\"message\":\"model failed\"}",
+            b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nshort",
+        ]])
+        .await;
+        let mut h1 = H1::default();
+        let o = h1.exchange(&dialer, REQ, &[]).await;
+        assert_eq!(
+            (o.status, o.error),
+            (Some(424), Some(ErrorKind::ModelError)),
+            "{o:?}"
+        );
+        assert_eq!(o.code.as_deref(), Some("ModelError"));
+        let cut = h1.exchange(&dialer, REQ, &[]).await;
+        assert_eq!(cut.error, Some(ErrorKind::Other), "{cut:?}");
+        assert_eq!(task.await.unwrap(), 2);
     }
 }
