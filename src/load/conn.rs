@@ -21,6 +21,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio::task::JoinSet;
 
+use super::h1::Io;
 use super::stats::{ErrorKind, Outcome};
 
 /// Where a worker connects and how: the resolved address, and TLS when the URL is https.
@@ -68,6 +69,22 @@ impl Dialer {
         self.tls.is_some()
     }
 
+    /// Opens a connection's byte stream: TCP with Nagle off, then TLS for https.
+    pub async fn connect(&self) -> Result<Io, String> {
+        let tcp = tokio::net::TcpStream::connect(self.addr)
+            .await
+            .map_err(|e| format!("connect {}: {e}", self.addr))?;
+        let _ = tcp.set_nodelay(true);
+        match &self.tls {
+            None => Ok(Io::Tcp(tcp)),
+            Some((connector, name)) => connector
+                .connect(name.clone(), tcp)
+                .await
+                .map(|s| Io::Tls(Box::new(s)))
+                .map_err(|e| format!("TLS handshake with {}: {e}", self.addr)),
+        }
+    }
+
     /// Opens a connection: hyper's sender and the connection future to poll.
     pub async fn open<B>(&self) -> Result<(SendRequest<B>, Driver), String>
     where
@@ -75,37 +92,26 @@ impl Dialer {
         B::Data: Send,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let tcp = tokio::net::TcpStream::connect(self.addr)
-            .await
-            .map_err(|e| format!("connect {}: {e}", self.addr))?;
-        let _ = tcp.set_nodelay(true);
-        match &self.tls {
-            None => {
-                let (sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
-                    .await
-                    .map_err(|e| format!("HTTP handshake: {e}"))?;
-                Ok((
-                    sender,
-                    Box::pin(async move {
-                        let _ = driver.await;
-                    }),
-                ))
-            }
-            Some((connector, name)) => {
-                let stream = connector
-                    .connect(name.clone(), tcp)
-                    .await
-                    .map_err(|e| format!("TLS handshake with {}: {e}", self.addr))?;
-                let (sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                    .await
-                    .map_err(|e| format!("HTTP handshake: {e}"))?;
-                Ok((
-                    sender,
-                    Box::pin(async move {
-                        let _ = driver.await;
-                    }),
-                ))
-            }
+        async fn handshake<T, B>(io: T) -> Result<(SendRequest<B>, Driver), String>
+        where
+            T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+            B: hyper::body::Body + Send + 'static,
+            B::Data: Send,
+            B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        {
+            let (sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+                .await
+                .map_err(|e| format!("HTTP handshake: {e}"))?;
+            Ok((
+                sender,
+                Box::pin(async move {
+                    let _ = driver.await;
+                }),
+            ))
+        }
+        match self.connect().await? {
+            Io::Tcp(tcp) => handshake(tcp).await,
+            Io::Tls(tls) => handshake(*tls).await,
         }
     }
 }

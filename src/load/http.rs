@@ -19,6 +19,7 @@ use tokio::time::Instant;
 
 use super::conn::{Conn, Dialer};
 use super::errors::aws_error;
+use super::h1::H1;
 use super::payload::Payloads;
 use super::sign::{Signer, SignerState};
 use super::sigv4::{self, Shape};
@@ -35,6 +36,9 @@ pub struct UrlTarget {
     path: Uri,
     /// Host, content type, accept, variant and the user's headers, in every request.
     headers: HeaderMap,
+    /// The request line and `headers` as sent; `request_line`: where the headers begin.
+    head: Vec<u8>,
+    request_line: usize,
     signer: Option<Signer>,
     /// What every signed request shares (SigV4's hot path); `None`: aws-sigv4 signs each.
     shape: Option<Shape>,
@@ -47,8 +51,25 @@ pub struct UrlTarget {
 
 /// A worker's connection and its copy of the signing keys.
 pub struct UrlConn {
+    /// Streamed answers: hyper's connection.
     conn: Conn,
     keys: Option<SignerState>,
+    /// Answers read whole: the engine's own HTTP/1.1 exchange, and its request buffer.
+    h1: H1,
+    out: Vec<u8>,
+}
+
+/// Bodies up to this size are copied behind the head and written with it.
+const INLINE_BODY: usize = 16 * 1024;
+
+/// HTTP/1.1 header lines for `headers` (names as stored: lowercase).
+fn write_headers(out: &mut Vec<u8>, headers: &HeaderMap) {
+    for (name, value) in headers {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
 }
 
 fn header(v: &str, what: &str) -> Result<HeaderValue, TargetError> {
@@ -161,6 +182,9 @@ impl UrlTarget {
         })?;
         let authority = uri.authority().map_or(host.clone(), |a| a.to_string());
         let headers = fixed_headers(opts, &authority)?;
+        let mut head = format!("POST {path} HTTP/1.1\r\n").into_bytes();
+        let request_line = head.len();
+        write_headers(&mut head, &headers);
         let (shape, hashes) = match &signer {
             Some(_) => (
                 Shape::new("POST", path.to_string().as_str(), &headers),
@@ -179,6 +203,8 @@ impl UrlTarget {
                 path
             ),
             dialer,
+            head,
+            request_line,
             path,
             headers,
             signer,
@@ -232,14 +258,11 @@ impl UrlTarget {
         }
     }
 
-    async fn request(
-        &self,
-        conn: &mut UrlConn,
-        index: usize,
-    ) -> Result<Request<Full<Bytes>>, Outcome> {
-        let body = self.payloads.bodies()[index].clone();
+    /// The headers of the `index`-th body's request: the fixed ones, signed when signing.
+    async fn headers(&self, conn: &mut UrlConn, index: usize) -> Result<HeaderMap, Outcome> {
         let mut headers = self.headers.clone();
         if let Some(signer) = &self.signer {
+            let body = &self.payloads.bodies()[index];
             let now = SystemTime::now();
             signer
                 .refresh(&mut conn.keys, now)
@@ -252,17 +275,61 @@ impl UrlTarget {
                     self.shape.as_ref(),
                     &self.url,
                     &mut headers,
-                    &body,
+                    body,
                     &self.hashes[index],
                     now,
                 )
                 .map_err(|e| Outcome::failed(ErrorKind::Other, e))?;
         }
-        let mut req = Request::new(Full::new(body));
+        Ok(headers)
+    }
+
+    async fn request(
+        &self,
+        conn: &mut UrlConn,
+        index: usize,
+    ) -> Result<Request<Full<Bytes>>, Outcome> {
+        let headers = self.headers(conn, index).await?;
+        let mut req = Request::new(Full::new(self.payloads.bodies()[index].clone()));
         *req.method_mut() = Method::POST;
         *req.uri_mut() = self.path.clone();
         *req.headers_mut() = headers;
         Ok(req)
+    }
+
+    /// Answers read whole: the request's bytes in the worker's buffer, sent and read by
+    /// [`H1`] (the request line and fixed headers were written once, at the start).
+    async fn send_h1(&self, conn: &mut UrlConn, index: usize) -> Outcome {
+        let body = &self.payloads.bodies()[index];
+        let mut out = std::mem::take(&mut conn.out);
+        out.clear();
+        if self.signer.is_some() {
+            match self.headers(conn, index).await {
+                Ok(headers) => {
+                    out.extend_from_slice(&self.head[..self.request_line]);
+                    write_headers(&mut out, &headers);
+                }
+                Err(o) => {
+                    conn.out = out;
+                    return o;
+                }
+            }
+        } else {
+            out.extend_from_slice(&self.head);
+        }
+        out.extend_from_slice(b"content-length: ");
+        out.extend_from_slice(body.len().to_string().as_bytes());
+        out.extend_from_slice(b"\r\n\r\n");
+        // Small bodies go in the same write as the head; big ones are not copied.
+        let rest: &[u8] = if body.len() <= INLINE_BODY {
+            out.extend_from_slice(body);
+            &[]
+        } else {
+            body
+        };
+        let outcome = conn.h1.exchange(&self.dialer, &out, rest).await;
+        conn.out = out;
+        outcome
     }
 
     async fn read(&self, conn: &mut Conn, resp: Response<Incoming>, sent: u64) -> Outcome {
@@ -342,29 +409,35 @@ impl UrlTarget {
             Ok(b) => b.to_bytes(),
             Err(_) => Bytes::new(),
         };
-        let (code, message) = aws_error(header_code.as_deref(), &body);
-        let kind = match &code {
-            Some(c) => super::errors::classify_code(c, status),
-            None => classify_status(status, None),
-        };
-        let detail = match (&code, &message) {
-            (Some(c), Some(m)) => format!("HTTP {status} {c}: {m}"),
-            (Some(c), None) => format!("HTTP {status} {c}"),
-            (None, _) => format!("HTTP {status} ({})", kind.label()),
-        };
-        Outcome {
+        let mut outcome = Outcome {
             status: Some(status),
-            error: Some(kind),
-            code,
-            detail: Some(detail),
             variant,
             sent,
             received: body.len() as u64,
             first_at,
-            chunks: 0,
-            dial: None,
-        }
+            ..Outcome::default()
+        };
+        error_outcome(&mut outcome, header_code.as_deref(), &body);
+        outcome
     }
+}
+
+/// Fills in an error answer's kind, AWS error code and detail from its status (already in
+/// `outcome`), its `x-amzn-ErrorType` header and its body.
+pub(super) fn error_outcome(outcome: &mut Outcome, header_code: Option<&[u8]>, body: &[u8]) {
+    let status = outcome.status.unwrap_or(0);
+    let (code, message) = aws_error(header_code, body);
+    let kind = match &code {
+        Some(c) => super::errors::classify_code(c, status),
+        None => classify_status(status, None),
+    };
+    outcome.detail = Some(match (&code, &message) {
+        (Some(c), Some(m)) => format!("HTTP {status} {c}: {m}"),
+        (Some(c), None) => format!("HTTP {status} {c}"),
+        (None, _) => format!("HTTP {status} ({})", kind.label()),
+    });
+    outcome.error = Some(kind);
+    outcome.code = code;
 }
 
 impl Target for UrlTarget {
@@ -378,12 +451,20 @@ impl Target for UrlTarget {
                 Conn::default()
             },
             keys: None,
+            h1: H1::default(),
+            out: Vec::new(),
         }
     }
 
     async fn send(&self, conn: &mut UrlConn, seq: u64) -> Outcome {
         let index = self.payloads.index(seq);
         let sent = self.payloads.bodies()[index].len() as u64;
+        if !self.stream {
+            let mut outcome = self.send_h1(conn, index).await;
+            outcome.sent = sent;
+            outcome.dial = conn.h1.take_dial();
+            return outcome;
+        }
         let req = match self.request(conn, index).await {
             Ok(r) => r,
             Err(o) => return o,

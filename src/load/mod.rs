@@ -14,6 +14,7 @@ pub mod console;
 pub mod engine;
 mod engine_pool;
 pub mod errors;
+mod h1;
 pub mod http;
 pub mod locust;
 pub mod loopback;

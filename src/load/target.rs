@@ -1,6 +1,7 @@
 //! Owns what a load run sends requests to: a plain URL (a SageMaker-style container's
-//! `/invocations`, or the simulated account's `/endpoints/{name}/invocations`) through hyper's
-//! HTTP/1 client with one keep-alive connection per worker, checked first with `GET /ping`;
+//! `/invocations`, or the simulated account's `/endpoints/{name}/invocations`) over HTTP/1.1
+//! with one keep-alive connection per worker (the engine's own exchange, hyper's client for
+//! streamed answers), checked first with `GET /ping`;
 //! or a SageMaker endpoint through `Backend::invoke` (the only path that reaches AWS).
 
 use std::future::Future;
