@@ -246,6 +246,7 @@ fn plan(cli: &Cli, args: &BenchArgs, config: &Config) -> Result<Plan, BenchError
         target_container_hostname: args.target_container_hostname.clone(),
         headers: args.headers.clone(),
         insecure: args.insecure,
+        client: args.http_client,
     };
     Ok((spec, source, payloads, opts))
 }

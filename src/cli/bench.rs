@@ -143,6 +143,11 @@ pub struct BenchArgs {
     #[arg(long)]
     pub insecure: bool,
 
+    /// HTTP/1.1 client for answers read whole: `own` (sagetop's lean exchange) or `hyper`
+    /// (hyper's client, should a server not get along with the own one). --stream uses hyper.
+    #[arg(long, value_name = "CLIENT", default_value = "own", value_parser = crate::load::target::HttpClient::parse)]
+    pub http_client: crate::load::target::HttpClient,
+
     /// Streaming endpoint: InvokeEndpointWithResponseStream; reports time to first chunk,
     /// chunks per second and total time per request.
     #[arg(long)]

@@ -51,6 +51,10 @@ impl Io {
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 /// More header lines than this in an answer is refused as malformed.
 const MAX_HEADERS: usize = 64;
+/// An answer's head longer than this is refused (hyper's client default is about 400 KiB;
+/// SageMaker's heads are well under 1 KiB), so a server that never ends its head cannot
+/// grow a worker's buffer without bound.
+const MAX_HEAD: usize = 64 * 1024;
 
 /// A worker's connection on this path: reused between requests, reopened when it breaks.
 #[derive(Default)]
@@ -153,6 +157,15 @@ impl H1 {
                             continue; // 100 Continue and friends: the answer follows.
                         }
                         break head;
+                    }
+                    Ok(None) if self.buf.len() > MAX_HEAD => {
+                        return Err(Failure::Fatal(
+                            ErrorKind::Other,
+                            format!(
+                                "request failed: the answer's head is over {} KiB",
+                                MAX_HEAD / 1024
+                            ),
+                        ));
                     }
                     Ok(None) => {}
                     Err(e) => return Err(Failure::Fatal(ErrorKind::Other, e)),
@@ -323,7 +336,11 @@ fn parse_head(
     let used = match resp.parse(buf) {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) => return Ok(None),
-        Err(e) => return Err(format!("request failed: invalid HTTP answer: {e}")),
+        Err(e) => {
+            return Err(format!(
+                "request failed: invalid HTTP answer: {e} (--http-client hyper reads answers with hyper)"
+            ));
+        }
     };
     let status = resp.code.unwrap_or(0);
     let mut head = Head {
@@ -530,5 +547,31 @@ mod tests {
         let cut = h1.exchange(&dialer, REQ, &[]).await;
         assert_eq!(cut.error, Some(ErrorKind::Other), "{cut:?}");
         assert_eq!(task.await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_head_that_never_ends_is_refused_not_buffered_forever() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let dialer = Dialer::new(listener.local_addr().unwrap(), None).unwrap();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut b = [0u8; 4096];
+            let _ = s.read(&mut b).await;
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nx-filler: ").await;
+            // One header line of up to 256 KiB that never ends, so the head never does.
+            let piece = [b'a'; 1024];
+            for _ in 0..256 {
+                if s.write_all(&piece).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let mut h1 = H1::default();
+        let o = h1.exchange(&dialer, REQ, &[]).await;
+        assert_eq!(o.error, Some(ErrorKind::Other), "{o:?}");
+        let why = o.detail.unwrap_or_default();
+        assert!(why.contains("head is over 64 KiB"), "{why}");
+        assert!(h1.buf.capacity() < 256 * 1024, "the buffer stopped growing");
+        server.abort();
     }
 }

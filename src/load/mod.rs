@@ -35,7 +35,7 @@ pub use payload::{PayloadError, PayloadSource, Payloads};
 pub use report::{Budgets, RunParams, RunReport, TargetInfo};
 pub use spec::{Caps, InFlight, LoadSpec, SpecError, StopAfter};
 pub use stats::{ErrorKind, LatencyStats, Summary, VariantStats};
-pub use target::{BackendTarget, LoadTarget, RequestOptions, TargetError, UrlTarget};
+pub use target::{BackendTarget, HttpClient, LoadTarget, RequestOptions, TargetError, UrlTarget};
 
 /// Where InvokeEndpoint goes: `--endpoint-url` when given, else the region's runtime endpoint.
 /// https://docs.aws.amazon.com/general/latest/gr/sagemaker.html

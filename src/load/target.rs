@@ -58,6 +58,37 @@ pub struct RequestOptions {
     pub headers: Vec<(String, String)>,
     /// https: accept any server certificate (`--insecure`, self-signed test servers).
     pub insecure: bool,
+    /// Who carries answers read whole: sagetop's own HTTP/1.1 exchange, or hyper's client.
+    pub client: HttpClient,
+}
+
+/// The HTTP/1.1 client of a run's answers read whole (`--http-client`). Streamed answers
+/// (`--stream`) always go through hyper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpClient {
+    /// The engine's own exchange (`load::h1`): about half hyper's client CPU per request, so
+    /// less of the client's own time sits inside every latency a run reports.
+    #[default]
+    Own,
+    /// hyper's client connection: for a server the own exchange does not get along with.
+    Hyper,
+}
+
+impl HttpClient {
+    pub fn parse(s: &str) -> Result<HttpClient, String> {
+        match s {
+            "own" => Ok(HttpClient::Own),
+            "hyper" => Ok(HttpClient::Hyper),
+            other => Err(format!("{other:?}: the HTTP client is `own` or `hyper`")),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            HttpClient::Own => "own",
+            HttpClient::Hyper => "hyper",
+        }
+    }
 }
 
 impl Default for RequestOptions {
@@ -71,6 +102,7 @@ impl Default for RequestOptions {
             target_container_hostname: None,
             headers: Vec::new(),
             insecure: false,
+            client: HttpClient::Own,
         }
     }
 }
