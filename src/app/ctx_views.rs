@@ -221,3 +221,7 @@ mod tests {
         assert_eq!(scope_context(&own), Some("staging/eu-west-1"));
     }
 }
+
+#[cfg(test)]
+#[path = "ctx_views_tests.rs"]
+mod update_tests;

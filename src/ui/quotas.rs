@@ -214,19 +214,23 @@ fn context_lines<'a>(
         .map(|(c, n)| {
             let h = c.panels.get(&Panel::Quotas).cloned().unwrap_or_default();
             let (fresh, failing) = format::health_freshness(state, Panel::Quotas, &h);
-            let spans = vec![
-                Span::styled(format!(" {} ", c.label), theme.title),
-                Span::styled(format!(" {} ", context_cell(c, true)), theme.muted),
-                Span::styled(format!(" {n} quotas "), theme.muted),
-                Span::styled(
-                    if failing {
-                        format!(" stale: {fresh}")
-                    } else {
-                        format!(" {fresh}")
-                    },
-                    if failing { theme.stale } else { theme.muted },
-                ),
-            ];
+            let mut spans = vec![Span::styled(format!(" {} ", c.label), theme.title)];
+            // Narrow: the rows' ACCOUNT/REGION cells say where; the line says how fresh.
+            if w >= 120 {
+                spans.push(Span::styled(
+                    format!(" {} ", context_cell(c, true)),
+                    theme.muted,
+                ));
+                spans.push(Span::styled(format!(" {n} quotas "), theme.muted));
+            }
+            spans.push(Span::styled(
+                if failing {
+                    format!(" stale: {fresh}")
+                } else {
+                    format!(" {fresh}")
+                },
+                if failing { theme.stale } else { theme.muted },
+            ));
             Line::from(truncate_spans(spans, w))
         })
         .collect()
@@ -339,24 +343,22 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) ->
             });
         }
     }
-    let place = match ctx_views::title_contexts(state) {
-        Some(ctxs) => ctxs,
-        None => state
-            .identity
-            .as_ref()
-            .map(|i| i.region.clone())
-            .or_else(|| state.session.region.clone())
-            .unwrap_or_default(),
+    let name = match ctx_views::title_contexts(state) {
+        Some(ctxs) => format!("Quotas · {ctxs} ({} endpoint-usage)", eps.len()),
+        None => {
+            let region = state
+                .identity
+                .as_ref()
+                .map(|i| i.region.clone())
+                .or_else(|| state.session.region.clone())
+                .unwrap_or_default();
+            format!(
+                "Quotas: <instance type> for endpoint usage ({}, {region})",
+                eps.len()
+            )
+        }
     };
-    let title = section_title(
-        state,
-        theme,
-        format!(
-            "Quotas: <instance type> for endpoint usage ({}, {place})",
-            eps.len()
-        ),
-        Panel::Quotas,
-    );
+    let title = section_title(state, theme, name, Panel::Quotas);
     let block = section(theme, title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
