@@ -203,7 +203,20 @@ pub fn needs_rows(state: &AppState, scope: &LookupScope) -> bool {
 /// Opens the events view with `criteria`; `esc` returns to the current view.
 pub fn open(state: &mut AppState, mut criteria: EventCriteria) -> Vec<Command> {
     if let Some(ep) = criteria.endpoint.take() {
-        criteria.endpoint = Some(resolve_endpoint(state, &ep));
+        match resolve_endpoint(state, &ep) {
+            Some(key) => criteria.endpoint = Some(key),
+            // With several accounts, a name that is not one endpoint of the contexts shown
+            // (the same name in two accounts) narrows every shown context's events by text.
+            None if state.contexts.multi() => {
+                criteria.text = [criteria.text.as_str(), ep.as_str()]
+                    .iter()
+                    .filter(|t| !t.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+            }
+            None => criteria.endpoint = Some(ep),
+        }
     }
     let back = match &state.view {
         View::Events | View::EventJson => state.events_view.back_to.clone(),
@@ -220,19 +233,29 @@ pub fn open(state: &mut AppState, mut criteria: EventCriteria) -> Vec<Command> {
     want_pages_all(state)
 }
 
-/// An endpoint name as typed: exact, else the one endpoint containing it, else as typed.
-fn resolve_endpoint(state: &AppState, typed: &str) -> String {
+/// An endpoint name as typed: exact, else the one endpoint (of the contexts shown) whose
+/// name is it or contains it.
+fn resolve_endpoint(state: &AppState, typed: &str) -> Option<String> {
     if state.endpoint(typed).is_some() {
-        return typed.to_string();
+        return Some(typed.to_string());
     }
-    let hits: Vec<&Endpoint> = state
-        .endpoints
-        .iter()
-        .filter(|e| e.name.contains(typed))
+    let shown = || {
+        state
+            .endpoints
+            .iter()
+            .filter(|e| state.contexts.shows(&e.name))
+    };
+    let exact: Vec<&Endpoint> = shown()
+        .filter(|e| crate::boundary::context::plain(&e.name) == typed)
         .collect();
+    let hits: Vec<&Endpoint> = if exact.is_empty() {
+        shown().filter(|e| e.name.contains(typed)).collect()
+    } else {
+        exact
+    };
     match hits.as_slice() {
-        [one] => one.name.clone(),
-        _ => typed.to_string(),
+        [one] => Some(one.name.clone()),
+        _ => None,
     }
 }
 

@@ -256,6 +256,22 @@ async fn an_endpoints_events_are_its_own_contexts() {
         "{:?}",
         rows.iter().map(|e| &e.id).collect::<Vec<_>>()
     );
+    // `:events ep=NAME` names one endpoint only within one context: with both shown it
+    // narrows both accounts' events to that name; with `:ctx` on one, it is that one's.
+    rig.command(":events ep=churn-predictor").await;
+    let rows = events_view::rows(&rig.state);
+    let in_ctx = |l: &str| rows.iter().filter(|e| context_of(&e.id) == Some(l)).count();
+    assert!(in_ctx(PROD) > 0 && in_ctx(STAGING) > 0, "{rows:?}");
+    assert!(
+        rows.iter()
+            .all(|e| e.resources.iter().any(|r| r.contains(CHURN)))
+    );
+    rig.command(":ctx staging").await;
+    rig.command(":events ep=churn-predictor").await;
+    assert_eq!(
+        rig.state.events_view.criteria.endpoint.as_deref(),
+        Some(key.as_str())
+    );
 }
 
 fn stats(calls: &[(Operation, u32, u32)]) -> sagetop::boundary::ApiStats {
