@@ -28,6 +28,8 @@ pub struct Ctx {
     pub quotas: Vec<ServiceQuota>,
     /// This context's call accounting (`:api`), read while the view is open.
     pub api_stats: Option<crate::boundary::api_stats::ApiStats>,
+    /// What this context's metric polling spends against its own budget (`:api`).
+    pub budget: Option<crate::poll::metric_budget::BudgetReport>,
 }
 
 impl Ctx {
@@ -229,6 +231,12 @@ fn polled_in(
         }
     }
     let primary = state.contexts.primary().map(|c| c.label.clone()) == Some(label.to_string());
+    if let Ok(PanelData::Metrics(m)) = &polled.result
+        && let Some(b) = &m.budget
+        && let Some(c) = state.contexts.list.iter_mut().find(|c| c.label == label)
+    {
+        c.budget = Some(b.clone());
+    }
     if let Ok(data) = &mut polled.result {
         match data {
             PanelData::Identity(id) => {

@@ -12,6 +12,7 @@ use super::trail_log::{EventsPageResult, LookupScope};
 use crate::boundary::api_stats::ApiStats;
 use crate::boundary::context::{context_of, plain, qualify};
 use crate::domain::{Timestamp, TrailEvent};
+use crate::poll::metric_budget::BudgetReport;
 
 /// The lookup of context `label`'s account-wide events (`@LABEL`: no endpoint, one context).
 pub fn account_scope(label: &str) -> String {
@@ -170,6 +171,33 @@ impl ApiTotals {
         }
         t
     }
+}
+
+/// The metric budget `:api` compares the spend with: the one poller's, or the shown
+/// contexts' budgets and plans added up (each context polls against its own budget).
+pub fn budget_total(state: &AppState) -> Option<BudgetReport> {
+    if !state.contexts.multi() {
+        return state.metrics.budget.clone();
+    }
+    shown(state)
+        .into_iter()
+        .filter_map(|c| c.budget.as_ref())
+        .fold(None, |sum: Option<BudgetReport>, b| {
+            Some(match sum {
+                None => b.clone(),
+                Some(t) => BudgetReport {
+                    budget_usd_per_hour: t.budget_usd_per_hour + b.budget_usd_per_hour,
+                    planned_usd_per_hour: t.planned_usd_per_hour + b.planned_usd_per_hour,
+                    charts_usd_per_hour: t.charts_usd_per_hour + b.charts_usd_per_hour,
+                    every_cycle: t.every_cycle + b.every_cycle,
+                    round_robin: t.round_robin + b.round_robin,
+                    slowest_every: match (t.slowest_every, b.slowest_every) {
+                        (Some(x), Some(y)) => Some(x.max(y)),
+                        _ => None,
+                    },
+                },
+            })
+        })
 }
 
 /// A context's call accounting, read by the runtime every second while `:api` is open.

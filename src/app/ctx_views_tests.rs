@@ -222,3 +222,41 @@ fn the_events_view_pages_each_shown_context_with_its_own_lookup() {
         "B's page is already in flight: {cmds:?}"
     );
 }
+
+#[test]
+fn the_api_views_budget_adds_up_the_shown_contexts_budgets() {
+    use crate::app::action::MetricsData;
+    use crate::poll::metric_budget::BudgetReport;
+    use std::time::Duration;
+    let mut s = two();
+    let report = |every: u64| BudgetReport {
+        budget_usd_per_hour: 0.5,
+        planned_usd_per_hour: 0.4,
+        charts_usd_per_hour: 0.0,
+        every_cycle: 3,
+        round_robin: 10,
+        slowest_every: Some(Duration::from_secs(every)),
+    };
+    for (label, every) in [(A, 20), (B, 60)] {
+        let m = MetricsData {
+            budget: Some(report(every)),
+            ..MetricsData::default()
+        };
+        update(
+            &mut s,
+            polled(label, Ok(PanelData::Metrics(m))),
+            fixture_epoch(),
+        );
+    }
+    let all = budget_total(&s).expect("both budgets");
+    assert_eq!(all.budget_usd_per_hour, 1.0);
+    assert!((all.planned_usd_per_hour - 0.8).abs() < 1e-9);
+    assert_eq!((all.every_cycle, all.round_robin), (6, 20));
+    assert_eq!(all.slowest_every, Some(Duration::from_secs(60)));
+    update(
+        &mut s,
+        Action::RunCommand("ctx staging".into()),
+        fixture_epoch(),
+    );
+    assert_eq!(budget_total(&s).unwrap().budget_usd_per_hour, 0.5);
+}

@@ -133,7 +133,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         ]),
     ];
     // The cost governor's choice: spend against budget, and how stale the slowest rows get.
-    if let Some(b) = &state.metrics.budget {
+    if let Some(b) = &ctx_views::budget_total(state) {
         let over = stats
             .metric_cost_usd_per_hour
             .is_some_and(|c| c > b.budget_usd_per_hour * 1.05);
