@@ -260,3 +260,34 @@ fn the_api_views_budget_adds_up_the_shown_contexts_budgets() {
     );
     assert_eq!(budget_total(&s).unwrap().budget_usd_per_hour, 0.5);
 }
+
+#[test]
+fn an_endpoints_chart_markers_are_its_own_contexts_writes() {
+    let mut s = two();
+    // The same endpoint name written to in both accounts, at different times.
+    update(
+        &mut s,
+        polled(A, Ok(PanelData::Events(vec![ev("a1", 5)]))),
+        fixture_epoch(),
+    );
+    update(
+        &mut s,
+        polled(B, Ok(PanelData::Events(vec![ev("b1", 3)]))),
+        fixture_epoch(),
+    );
+    let start = fixture_epoch() - chrono::Duration::hours(1);
+    let at = |key: &str| -> Vec<crate::domain::Timestamp> {
+        crate::app::markers::markers(&s, key, start, fixture_epoch())
+            .iter()
+            .map(|m| m.at)
+            .collect()
+    };
+    assert_eq!(
+        at("fraud@staging/eu-west-1"),
+        [fixture_epoch() - chrono::Duration::minutes(3)]
+    );
+    assert_eq!(
+        at("fraud@prod/us-east-1"),
+        [fixture_epoch() - chrono::Duration::minutes(5)]
+    );
+}
