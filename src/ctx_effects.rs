@@ -135,9 +135,16 @@ impl<P: PollControl> ContextEffects<P> {
             .map(|r| &mut r.effects)
     }
 
-    /// The call accounting `:api` shows: the first context's.
-    pub fn api_stats(&self) -> Option<crate::boundary::api_stats::ApiStats> {
-        self.running.first().and_then(|r| r.backend.api_stats())
+    /// Each context's call accounting for `:api`, wrapped in `Action::Ctx` as its other
+    /// events are, so the app keeps every context's apart.
+    pub fn api_stats(&self) -> Vec<Action> {
+        self.running
+            .iter()
+            .map(|r| Action::Ctx {
+                label: r.label.clone(),
+                action: Box::new(Action::ApiStats(r.backend.api_stats())),
+            })
+            .collect()
     }
 
     /// Carries out `cmd` in the context(s) it concerns; hands back what only the terminal can
@@ -176,9 +183,14 @@ impl<P: PollControl> ContextEffects<P> {
                 }
                 None
             }
-            Command::FetchEvents(req) => {
-                // Account-wide lookups go to the first context (whose events the view shows).
+            Command::FetchEvents(mut req) => {
+                // An endpoint's lookup goes to its context; `@LABEL` is context LABEL's
+                // account-wide lookup, asked without a resource (its page comes back under
+                // `@LABEL`: `app::ctx_views::key_page`).
                 let key = req.resource.clone();
+                if key.as_deref().is_some_and(|k| plain(k).is_empty()) {
+                    req.resource = None;
+                }
                 let target = match key.as_deref() {
                     Some(k) => self.of(k),
                     None => self.running.first_mut().map(|r| &mut r.effects),

@@ -105,9 +105,10 @@ impl Running {
         }
     }
 
-    fn api_stats(&self) -> Option<crate::boundary::api_stats::ApiStats> {
+    /// The call accounting for `:api`: the one backend's, or each context's.
+    fn api_stats(&self) -> Vec<Action> {
         match self {
-            Running::One(s) => s.accounting.api_stats(),
+            Running::One(s) => vec![Action::ApiStats(s.accounting.api_stats())],
             Running::Many(m) => m.api_stats(),
         }
     }
@@ -211,8 +212,9 @@ pub async fn run(console: Console) -> std::io::Result<RunSummary> {
             _ = tick.tick() => {
                 // The `:api` view shows the backend's accounting, read fresh every tick.
                 if state.view == crate::app::View::Api {
-                    let stats = services.api_stats();
-                    update(&mut state, Action::ApiStats(stats), clock.now());
+                    for stats in services.api_stats() {
+                        update(&mut state, stats, clock.now());
+                    }
                 }
                 Some(Action::Tick)
             }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use super::action::{Action, Command, Panel, PanelData, Polled};
 use super::state::{AppState, PanelHealth};
 use crate::boundary::context::{context_of, plain};
-use crate::domain::{Identity, Timestamp};
+use crate::domain::{Identity, ServiceQuota, Timestamp};
 
 /// One (account/profile, region) the console reads.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -24,6 +24,12 @@ pub struct Ctx {
     pub production: bool,
     /// Freshness and failure of each of this context's panels.
     pub panels: BTreeMap<Panel, PanelHealth>,
+    /// This account and region's service quotas (the last good read).
+    pub quotas: Vec<ServiceQuota>,
+    /// This context's call accounting (`:api`), read while the view is open.
+    pub api_stats: Option<crate::boundary::api_stats::ApiStats>,
+    /// What this context's metric polling spends against its own budget (`:api`).
+    pub budget: Option<crate::poll::metric_budget::BudgetReport>,
 }
 
 impl Ctx {
@@ -80,8 +86,8 @@ impl Contexts {
         context_of(key).and_then(|l| self.get(l))
     }
 
-    /// The context whose account-wide panels (identity, events, quotas) are shown: the
-    /// first (the runtime sends account-wide events lookups there too).
+    /// The first context: the header's identity is its (each context's quotas, events and
+    /// call accounting are its own: `app::ctx_views`).
     pub fn primary(&self) -> Option<&Ctx> {
         self.list.first()
     }
@@ -174,6 +180,14 @@ pub fn on_ctx(
             Err(Box::new(Action::PollStarted(panel)))
         }
         Action::Polled(polled) => Ok(polled_in(state, label, polled, now)),
+        Action::EventsPage(mut page) => {
+            super::ctx_views::key_page(&mut page, label);
+            Err(Box::new(Action::EventsPage(page)))
+        }
+        Action::ApiStats(stats) => {
+            super::ctx_views::on_api_stats(state, label, stats);
+            Ok(Vec::new())
+        }
         other => Err(Box::new(other)),
     }
 }
@@ -217,6 +231,12 @@ fn polled_in(
         }
     }
     let primary = state.contexts.primary().map(|c| c.label.clone()) == Some(label.to_string());
+    if let Ok(PanelData::Metrics(m)) = &polled.result
+        && let Some(b) = &m.budget
+        && let Some(c) = state.contexts.list.iter_mut().find(|c| c.label == label)
+    {
+        c.budget = Some(b.clone());
+    }
     if let Ok(data) = &mut polled.result {
         match data {
             PanelData::Identity(id) => {
@@ -250,13 +270,28 @@ fn polled_in(
                     m.fetched_at.insert(e.clone(), polled.at);
                 }
             }
-            // Account-wide lists show the primary context's.
-            PanelData::Quotas(_) | PanelData::Events(_) if !primary => {
+            // Each context's quotas and events are its own (`app::ctx_views`).
+            PanelData::Quotas(q) => {
+                let q = std::mem::take(q);
+                if primary {
+                    state.quotas = q.clone();
+                }
+                if let Some(c) = state.contexts.list.iter_mut().find(|c| c.label == label) {
+                    c.quotas = q;
+                }
                 return finish(state, panel, Vec::new(), now);
+            }
+            PanelData::Events(e) => {
+                let e = std::mem::take(e);
+                let cmds = super::ctx_views::on_events(state, label, e, polled.at);
+                return finish(state, panel, cmds, now);
             }
             _ => {}
         }
-    } else if !primary && matches!(panel, Panel::Quotas | Panel::Events | Panel::Identity) {
+    } else if matches!(panel, Panel::Quotas | Panel::Events)
+        || (!primary && panel == Panel::Identity)
+    {
+        // The context's health holds the failure; its last good quotas and events stay.
         return finish(state, panel, Vec::new(), now);
     }
     let cmds = super::polled::apply_polled(state, polled);
@@ -325,8 +360,25 @@ pub fn set_filter(state: &mut AppState, name: Option<String>, now: Timestamp) ->
     {
         state.selected = state.visible_endpoints().first().map(|e| e.name.clone());
     }
-    state.view = super::state::View::Endpoints;
-    vec![Command::Watch(None)]
+    // The account-wide views stay open on the contexts now shown; the others go back to
+    // the endpoints view, where the filter shows.
+    use super::state::View;
+    match state.view {
+        View::Events | View::EventJson => {
+            state.view = View::Events;
+            state.events_view.json = None;
+            super::events_view::want_pages_all(state)
+        }
+        View::Quotas => {
+            state.quotas_view.selected = 0;
+            Vec::new()
+        }
+        View::Api => Vec::new(),
+        _ => {
+            state.view = View::Endpoints;
+            vec![Command::Watch(None)]
+        }
+    }
 }
 
 #[cfg(test)]

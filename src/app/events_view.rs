@@ -139,10 +139,48 @@ pub struct EventsView {
     pub json: Option<EventJson>,
 }
 
-/// The events the view shows, newest first.
+/// The events the view shows, newest first: with several contexts open, those of the
+/// contexts `:ctx` selects, merged by time.
 pub fn rows(state: &AppState) -> Vec<&TrailEvent> {
     let c = &state.events_view.criteria;
-    state.trail.events.iter().filter(|e| c.matches(e)).collect()
+    state
+        .trail
+        .events
+        .iter()
+        .filter(|e| c.matches(e) && state.contexts.shows(&e.id))
+        .collect()
+}
+
+/// The CloudTrail lookups that page the view back: the endpoint's (in its own context), or
+/// each shown context's account-wide lookup (`@LABEL`), or the one account's.
+pub fn scopes(state: &AppState) -> Vec<LookupScope> {
+    let c = &state.events_view.criteria;
+    if c.endpoint.is_some() || !state.contexts.multi() {
+        return vec![c.scope()];
+    }
+    super::ctx_views::shown(state)
+        .into_iter()
+        .map(|x| Some(super::ctx_views::account_scope(&x.label)))
+        .collect()
+}
+
+/// Raises every shown lookup's automatic page budget (the view opened, or `:ctx` changed
+/// what it shows).
+pub fn want_pages_all(state: &mut AppState) -> Vec<Command> {
+    let mut cmds = Vec::new();
+    for scope in scopes(state) {
+        cmds.extend(trail_log::want_pages(state, scope, FILL_PAGES));
+    }
+    cmds
+}
+
+/// One more page of every shown lookup that has older pages (`m`, the last row).
+pub fn ask_pages(state: &mut AppState) -> Vec<Command> {
+    let mut cmds = Vec::new();
+    for scope in scopes(state) {
+        cmds.extend(trail_log::ask_page(state, scope));
+    }
+    cmds
 }
 
 /// Index of the selection among the rows (0 when unset or filtered out).
@@ -158,14 +196,27 @@ pub fn selected_index(state: &AppState, rows: &[&TrailEvent]) -> usize {
 /// Whether the events view is open on `scope` and still has fewer rows than a screenful.
 pub fn needs_rows(state: &AppState, scope: &LookupScope) -> bool {
     matches!(state.view, View::Events)
-        && &state.events_view.criteria.scope() == scope
+        && scopes(state).contains(scope)
         && rows(state).len() < FILL_ROWS
 }
 
 /// Opens the events view with `criteria`; `esc` returns to the current view.
 pub fn open(state: &mut AppState, mut criteria: EventCriteria) -> Vec<Command> {
     if let Some(ep) = criteria.endpoint.take() {
-        criteria.endpoint = Some(resolve_endpoint(state, &ep));
+        match resolve_endpoint(state, &ep) {
+            Some(key) => criteria.endpoint = Some(key),
+            // With several accounts, a name that is not one endpoint of the contexts shown
+            // (the same name in two accounts) narrows every shown context's events by text.
+            None if state.contexts.multi() => {
+                criteria.text = [criteria.text.as_str(), ep.as_str()]
+                    .iter()
+                    .filter(|t| !t.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+            }
+            None => criteria.endpoint = Some(ep),
+        }
     }
     let back = match &state.view {
         View::Events | View::EventJson => state.events_view.back_to.clone(),
@@ -179,23 +230,32 @@ pub fn open(state: &mut AppState, mut criteria: EventCriteria) -> Vec<Command> {
         json: None,
     };
     state.view = View::Events;
-    let scope = state.events_view.criteria.scope();
-    trail_log::want_pages(state, scope, FILL_PAGES)
+    want_pages_all(state)
 }
 
-/// An endpoint name as typed: exact, else the one endpoint containing it, else as typed.
-fn resolve_endpoint(state: &AppState, typed: &str) -> String {
+/// An endpoint name as typed: exact, else the one endpoint (of the contexts shown) whose
+/// name is it or contains it.
+fn resolve_endpoint(state: &AppState, typed: &str) -> Option<String> {
     if state.endpoint(typed).is_some() {
-        return typed.to_string();
+        return Some(typed.to_string());
     }
-    let hits: Vec<&Endpoint> = state
-        .endpoints
-        .iter()
-        .filter(|e| e.name.contains(typed))
+    let shown = || {
+        state
+            .endpoints
+            .iter()
+            .filter(|e| state.contexts.shows(&e.name))
+    };
+    let exact: Vec<&Endpoint> = shown()
+        .filter(|e| crate::boundary::context::plain(&e.name) == typed)
         .collect();
+    let hits: Vec<&Endpoint> = if exact.is_empty() {
+        shown().filter(|e| e.name.contains(typed)).collect()
+    } else {
+        exact
+    };
     match hits.as_slice() {
-        [one] => one.name.clone(),
-        _ => typed.to_string(),
+        [one] => Some(one.name.clone()),
+        _ => None,
     }
 }
 
@@ -212,8 +272,7 @@ pub fn move_by(state: &mut AppState, delta: i64) -> Vec<Command> {
     let next = cur.saturating_add(delta).clamp(0, ids.len() as i64 - 1) as usize;
     state.events_view.selected = Some(ids[next].clone());
     if next + 1 == ids.len() {
-        let scope = state.events_view.criteria.scope();
-        return trail_log::ask_page(state, scope);
+        return ask_pages(state);
     }
     Vec::new()
 }
@@ -289,12 +348,16 @@ pub fn back(state: &mut AppState) -> Vec<Command> {
 pub fn toggle_reads(state: &mut AppState) -> Vec<Command> {
     let c = &mut state.events_view.criteria;
     c.show_reads = !c.show_reads;
-    let scope = c.scope();
     let reads = c.show_reads;
-    let cmds = trail_log::want_pages(state, scope.clone(), FILL_PAGES);
-    // The polled events are writes only: showing reads needs at least their newest page.
-    if reads && cmds.is_empty() {
-        return trail_log::ask_page(state, scope);
+    let mut cmds = Vec::new();
+    for scope in scopes(state) {
+        let asked = trail_log::want_pages(state, scope.clone(), FILL_PAGES);
+        // The polled events are writes only: showing reads needs at least their newest page.
+        if reads && asked.is_empty() {
+            cmds.extend(trail_log::ask_page(state, scope));
+        } else {
+            cmds.extend(asked);
+        }
     }
     cmds
 }
@@ -302,8 +365,11 @@ pub fn toggle_reads(state: &mut AppState) -> Vec<Command> {
 /// Sets the `/` text filter of the events view.
 pub fn set_text(state: &mut AppState, text: String) -> Vec<Command> {
     state.events_view.criteria.text = text;
-    let scope = state.events_view.criteria.scope();
-    trail_log::pump(state, &scope)
+    let mut cmds = Vec::new();
+    for scope in scopes(state) {
+        cmds.extend(trail_log::pump(state, &scope));
+    }
+    cmds
 }
 
 /// Re-indents compact JSON (two spaces) keeping the document's key order; text that is not

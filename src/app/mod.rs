@@ -5,6 +5,7 @@ pub mod charts;
 pub mod command_line;
 pub mod command_registry;
 pub mod contexts;
+pub mod ctx_views;
 pub mod deploy;
 pub mod dialogs;
 pub mod events_view;

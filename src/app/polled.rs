@@ -114,7 +114,7 @@ fn apply_data(state: &mut AppState, data: PanelData, at: Timestamp) -> Vec<Comma
         PanelData::Events(e) => {
             state.trail.merge(&e);
             state.events = e;
-            cmds.extend(super::trail_log::recovered(state, at));
+            cmds.extend(super::trail_log::recovered(state, at, None));
         }
         PanelData::Charts(c) => state.charts = Some(c),
     }

@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::action::Command;
+use super::contexts::Ctx;
 use super::state::{AppState, View};
+use crate::boundary::context::{context_of, plain};
 use crate::domain::*;
 
 /// State of the quotas view.
@@ -48,10 +50,17 @@ impl EndpointQuotaRow {
     }
 }
 
-/// Every endpoint-usage quota plus types in use that have none; worst first, then by name.
+/// Every endpoint-usage quota plus types in use that have none; worst first, then by name
+/// (the session's quotas over every endpoint: one account and region).
 pub fn endpoint_rows(state: &AppState) -> Vec<EndpointQuotaRow> {
+    let all: Vec<&Endpoint> = state.endpoints.iter().collect();
+    endpoint_rows_of(&state.quotas, &all)
+}
+
+/// The endpoint-usage rows of `quotas`, with usage counted from `endpoints` (one context's).
+pub fn endpoint_rows_of(quotas: &[ServiceQuota], endpoints: &[&Endpoint]) -> Vec<EndpointQuotaRow> {
     let mut used: BTreeMap<String, (u32, u32, BTreeSet<String>)> = BTreeMap::new();
-    for e in &state.endpoints {
+    for e in endpoints {
         // Shadow variants and a blue/green deployment's new fleet hold instances too.
         for v in e.instance_fleets() {
             let Some(t) = &v.instance_type else { continue };
@@ -61,11 +70,11 @@ pub fn endpoint_rows(state: &AppState) -> Vec<EndpointQuotaRow> {
                 .desired_instance_count
                 .or(v.current_instance_count)
                 .unwrap_or(0);
-            slot.2.insert(e.name.clone());
+            slot.2.insert(plain(&e.name).to_string());
         }
     }
     let mut limits: BTreeMap<String, f64> = BTreeMap::new();
-    for q in &state.quotas {
+    for q in quotas {
         if let Some(t) = q.endpoint_instance_type() {
             limits.insert(t.to_string(), q.value);
         }
@@ -94,18 +103,47 @@ pub fn endpoint_rows(state: &AppState) -> Vec<EndpointQuotaRow> {
             row
         })
         .collect();
-    rows.sort_by(|a, b| {
-        rank(b.level)
-            .cmp(&rank(a.level))
-            .then(
-                b.percent
-                    .unwrap_or(0.0)
-                    .total_cmp(&a.percent.unwrap_or(0.0)),
-            )
-            .then(b.used.cmp(&a.used))
-            .then(a.instance_type.cmp(&b.instance_type))
-    });
+    rows.sort_by(worst_first);
     rows
+}
+
+/// The sections' rows as one list, worst first over every context (so the account nearest
+/// a limit is on the first screen), each with its context.
+pub fn merged_endpoint_rows<'a>(
+    sections: &[QuotaSection<'a>],
+) -> Vec<(Option<&'a Ctx>, EndpointQuotaRow)> {
+    let mut rows: Vec<(Option<&Ctx>, EndpointQuotaRow)> = sections
+        .iter()
+        .flat_map(|s| s.endpoint_rows.iter().map(|r| (s.context, r.clone())))
+        .collect();
+    // Stable: equal rows keep the order the contexts were opened in.
+    rows.sort_by(|a, b| worst_first(&a.1, &b.1));
+    rows
+}
+
+/// The sections' other quotas as one list, by name, then in the contexts' order.
+pub fn merged_other_rows<'a>(
+    sections: &[QuotaSection<'a>],
+) -> Vec<(Option<&'a Ctx>, OtherQuotaRow)> {
+    let mut rows: Vec<(Option<&Ctx>, OtherQuotaRow)> = sections
+        .iter()
+        .flat_map(|s| s.other_rows.iter().map(|r| (s.context, r.clone())))
+        .collect();
+    rows.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+    rows
+}
+
+/// Worst level first, then the highest percent, the most used, the type's name.
+pub fn worst_first(a: &EndpointQuotaRow, b: &EndpointQuotaRow) -> std::cmp::Ordering {
+    rank(b.level)
+        .cmp(&rank(a.level))
+        .then(
+            b.percent
+                .unwrap_or(0.0)
+                .total_cmp(&a.percent.unwrap_or(0.0)),
+        )
+        .then(b.used.cmp(&a.used))
+        .then(a.instance_type.cmp(&b.instance_type))
 }
 
 fn rank(l: QuotaLevel) -> u8 {
@@ -151,27 +189,26 @@ pub struct OtherQuotaRow {
 }
 
 /// The other SageMaker quotas, by name; usage counted for instances across all endpoints,
-/// variants per endpoint and serverless concurrency.
+/// variants per endpoint and serverless concurrency (one account and region).
 pub fn other_rows(state: &AppState) -> Vec<OtherQuotaRow> {
-    let total: u32 = state
-        .endpoints
-        .iter()
-        .filter_map(|e| e.current_instances())
-        .sum();
-    let max_variants = state
-        .endpoints
+    let all: Vec<&Endpoint> = state.endpoints.iter().collect();
+    other_rows_of(&state.quotas, &all)
+}
+
+/// The other rows of `quotas`, with usage counted from `endpoints` (one context's).
+pub fn other_rows_of(quotas: &[ServiceQuota], endpoints: &[&Endpoint]) -> Vec<OtherQuotaRow> {
+    let total: u32 = endpoints.iter().filter_map(|e| e.current_instances()).sum();
+    let max_variants = endpoints
         .iter()
         .map(|e| e.variants.len())
         .max()
         .unwrap_or(0);
-    let concurrency: u32 = state
-        .endpoints
+    let concurrency: u32 = endpoints
         .iter()
         .flat_map(|e| e.variants.iter())
         .filter_map(|v| v.serverless.map(|s| s.max_concurrency))
         .sum();
-    let mut rows: Vec<OtherQuotaRow> = state
-        .quotas
+    let mut rows: Vec<OtherQuotaRow> = quotas
         .iter()
         .filter(|q| q.endpoint_instance_type().is_none())
         .map(|q| {
@@ -199,14 +236,79 @@ pub fn other_rows(state: &AppState) -> Vec<OtherQuotaRow> {
     rows
 }
 
-/// The endpoint-usage rows of the instance types an endpoint uses.
+/// One account and region's quotas, with usage counted from its own endpoints only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotaSection<'a> {
+    /// The context (`None` with one account and region open).
+    pub context: Option<&'a Ctx>,
+    pub endpoint_rows: Vec<EndpointQuotaRow>,
+    pub other_rows: Vec<OtherQuotaRow>,
+}
+
+impl QuotaSection<'_> {
+    pub fn len(&self) -> usize {
+        self.endpoint_rows.len() + self.other_rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The quotas and endpoints of context `label` (the session's with one context open).
+fn source<'a>(state: &'a AppState, label: Option<&str>) -> (&'a [ServiceQuota], Vec<&'a Endpoint>) {
+    match label.and_then(|l| state.contexts.get(l)) {
+        Some(c) if state.contexts.multi() => (
+            &c.quotas,
+            state
+                .endpoints
+                .iter()
+                .filter(|e| context_of(&e.name) == Some(c.label.as_str()))
+                .collect(),
+        ),
+        _ => (&state.quotas, state.endpoints.iter().collect()),
+    }
+}
+
+/// What the quotas view shows: the one account's quotas, or each shown context's in turn
+/// (the one `:ctx` selects, else every one, in the order they were opened).
+pub fn sections(state: &AppState) -> Vec<QuotaSection<'_>> {
+    if !state.contexts.multi() {
+        let (q, eps) = source(state, None);
+        return vec![QuotaSection {
+            context: None,
+            endpoint_rows: endpoint_rows_of(q, &eps),
+            other_rows: other_rows_of(q, &eps),
+        }];
+    }
+    super::ctx_views::shown(state)
+        .into_iter()
+        .map(|c| {
+            let (q, eps) = source(state, Some(&c.label));
+            QuotaSection {
+                context: Some(c),
+                endpoint_rows: endpoint_rows_of(q, &eps),
+                other_rows: other_rows_of(q, &eps),
+            }
+        })
+        .collect()
+}
+
+/// The endpoint-usage rows of `key`'s context (the quota that endpoint's account and region
+/// has, the usage of that context's endpoints).
+pub fn context_rows(state: &AppState, key: &str) -> Vec<EndpointQuotaRow> {
+    let (q, eps) = source(state, context_of(key));
+    endpoint_rows_of(q, &eps)
+}
+
+/// The endpoint-usage rows of the instance types an endpoint uses, in its own context.
 pub fn rows_for_endpoint(state: &AppState, endpoint: &Endpoint) -> Vec<EndpointQuotaRow> {
     let types: BTreeSet<&str> = endpoint
         .variants
         .iter()
         .filter_map(|v| v.instance_type.as_deref())
         .collect();
-    endpoint_rows(state)
+    context_rows(state, &endpoint.name)
         .into_iter()
         .filter(|r| types.contains(r.instance_type.as_str()))
         .collect()
@@ -251,9 +353,9 @@ pub fn open(state: &mut AppState) -> Vec<Command> {
     vec![Command::Refresh(Some(super::action::Panel::Quotas))]
 }
 
-/// Number of selectable rows.
+/// Number of selectable rows (over every section shown).
 pub fn row_count(state: &AppState) -> usize {
-    endpoint_rows(state).len() + other_rows(state).len()
+    sections(state).iter().map(QuotaSection::len).sum()
 }
 
 pub fn move_by(state: &mut AppState, delta: i64) {

@@ -381,8 +381,9 @@ impl AppState {
         }
     }
 
-    /// Instances in use per instance type, summed over every endpoint (quota usage).
-    /// With several contexts, quotas are the primary context's, so is the usage.
+    /// Instances in use per instance type, summed over every endpoint (quota usage); with
+    /// several contexts, the first context's (whose quotas `state.quotas` holds; each
+    /// context's own are in `app::quotas_view::sections`).
     pub fn instance_usage(&self) -> BTreeMap<String, u32> {
         if !self.contexts.multi() {
             return figures::instance_usage(&self.endpoints);

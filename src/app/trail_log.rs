@@ -94,7 +94,7 @@ fn wants_writes_only(state: &AppState, scope: &LookupScope) -> bool {
     !(matches!(
         state.view,
         super::state::View::Events | super::state::View::EventJson
-    ) && &state.events_view.criteria.scope() == scope
+    ) && super::events_view::scopes(state).contains(scope)
         && state.events_view.criteria.show_reads)
 }
 
@@ -133,7 +133,7 @@ impl TrailLog {
         self.events
             .iter()
             .rev()
-            .find(|e| scope.as_deref().is_none_or(|r| e.touches(r)))
+            .find(|e| super::ctx_views::in_scope(e, scope))
             .map(|e| e.time)
     }
 }
@@ -205,8 +205,14 @@ pub fn pump(state: &mut AppState, scope: &LookupScope) -> Vec<Command> {
     if c.asked == 0 && !auto {
         return Vec::new();
     }
-    // Every event after the newest polled page's oldest one is already loaded.
-    let polled_oldest = state.events.iter().map(|e| e.time).min();
+    // Every event after the newest polled page's oldest one is already loaded (the page of
+    // the lookup's own context, with several open).
+    let polled_oldest = state
+        .events
+        .iter()
+        .filter(|e| super::ctx_views::same_context(e, scope))
+        .map(|e| e.time)
+        .min();
     let writes_only = wants_writes_only(state, scope);
     let c = state.trail.cursors.get_mut(scope).expect("cursor exists");
     if c.asked > 0 {
@@ -226,12 +232,14 @@ pub fn pump(state: &mut AppState, scope: &LookupScope) -> Vec<Command> {
 /// The events poll succeeded at `at`: a page error from before it that said CloudTrail could
 /// not be read (access denied, throttled, expired credentials, the network) no longer holds,
 /// so it leaves the screen and paging goes on where it stopped. A refused request (a bad
-/// token or parameter) stays until asked again.
-pub fn recovered(state: &mut AppState, at: Timestamp) -> Vec<Command> {
+/// token or parameter) stays until asked again. With several contexts open, `context` names
+/// the one whose poll succeeded: only its lookups recover.
+pub fn recovered(state: &mut AppState, at: Timestamp, context: Option<&str>) -> Vec<Command> {
     let stale: Vec<LookupScope> = state
         .trail
         .cursors
         .iter()
+        .filter(|(s, _)| context.is_none_or(|l| super::ctx_views::scope_context(s) == Some(l)))
         .filter(|(_, c)| {
             c.error_at.is_some_and(|t| t <= at)
                 && c.error.as_ref().is_some_and(|e| {

@@ -45,10 +45,7 @@ pub fn intercept(
         Action::ToggleReadEvents if matches!(state.view, View::Events) => {
             events_view::toggle_reads(state)
         }
-        Action::OlderEvents if matches!(state.view, View::Events) => {
-            let scope = state.events_view.criteria.scope();
-            trail_log::ask_page(state, scope)
-        }
+        Action::OlderEvents if matches!(state.view, View::Events) => events_view::ask_pages(state),
         Action::ToggleReadEvents | Action::OlderEvents => Vec::new(),
         Action::EventsPage(page) => trail_log::on_page(state, page),
         a if !is_mine(&state.view) || matches!(state.overlay, Overlay::Help { .. }) => {

@@ -3,20 +3,101 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 use crate::app::AppState;
+use crate::app::contexts::Ctx;
+use crate::app::ctx_views::{self, ApiTotals};
+use crate::boundary::api_stats::{ApiStats, OperationStats};
 use crate::theme::Theme;
 
+fn count_cell<'a>(n: u64, bad: Option<Style>, theme: &Theme) -> Cell<'a> {
+    let style = match bad {
+        Some(s) if n > 0 => s,
+        _ => theme.base,
+    };
+    Cell::from(Line::from(n.to_string()).right_aligned()).style(style)
+}
+
+/// One operation's row (indented under its context's heading when several are open).
+fn op_row<'a>(o: &OperationStats, indent: &str, theme: &Theme) -> Row<'a> {
+    Row::new(vec![
+        Cell::from(format!("{indent}{}", o.operation.as_str())),
+        count_cell(o.calls, None, theme),
+        count_cell(o.calls_last_minute, None, theme),
+        count_cell(o.throttles, Some(theme.warning), theme),
+        count_cell(o.errors, Some(theme.danger), theme),
+        Cell::from(o.last_error.clone().unwrap_or_default()).style(theme.muted),
+    ])
+}
+
+/// A heading or total row: a name and the figures added up.
+fn sum_row<'a>(name: String, t: &ApiTotals, theme: &Theme) -> Row<'a> {
+    Row::new(vec![
+        Cell::from(name).style(theme.title),
+        count_cell(t.calls, None, theme),
+        count_cell(t.calls_last_minute, None, theme),
+        count_cell(t.throttles, Some(theme.warning), theme),
+        count_cell(t.errors, Some(theme.danger), theme),
+        Cell::from(""),
+    ])
+}
+
+/// Per context: a heading row with its figures, its operations beneath; then the total of
+/// every context shown.
+fn context_rows<'a>(shown: &[&Ctx], theme: &Theme) -> Vec<Row<'a>> {
+    let mut rows = Vec::new();
+    for c in shown {
+        match &c.api_stats {
+            Some(s) => {
+                rows.push(sum_row(c.label.clone(), &ApiTotals::of(s), theme));
+                rows.extend(s.operations.iter().map(|o| op_row(o, "  ", theme)));
+            }
+            None => rows.push(Row::new(vec![
+                Cell::from(c.label.clone()).style(theme.title),
+                Cell::from(""),
+                Cell::from(""),
+                Cell::from(""),
+                Cell::from(""),
+                Cell::from("no call accounting yet").style(theme.muted),
+            ])),
+        }
+    }
+    if shown.len() > 1 {
+        let all = ApiTotals::sum(shown.iter().filter_map(|c| c.api_stats.as_ref()));
+        rows.push(sum_row(
+            format!("TOTAL ({} contexts)", shown.len()),
+            &all,
+            theme,
+        ));
+    }
+    rows
+}
+
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let mut title = vec![Span::styled(" API calls ", theme.title)];
+    if let Some(ctxs) = ctx_views::title_contexts(state) {
+        title.push(Span::styled(format!(" {ctxs} "), theme.accent));
+    }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(Span::styled(" API calls ", theme.title));
+        .title(Line::from(title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let Some(stats) = &state.api_stats else {
+    let shown = ctx_views::shown(state);
+    let per_ctx: Vec<(&Ctx, &ApiStats)> = shown
+        .iter()
+        .filter_map(|c| c.api_stats.as_ref().map(|s| (*c, s)))
+        .collect();
+    let totals = if state.contexts.multi() {
+        (!per_ctx.is_empty()).then(|| ApiTotals::sum(per_ctx.iter().map(|(_, s)| *s)))
+    } else {
+        state.api_stats.as_ref().map(ApiTotals::of)
+    };
+    let Some(stats) = totals else {
         let text = "no call accounting yet (it refreshes every second while this view is open)";
         frame.render_widget(Paragraph::new(Span::styled(text, theme.muted)), inner);
         return;
@@ -52,7 +133,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         ]),
     ];
     // The cost governor's choice: spend against budget, and how stale the slowest rows get.
-    if let Some(b) = &state.metrics.budget {
+    if let Some(b) = &ctx_views::budget_total(state) {
         let over = stats
             .metric_cost_usd_per_hour
             .is_some_and(|c| c > b.budget_usd_per_hour * 1.05);
@@ -104,27 +185,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         "LAST ERROR",
     ])
     .style(theme.table_header);
-    let rows = stats.operations.iter().map(|o| {
-        let err_style = if o.errors > 0 {
-            theme.danger
-        } else {
-            theme.base
-        };
-        Row::new(vec![
-            Cell::from(o.operation.as_str()),
-            Cell::from(Line::from(o.calls.to_string()).right_aligned()),
-            Cell::from(Line::from(o.calls_last_minute.to_string()).right_aligned()),
-            Cell::from(Line::from(o.throttles.to_string()).right_aligned()).style(
-                if o.throttles > 0 {
-                    theme.warning
-                } else {
-                    theme.base
-                },
-            ),
-            Cell::from(Line::from(o.errors.to_string()).right_aligned()).style(err_style),
-            Cell::from(o.last_error.clone().unwrap_or_default()).style(theme.muted),
-        ])
-    });
+    let rows: Vec<Row> = if state.contexts.multi() {
+        context_rows(&shown, theme)
+    } else {
+        state
+            .api_stats
+            .iter()
+            .flat_map(|s| s.operations.iter().map(|o| op_row(o, "", theme)))
+            .collect()
+    };
     let widths = [
         Constraint::Length(34),
         Constraint::Length(7),

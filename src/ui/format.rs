@@ -141,8 +141,23 @@ pub fn panel_freshness(state: &AppState, panel: Panel) -> (String, bool) {
             .and_then(|c| c.panels.get(&panel)),
         _ => None,
     };
-    let session = state.health(panel);
-    let h = own.unwrap_or(session);
+    // The account-wide views on one `:ctx`-selected context show that context's freshness.
+    let selected = match &state.view {
+        crate::app::View::Quotas | crate::app::View::Events | crate::app::View::Api => {
+            Some(crate::app::ctx_views::view_health(state, panel))
+        }
+        _ => None,
+    };
+    let h = own.or(selected).unwrap_or_else(|| state.health(panel));
+    health_freshness(state, panel, h)
+}
+
+/// "12s ago", or the failure, retry time and age of the data in `h` (one panel's health).
+pub fn health_freshness(
+    state: &AppState,
+    panel: Panel,
+    h: &crate::app::PanelHealth,
+) -> (String, bool) {
     let now = state.now;
     match &h.error {
         None => match h.last_ok {

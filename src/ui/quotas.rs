@@ -12,7 +12,12 @@ use super::detail::{section, section_title};
 use super::endpoints::scroll_offset;
 use super::format::{self, MISSING};
 use super::text::truncate_spans;
-use crate::app::quotas_view::{EndpointQuotaRow, OtherQuotaRow, endpoint_rows, other_rows};
+use crate::app::contexts::Ctx;
+use crate::app::ctx_views;
+use crate::app::quotas_view::{
+    EndpointQuotaRow, OtherQuotaRow, QuotaSection, merged_endpoint_rows, merged_other_rows,
+    sections,
+};
 use crate::app::{AppState, Panel};
 use crate::domain::QuotaLevel;
 use crate::theme::Theme;
@@ -71,17 +76,72 @@ fn pad(s: &str, w: usize, right: bool) -> String {
     }
 }
 
-fn endpoint_line<'a>(
-    row: &EndpointQuotaRow,
-    theme: &Theme,
+/// The ACCOUNT/REGION cell of a context: its account (its profile until STS answers) and
+/// its region, as a short code where the column is narrow.
+pub fn context_cell(c: &Ctx, wide: bool) -> String {
+    let who = c
+        .account
+        .clone()
+        .or_else(|| c.profile.clone())
+        .unwrap_or_else(|| c.label.clone());
+    let region = if wide {
+        c.region.clone()
+    } else {
+        format::region_code(&c.region)
+    };
+    format!("{who} {region}")
+}
+
+/// Width of the ACCOUNT/REGION column (0 with one context open).
+fn context_width(state: &AppState, wide: bool) -> usize {
+    if !state.contexts.multi() {
+        return 0;
+    }
+    ctx_views::shown(state)
+        .iter()
+        .map(|c| format::width(&context_cell(c, wide)))
+        .max()
+        .unwrap_or(0)
+        .max("ACCOUNT/REGION".len())
+}
+
+/// The context cell and its gap, stale-styled when that context's quotas failed.
+fn context_spans<'a>(ctx: Option<&Ctx>, ctx_w: usize, wide: bool, theme: &Theme) -> Vec<Span<'a>> {
+    let Some(c) = ctx.filter(|_| ctx_w > 0) else {
+        return Vec::new();
+    };
+    let failing = c
+        .panels
+        .get(&Panel::Quotas)
+        .is_some_and(|h| h.error.is_some());
+    vec![
+        Span::styled(
+            pad(&context_cell(c, wide), ctx_w, false),
+            if failing { theme.stale } else { theme.muted },
+        ),
+        Span::raw("  "),
+    ]
+}
+
+struct Layout {
+    ctx_w: usize,
+    wide: bool,
     type_w: usize,
     bar_w: usize,
     w: usize,
+}
+
+fn endpoint_line<'a>(
+    ctx: Option<&Ctx>,
+    row: &EndpointQuotaRow,
+    theme: &Theme,
+    l: &Layout,
 ) -> Line<'a> {
     let style = level_style(row, theme);
-    let (full, empty) = bar(row.percent, bar_w);
-    let mut spans = vec![
-        Span::raw(pad(&row.instance_type, type_w, false)),
+    let (full, empty) = bar(row.percent, l.bar_w);
+    let mut spans = context_spans(ctx, l.ctx_w, l.wide, theme);
+    spans.extend([
+        Span::raw(pad(&row.instance_type, l.type_w, false)),
         Span::raw("  "),
         Span::raw(pad(
             &format!("{}/{}", row.used, limit_text(row.limit)),
@@ -93,7 +153,7 @@ fn endpoint_line<'a>(
         Span::styled(empty, theme.muted),
         Span::raw("  "),
         Span::styled(pad(&pct_text(row.percent), 4, true), style),
-    ];
+    ]);
     let mut note = Vec::new();
     if let Some(f) = &row.flag {
         note.push(f.clone());
@@ -114,13 +174,20 @@ fn endpoint_line<'a>(
             },
         ));
     }
-    Line::from(truncate_spans(spans, w))
+    Line::from(truncate_spans(spans, l.w))
 }
 
-fn other_line<'a>(row: &OtherQuotaRow, theme: &Theme, name_w: usize, w: usize) -> Line<'a> {
+fn other_line<'a>(
+    ctx: Option<&Ctx>,
+    row: &OtherQuotaRow,
+    theme: &Theme,
+    name_w: usize,
+    l: &Layout,
+) -> Line<'a> {
     let style = role(row.level, theme);
     let used = row.used.map_or_else(|| MISSING.to_string(), format::rate);
-    let spans = vec![
+    let mut spans = context_spans(ctx, l.ctx_w, l.wide, theme);
+    spans.extend([
         Span::raw(pad(&row.name, name_w, false)),
         Span::raw("  "),
         Span::styled(pad(&used, 6, true), style),
@@ -128,37 +195,87 @@ fn other_line<'a>(row: &OtherQuotaRow, theme: &Theme, name_w: usize, w: usize) -
         Span::raw(pad(&format::rate(row.limit), 6, true)),
         Span::raw("  "),
         Span::styled(pad(&pct_text(row.percent), 4, true), style),
-    ];
-    Line::from(truncate_spans(spans, w))
+    ]);
+    Line::from(truncate_spans(spans, l.w))
 }
 
-/// Draws the view; returns the footer's position text ("3/14").
+/// With several contexts: one line per context shown, with its account and region, how many
+/// quotas it listed and how fresh they are (a failing context's quotas are its last good
+/// ones, marked stale here and in their ACCOUNT/REGION cells).
+fn context_lines<'a>(
+    state: &AppState,
+    sections: &[QuotaSection],
+    theme: &Theme,
+    w: usize,
+) -> Vec<Line<'a>> {
+    sections
+        .iter()
+        .filter_map(|s| s.context.map(|c| (c, s.len())))
+        .map(|(c, n)| {
+            let h = c.panels.get(&Panel::Quotas).cloned().unwrap_or_default();
+            let (fresh, failing) = format::health_freshness(state, Panel::Quotas, &h);
+            let mut spans = vec![Span::styled(format!(" {} ", c.label), theme.title)];
+            // Narrow: the rows' ACCOUNT/REGION cells say where; the line says how fresh.
+            if w >= 120 {
+                spans.push(Span::styled(
+                    format!(" {} ", context_cell(c, true)),
+                    theme.muted,
+                ));
+                spans.push(Span::styled(format!(" {n} quotas "), theme.muted));
+            }
+            spans.push(Span::styled(
+                if failing {
+                    format!(" stale: {fresh}")
+                } else {
+                    format!(" {fresh}")
+                },
+                if failing { theme.stale } else { theme.muted },
+            ));
+            Line::from(truncate_spans(spans, w))
+        })
+        .collect()
+}
+
+/// Draws the view; returns the footer's position text ("3/14"). With several contexts the
+/// rows of every context shown are one list, worst first, with an ACCOUNT/REGION column: on
+/// a 24-line screen the account nearest a limit shows first whichever it is, where a section
+/// per context would push the second account's rows below the fold.
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) -> Option<String> {
-    let eps = endpoint_rows(state);
-    let others = other_rows(state);
+    let sections = sections(state);
+    let eps = merged_endpoint_rows(&sections);
+    let others = merged_other_rows(&sections);
     let w = area.width as usize;
-    let region = state
-        .identity
-        .as_ref()
-        .map(|i| i.region.clone())
-        .or_else(|| state.session.region.clone())
-        .unwrap_or_default();
     let total = eps.len() + others.len();
     let selected = state.quotas_view.selected.min(total.saturating_sub(1));
+    let wide = w >= 120;
+    let ctx_w = context_width(state, wide);
+    let ctx_gap = if ctx_w > 0 { ctx_w + 2 } else { 0 };
 
-    let mut lines: Vec<Line> = Vec::new();
+    let mut lines: Vec<Line> = context_lines(state, &sections, theme, w);
     let mut selected_line = 0;
     let type_w = eps
         .iter()
-        .map(|r| format::width(&r.instance_type))
+        .map(|(_, r)| format::width(&r.instance_type))
         .max()
         .unwrap_or(13)
         .clamp(13, 20);
     let bar_w = w
-        .saturating_sub(type_w + 2 + 10 + 2 + 2 + 4 + 2 + 24)
+        .saturating_sub(ctx_gap + type_w + 2 + 10 + 2 + 2 + 4 + 2 + 24)
         .clamp(8, 30);
+    let layout = Layout {
+        ctx_w,
+        wide,
+        type_w,
+        bar_w,
+        w,
+    };
+    let ctx_head = if ctx_w > 0 {
+        format!("{}  ", pad("ACCOUNT/REGION", ctx_w, false))
+    } else {
+        String::new()
+    };
     let header = format!(
-        "{}  {}  {}  {}  NOTE",
+        "{ctx_head}{}  {}  {}  {}  NOTE",
         pad("INSTANCE TYPE", type_w, false),
         pad("USED/LIMIT", 10, true),
         pad("USE", bar_w, false),
@@ -169,7 +286,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) ->
         theme.table_header,
     ));
     if eps.is_empty() {
-        let h = state.health(Panel::Quotas);
+        let h = ctx_views::view_health(state, Panel::Quotas);
         let text = match &h.error {
             Some(err) => format!("could not read the quotas: {err}"),
             None if h.last_ok.is_none() => "loading…".to_string(),
@@ -177,11 +294,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) ->
         };
         lines.push(Line::styled(text, theme.muted));
     }
-    for (i, r) in eps.iter().enumerate() {
+    for (i, (ctx, r)) in eps.iter().enumerate() {
         if i == selected {
             selected_line = lines.len();
         }
-        let l = endpoint_line(r, theme, type_w, bar_w, w);
+        let l = endpoint_line(*ctx, r, theme, &layout);
         lines.push(if i == selected {
             l.style(theme.selection)
         } else {
@@ -193,17 +310,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) ->
         lines.push(Line::styled(" Other SageMaker quotas", theme.title));
         let longest = others
             .iter()
-            .map(|r| format::width(&r.name))
+            .map(|(_, r)| format::width(&r.name))
             .max()
             .unwrap_or(4);
         let name_w = w
-            .saturating_sub(2 + 6 + 2 + 6 + 2 + 4)
+            .saturating_sub(ctx_gap + 2 + 6 + 2 + 6 + 2 + 4)
             .max(10)
             .min(longest.max(4));
         lines.push(Line::styled(
             format::truncate(
                 &format!(
-                    "{}  {}  {}  {}",
+                    "{ctx_head}{}  {}  {}  {}",
                     pad("NAME", name_w, false),
                     pad("USED", 6, true),
                     pad("LIMIT", 6, true),
@@ -213,12 +330,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) ->
             ),
             theme.table_header,
         ));
-        for (j, r) in others.iter().enumerate() {
+        for (j, (ctx, r)) in others.iter().enumerate() {
             let i = eps.len() + j;
             if i == selected {
                 selected_line = lines.len();
             }
-            let l = other_line(r, theme, name_w, w);
+            let l = other_line(*ctx, r, theme, name_w, &layout);
             lines.push(if i == selected {
                 l.style(theme.selection)
             } else {
@@ -226,15 +343,22 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) ->
             });
         }
     }
-    let title = section_title(
-        state,
-        theme,
-        format!(
-            "Quotas: <instance type> for endpoint usage ({}, {region})",
-            eps.len()
-        ),
-        Panel::Quotas,
-    );
+    let name = match ctx_views::title_contexts(state) {
+        Some(ctxs) => format!("Quotas · {ctxs} ({} endpoint-usage)", eps.len()),
+        None => {
+            let region = state
+                .identity
+                .as_ref()
+                .map(|i| i.region.clone())
+                .or_else(|| state.session.region.clone())
+                .unwrap_or_default();
+            format!(
+                "Quotas: <instance type> for endpoint usage ({}, {region})",
+                eps.len()
+            )
+        }
+    };
+    let title = section_title(state, theme, name, Panel::Quotas);
     let block = section(theme, title);
     let inner = block.inner(area);
     frame.render_widget(block, area);

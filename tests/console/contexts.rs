@@ -25,26 +25,26 @@ use tokio::sync::mpsc;
 
 use crate::harness::{CHURN, TestClock};
 
-const PROD: &str = "prod/us-east-1";
-const STAGING: &str = "staging/eu-west-1";
-const PROD_ACCOUNT: &str = "111122223333";
-const STAGING_ACCOUNT: &str = "444455556666";
+pub(crate) const PROD: &str = "prod/us-east-1";
+pub(crate) const STAGING: &str = "staging/eu-west-1";
+pub(crate) const PROD_ACCOUNT: &str = "111122223333";
+pub(crate) const STAGING_ACCOUNT: &str = "444455556666";
 
-struct Rig {
-    clock: ManualClock,
-    sims: Vec<Arc<SimAccount>>,
-    labels: Vec<&'static str>,
+pub(crate) struct Rig {
+    pub(crate) clock: ManualClock,
+    pub(crate) sims: Vec<Arc<SimAccount>>,
+    pub(crate) labels: Vec<&'static str>,
     /// What each context's polls read (a test may swap one for a failing backend).
-    backends: Vec<SharedBackend>,
-    state: AppState,
-    fx: ContextEffects<SteppedPolls>,
-    rxs: Vec<mpsc::Receiver<Action>>,
-    audit: PathBuf,
-    _dir: tempfile::TempDir,
+    pub(crate) backends: Vec<SharedBackend>,
+    pub(crate) state: AppState,
+    pub(crate) fx: ContextEffects<SteppedPolls>,
+    pub(crate) rxs: Vec<mpsc::Receiver<Action>>,
+    pub(crate) audit: PathBuf,
+    pub(crate) _dir: tempfile::TempDir,
 }
 
 impl Rig {
-    async fn new(staging_read_only: bool) -> Rig {
+    pub(crate) async fn new(staging_read_only: bool) -> Rig {
         let clock = ManualClock::new(fixture_epoch());
         let shared: SharedClock = Arc::new(TestClock(clock.clone()));
         let sims = vec![
@@ -103,24 +103,24 @@ impl Rig {
         rig
     }
 
-    async fn apply(&mut self, action: Action) {
+    pub(crate) async fn apply(&mut self, action: Action) {
         let cmds = update(&mut self.state, action, self.clock.now());
         for c in cmds {
             let _ = self.fx.run(c).await;
         }
     }
 
-    async fn key(&mut self, code: KeyCode) {
+    pub(crate) async fn key(&mut self, code: KeyCode) {
         self.apply(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
             .await;
     }
 
-    async fn command(&mut self, line: &str) {
+    pub(crate) async fn command(&mut self, line: &str) {
         self.apply(Action::RunCommand(line.into())).await;
     }
 
     /// What each context's services reported, wrapped as the runtime wraps it.
-    async fn settle(&mut self) {
+    pub(crate) async fn settle(&mut self) {
         for _ in 0..6 {
             tokio::time::sleep(Duration::from_millis(8)).await;
             for i in 0..self.rxs.len() {
@@ -140,16 +140,22 @@ impl Rig {
     }
 
     /// Each context's pollers, once: each reads its own backend and knows its own rows.
-    async fn poll(&mut self) {
+    pub(crate) async fn poll(&mut self) {
+        self.poll_panels(&[
+            Panel::Identity,
+            Panel::Endpoints,
+            Panel::Metrics,
+            Panel::Autoscaling,
+            Panel::Quotas,
+        ])
+        .await;
+    }
+
+    /// Each context's pollers of `panels`, once.
+    pub(crate) async fn poll_panels(&mut self, panels: &[Panel]) {
         for i in 0..self.labels.len() {
             let label = self.labels[i];
-            for panel in [
-                Panel::Identity,
-                Panel::Endpoints,
-                Panel::Metrics,
-                Panel::Autoscaling,
-                Panel::Quotas,
-            ] {
+            for &panel in panels {
                 let eps: Vec<_> = self
                     .state
                     .endpoints
@@ -181,11 +187,11 @@ impl Rig {
         }
     }
 
-    fn text(&self, w: u16, h: u16) -> String {
+    pub(crate) fn text(&self, w: u16, h: u16) -> String {
         screen(&self.state, w, h).backend().to_string()
     }
 
-    fn audit_lines(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn audit_lines(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(&self.audit)
             .unwrap_or_default()
             .lines()
@@ -193,7 +199,7 @@ impl Rig {
             .collect()
     }
 
-    fn notice(&self) -> String {
+    pub(crate) fn notice(&self) -> String {
         self.state
             .notice
             .as_ref()
@@ -202,7 +208,7 @@ impl Rig {
     }
 }
 
-fn rows_of(state: &AppState, label: &str) -> usize {
+pub(crate) fn rows_of(state: &AppState, label: &str) -> usize {
     state
         .endpoints
         .iter()

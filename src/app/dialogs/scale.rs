@@ -98,22 +98,13 @@ pub fn facts(state: &AppState, endpoint: &str, variant: &str) -> Option<ScaleFac
     let range = scaling
         .and_then(|a| a.target.as_ref())
         .map(|t| (t.min_capacity, t.max_capacity));
-    // Quotas are per account and region: known only for the context whose quotas are read.
-    let quota_known = !state.contexts.multi()
-        || state.contexts.of(endpoint).map(|c| &c.label)
-            == state.contexts.primary().map(|c| &c.label);
-    let quota = v
-        .instance_type
-        .as_deref()
-        .filter(|_| quota_known)
-        .and_then(|t| {
-            let q = state
-                .quotas
-                .iter()
-                .find(|q| q.endpoint_instance_type() == Some(t))?;
-            let used = state.instance_usage().get(t).copied().unwrap_or(0);
-            Some((q.value, used))
-        });
+    // Quotas are per account and region: the endpoint's own context's, with its usage.
+    let quota = v.instance_type.as_deref().and_then(|t| {
+        crate::app::quotas_view::context_rows(state, endpoint)
+            .into_iter()
+            .find(|r| r.instance_type == t)
+            .and_then(|r| Some((r.limit?, r.used)))
+    });
     Some(ScaleFacts {
         endpoint: endpoint.to_string(),
         variant: variant.to_string(),
