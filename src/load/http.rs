@@ -27,7 +27,8 @@ use super::sigv4::{self, Shape};
 use super::stats::{ErrorKind, Outcome};
 use super::stream::EventStreamReader;
 use super::target::{
-    HttpClient, INVOKED_VARIANT, PING_TIMEOUT, RequestOptions, Target, TargetError, classify_status, parse_url,
+    HttpClient, INVOKED_VARIANT, PING_TIMEOUT, RequestOptions, Target, TargetError,
+    classify_status, parse_url,
 };
 
 /// Where requests go and what every one of them carries.

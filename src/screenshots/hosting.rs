@@ -48,6 +48,9 @@ pub async fn hosting_detail(endpoint: &str) -> AppState {
 pub async fn deployment_detail() -> AppState {
     let mut f = Fixture::new(FIXTURE_SEED, 0).await;
     f.sim.start_demo_deployment();
+    // Read again, as the pollers would: the endpoint is Updating now.
+    let session = f.state.session.clone();
+    f.state = crate::effects::prime_state(f.sim.as_ref(), &f.clock, session).await;
     f.command(&format!(":ep {DEPLOYED}")).await;
     let now = f.clock.now();
     let snap = crate::poll::deploy::read(f.sim.as_ref(), DEPLOYED, now).await;
@@ -92,4 +95,71 @@ pub async fn logs_view() -> AppState {
     }
     f.settle();
     f.state
+}
+
+/// The endpoints view over two simulated accounts in two regions, as `--demo-accounts 2`
+/// opens them (labels `demo1/us-east-1`, `demo2/eu-west-1`): each context keyed by the
+/// `Qualify` layer, read by its own pollers, its rows under its ACCOUNT and REGION.
+pub async fn two_accounts() -> AppState {
+    use crate::app::contexts::Ctx;
+    use crate::open_contexts::{DEMO_REGIONS, demo_account_id};
+
+    let f = Fixture::new(FIXTURE_SEED, 0).await;
+    let clock: SharedClock = Arc::new(f.clock.clone());
+    let mut state = f.state.clone();
+    state.endpoints.clear();
+    let mut backends = Vec::new();
+    for (i, region) in DEMO_REGIONS.iter().take(2).enumerate() {
+        let sim = Arc::new(
+            crate::sim::SimAccount::with_extra_endpoints(
+                FIXTURE_SEED + i as u64,
+                clock.clone(),
+                2 * i,
+            )
+            .with_account_id(demo_account_id(i)),
+        );
+        let label = format!("demo{}/{region}", i + 1);
+        let backend: crate::boundary::SharedBackend =
+            Arc::new(crate::boundary::context::qualified(label.clone(), sim));
+        let mut ctx = Ctx::new(label.clone(), Some(format!("demo{}", i + 1)), *region);
+        ctx.account = Some(demo_account_id(i));
+        state.contexts.list.push(ctx);
+        backends.push((label, backend));
+    }
+    let now = f.clock.now();
+    for (label, backend) in &backends {
+        for panel in [
+            Panel::Identity,
+            Panel::Endpoints,
+            Panel::Metrics,
+            Panel::Autoscaling,
+        ] {
+            let own: Vec<_> = state
+                .endpoints
+                .iter()
+                .filter(|e| crate::boundary::context::context_of(&e.name) == Some(label.as_str()))
+                .cloned()
+                .collect();
+            let result =
+                crate::poll::fleet::poll_panel(backend.as_ref(), panel, &own, None, now).await;
+            let polled = Action::Polled(Polled {
+                panel,
+                at: now,
+                result,
+                retry_in: None,
+            });
+            update(
+                &mut state,
+                Action::Ctx {
+                    label: label.clone(),
+                    action: Box::new(polled),
+                },
+                now,
+            );
+        }
+    }
+    let later = now + chrono::Duration::seconds(4);
+    update(&mut state, Action::Tick, later);
+    state.notice = None;
+    state
 }

@@ -20,8 +20,8 @@ use crate::theme::Theme;
 
 mod hosting;
 mod svg;
-pub use svg::{buffer_to_svg, xml_escape};
 use svg::write_svg;
+pub use svg::{buffer_to_svg, xml_escape};
 
 pub use crate::fixture::{FIXTURE_RUN, FIXTURE_SEED, Fixture};
 
@@ -140,7 +140,7 @@ async fn live_load_run(endpoint: &str, for_how_long: Duration) -> std::io::Resul
 /// Writes every screenshot as SVG into `out_dir` and returns their paths: the endpoints
 /// view (160×45 and 80×24), an endpoint detail with charts (160×45 and 80×24), the events
 /// view, the quotas view, the weights dialog, a live load run, help, an LLM endpoint's
-/// inference components, a canary deployment baking, and the logs tail.
+/// inference components, a canary deployment baking, the logs tail, and two accounts.
 pub async fn write_all(out_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let theme = Theme::default_theme();
     let state = fixture_state(FIXTURE_SEED, 0).await;
@@ -164,8 +164,9 @@ pub async fn write_all(out_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let components = hosting::hosting_detail(hosting::LLM).await;
     let deployment = hosting::deployment_detail().await;
     let logs = hosting::logs_view().await;
+    let accounts = hosting::two_accounts().await;
 
-    let shots: [(&str, &AppState, u16, u16, &str); 13] = [
+    let shots: [(&str, &AppState, u16, u16, &str); 14] = [
         (
             "endpoints-160x45.svg",
             &state,
@@ -251,6 +252,13 @@ pub async fn write_all(out_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             45,
             "sagetop: an endpoint's CloudWatch Logs, following, 160x45",
         ),
+        (
+            "accounts-160x45.svg",
+            &accounts,
+            160,
+            45,
+            "sagetop: two accounts in two regions in one endpoints view, 160x45",
+        ),
     ];
     let mut paths = Vec::new();
     for (file, s, w, h, title) in shots {
@@ -267,7 +275,7 @@ mod tests {
     async fn writes_every_screenshot_with_real_endpoint_names() {
         let dir = tempfile::tempdir().unwrap();
         let paths = write_all(dir.path()).await.unwrap();
-        assert_eq!(paths.len(), 13);
+        assert_eq!(paths.len(), 14);
         let state = fixture_state(FIXTURE_SEED, 0).await;
         let first = state.visible_endpoints()[0].name.clone();
         let two = two_variant_endpoint(&state).expect("the demo fleet has a two-variant endpoint");
@@ -316,6 +324,16 @@ mod tests {
             (
                 "logs-160x45.svg",
                 vec!["logs fraud-detection-xgb", "following", "POST /invocations"],
+            ),
+            (
+                "accounts-160x45.svg",
+                vec![
+                    "ACCOUNT",
+                    "REGION",
+                    "111122223333",
+                    "111222233334",
+                    "eu-west-1",
+                ],
             ),
         ] {
             let text = svg(file);

@@ -146,7 +146,12 @@ pub fn buffer_to_svg(buf: &Buffer, title: &str) -> String {
 }
 
 /// Writes one SVG file, creating the directory.
-pub(super) fn write_svg(out_dir: &Path, name: &str, buf: &Buffer, title: &str) -> std::io::Result<PathBuf> {
+pub(super) fn write_svg(
+    out_dir: &Path,
+    name: &str,
+    buf: &Buffer,
+    title: &str,
+) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(out_dir)?;
     let path = out_dir.join(name);
     std::fs::write(&path, buffer_to_svg(buf, title))?;

@@ -14,8 +14,7 @@ use sagetop::load::loopback::{LoopbackConfig, LoopbackServer};
 use sagetop::load::sign::Signer;
 use sagetop::load::{
     ErrorKind, HttpClient, InFlight, LoadSpec, LoadTarget, Payloads, RequestOptions, RunControl,
-    RunResult,
-    StopAfter, UrlTarget,
+    RunResult, StopAfter, UrlTarget,
 };
 use tokio::sync::MutexGuard;
 use tokio_util::sync::CancellationToken;
