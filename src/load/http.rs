@@ -1,7 +1,7 @@
 //! Owns the load engine's lean HTTP target: `--url` (a container's `/invocations`, plain or
 //! https) and InvokeEndpoint itself (`POST /endpoints/{name}/invocations`, SigV4-signed with
-//! `aws-sigv4`, over the engine's own HTTP/1.1 exchange (`h1`; hyper's client with
-//! `--http-client hyper` and for `--stream`) and rustls) — one keep-alive connection per worker, the answer's
+//! `aws-sigv4`, over hyper's client and rustls (or the engine's own HTTP/1.1 exchange, `h1`,
+//! with `--http-client own`) — one keep-alive connection per worker, the answer's
 //! status, `x-Amzn-Invoked-Production-Variant` and AWS error code read off the wire, and with
 //! `--stream` InvokeEndpointWithResponseStream's event stream read chunk by chunk.
 //!
@@ -48,8 +48,8 @@ pub struct UrlTarget {
     hashes: Vec<String>,
     /// Read the answer as an AWS event stream (InvokeEndpointWithResponseStream).
     stream: bool,
-    /// Answers read whole go through hyper's client instead of the own exchange.
-    hyper: bool,
+    /// Answers read whole go through the engine's own exchange instead of hyper's client.
+    own: bool,
     payloads: Payloads,
 }
 
@@ -215,7 +215,7 @@ impl UrlTarget {
             shape,
             hashes,
             stream,
-            hyper: opts.client == HttpClient::Hyper,
+            own: opts.client == HttpClient::Own,
             payloads,
         })
     }
@@ -464,7 +464,7 @@ impl Target for UrlTarget {
     async fn send(&self, conn: &mut UrlConn, seq: u64) -> Outcome {
         let index = self.payloads.index(seq);
         let sent = self.payloads.bodies()[index].len() as u64;
-        if !self.stream && !self.hyper {
+        if !self.stream && self.own {
             let mut outcome = self.send_h1(conn, index).await;
             outcome.sent = sent;
             outcome.dial = conn.h1.take_dial();

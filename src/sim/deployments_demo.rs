@@ -185,6 +185,29 @@ pub(crate) fn start_deployment(w: &mut World) -> bool {
     ep.status = EndpointStatus::Updating;
     ep.last_modified_ms = started;
     let from = ep.config_name.clone();
+    // The UpdateEndpoint that started it, in CloudTrail at its time (events view, markers).
+    let request_id = w.next_request_id();
+    let ev = super::trail::event(
+        w.seed,
+        super::trail::Call {
+            time_ms: started,
+            caller: &super::trail::Caller::ci(),
+            name: "UpdateEndpoint",
+            read_only: false,
+            resources: vec![DEMO_DEPLOYMENT.to_string()],
+            request: serde_json::json!({
+                "endpointName": DEMO_DEPLOYMENT,
+                "endpointConfigName": "fraud-detection-xgb-config-v15",
+            }),
+            response: serde_json::json!({
+                "endpointArn": super::ids::endpoint_arn(DEMO_DEPLOYMENT),
+            }),
+            error: None,
+            request_id: Some(&request_id),
+            salt: super::ids::hash_str(&request_id),
+        },
+    );
+    w.trail.push(ev);
     let x: &mut EndpointExtras = w
         .deploy
         .endpoints

@@ -25,6 +25,15 @@ fn policy_items<'a>(
     current_per_instance: Option<f64>,
 ) -> Vec<Vec<Span<'a>>> {
     let mut items = vec![vec![Span::raw(format::policy_label(&p.policy_type))]];
+    // Step scaling is driven by CloudWatch alarms (mapped into `metric`), not by a target:
+    // https://docs.aws.amazon.com/autoscaling/application/APIReference/API_StepScalingPolicyConfiguration.html
+    if p.policy_type == "StepScaling" {
+        items.push(vec![
+            Span::styled("on alarm ", theme.muted),
+            Span::raw(p.metric.clone()),
+        ]);
+        return items;
+    }
     let mut metric = vec![Span::styled(
         format!("{} ", format::metric_label(&p.metric)),
         theme.muted,

@@ -165,6 +165,13 @@ fn async_queue_160x45() {
         x.contains("output s3://acme-ml-async/doc-ocr/output/"),
         "{x}"
     );
+    // The step policy that scales it out of zero is named by its alarm, not read as a
+    // target-tracking policy without a target.
+    assert!(
+        x.contains("on alarm doc-ocr-async-HasBacklogWithoutCapacity"),
+        "{x}"
+    );
+    assert!(!x.contains("no target"), "{x}");
     insta::assert_snapshot!(t.backend());
 }
 
