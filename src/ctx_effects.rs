@@ -200,9 +200,10 @@ impl<P: PollControl> ContextEffects<P> {
                     None => None,
                 }
             }
-            Command::Deploy(crate::poll::deploy::DeployCommand::FetchChoices { endpoint }) => {
-                let cmd = crate::poll::deploy::DeployCommand::FetchChoices {
-                    endpoint: endpoint.clone(),
+            Command::Deploy(cmd) => {
+                let endpoint = match &cmd {
+                    crate::poll::deploy::DeployCommand::FetchChoices { endpoint }
+                    | crate::poll::deploy::DeployCommand::ReadNow { endpoint } => endpoint.clone(),
                 };
                 self.route(&endpoint, Command::Deploy(cmd)).await
             }

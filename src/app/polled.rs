@@ -4,6 +4,7 @@
 use super::action::{Command, Panel, PanelData, Polled};
 use super::state::{AppState, Notice, NoticeLevel, View};
 use crate::domain::Timestamp;
+use crate::poll::deploy::DeployCommand;
 
 pub fn apply_polled(state: &mut AppState, polled: Polled) -> Vec<Command> {
     let Polled {
@@ -58,7 +59,20 @@ fn apply_data(state: &mut AppState, data: PanelData, at: Timestamp) -> Vec<Comma
                 }
             }
             data.endpoints.sort_by(|a, b| a.name.cmp(&b.name));
+            let detail_status = |s: &AppState| {
+                s.detail_endpoint()
+                    .and_then(|n| s.endpoint(n))
+                    .map(|e| (e.name.clone(), e.status))
+            };
+            let before = detail_status(state);
             state.endpoints = data.endpoints;
+            // The open detail's endpoint changed status (a rollback began, a deployment
+            // ended): its deployment section is read now, not up to 30 s later.
+            if let (Some((name, old)), Some((_, new))) = (before, detail_status(state))
+                && old != new
+            {
+                cmds.push(Command::Deploy(DeployCommand::ReadNow { endpoint: name }));
+            }
             state.endpoint_errors = data.failed;
             // Nothing is kept for endpoints that are gone (memory stays flat as fleets change).
             let listed: std::collections::BTreeSet<String> =

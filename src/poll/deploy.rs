@@ -43,6 +43,12 @@ pub enum DeployCommand {
         /// The endpoint the dialog deploys to (its account and region are asked).
         endpoint: String,
     },
+    /// Read the watched endpoint's deployment now, not at the next [`INTERVAL`]: its status
+    /// just changed (a rollback started, a deployment ended), so its alarms and phase did too.
+    ReadNow {
+        /// The endpoint whose status changed (its account and region are asked).
+        endpoint: String,
+    },
 }
 
 /// What the deploy poller reports.
@@ -204,6 +210,12 @@ impl DeployPoller {
                     let alarms = b.list_alarm_names().await;
                     let _ = t.send(DeployEvent::Choices { configs, alarms }).await;
                 });
+            }
+            DeployCommand::ReadNow { endpoint } => {
+                // Marking the watch changed wakes the reading loop at once; another endpoint
+                // than the watched one has nothing on screen to refresh.
+                self.watch_tx
+                    .send_if_modified(|w| w.as_deref() == Some(endpoint.as_str()));
             }
         }
     }

@@ -92,7 +92,18 @@ pub fn lines<'a>(state: &AppState, theme: &Theme, e: &Endpoint, w: usize) -> Vec
                 }
             }
             if e.status == EndpointStatus::RollingBack {
-                t.push_str(" · ROLLING BACK");
+                // Bake time and the new fleet's phase no longer apply: say where it goes back
+                // to and which alarm sent it there.
+                t = format!("ROLLING BACK to {}", e.config_name);
+                let fired: Vec<&str> = d
+                    .alarms
+                    .iter()
+                    .filter(|a| a.state == Some(AlarmStateValue::Alarm))
+                    .map(|a| a.name.as_str())
+                    .collect();
+                if !fired.is_empty() {
+                    t.push_str(&format!(" · {} in ALARM", fired.join(", ")));
+                }
             }
             if !t.is_empty() {
                 push(&mut out, format!("  {t}"), theme.warning);

@@ -251,3 +251,81 @@ async fn read_only_has_no_deploy_key_and_the_boundary_refuses_update_endpoint() 
     assert_eq!(h.describe(CHURN).await.status, EndpointStatus::InService);
     assert_eq!(h.audit_lines()[0]["outcome"], "refused");
 }
+
+/// The open detail's endpoint changing status (a deployment rolling back, or ending) asks the
+/// deploy poller for a read now, so the section's alarms and phase follow the status line at
+/// once instead of up to 30 s later; an unchanged status, or another endpoint's, asks nothing.
+#[test]
+fn a_status_change_of_the_open_endpoint_reads_its_deployment_now() {
+    use sagetop::app::Panel;
+    use sagetop::app::action::{EndpointsData, PanelData, Polled};
+    use sagetop::app::state::SessionInfo;
+
+    let ep = |name: &str, status: EndpointStatus| Endpoint {
+        name: name.into(),
+        arn: format!("arn:aws:sagemaker:us-east-1:111122223333:endpoint/{name}"),
+        status,
+        failure_reason: None,
+        creation_time: sagetop::clock::fixture_epoch(),
+        last_modified_time: sagetop::clock::fixture_epoch(),
+        config_name: format!("{name}-config"),
+        shadow_variants: Vec::new(),
+        pending: None,
+        variants: Vec::new(),
+    };
+    let poll = |s: &mut sagetop::app::AppState, fraud: EndpointStatus, churn: EndpointStatus| {
+        let now = s.now;
+        let data = PanelData::Endpoints(EndpointsData {
+            endpoints: vec![ep("churn", churn), ep("fraud", fraud)],
+            ..Default::default()
+        });
+        update(
+            s,
+            Action::Polled(Polled {
+                panel: Panel::Endpoints,
+                at: now,
+                result: Ok(data),
+                retry_in: None,
+            }),
+            now,
+        )
+    };
+    let read_now = |cmds: &[Command]| -> Vec<String> {
+        cmds.iter()
+            .filter_map(|c| match c {
+                Command::Deploy(DeployCommand::ReadNow { endpoint }) => Some(endpoint.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    use EndpointStatus::*;
+    let mut s =
+        sagetop::app::AppState::new(SessionInfo::default(), sagetop::clock::fixture_epoch());
+    poll(&mut s, Updating, InService);
+    let now = s.now;
+    update(&mut s, Action::RunCommand(":ep fraud".into()), now);
+    assert_eq!(
+        s.view,
+        View::Detail {
+            endpoint: "fraud".into()
+        }
+    );
+    for (fraud, churn, want) in [
+        (Updating, InService, vec![]),          // nothing changed
+        (Updating, Updating, vec![]),           // another endpoint changed
+        (RollingBack, Updating, vec!["fraud"]), // the rollback began
+        (RollingBack, Updating, vec![]),        // still rolling back
+        (InService, InService, vec!["fraud"]),  // it ended
+    ] {
+        let cmds = poll(&mut s, fraud, churn);
+        assert_eq!(read_now(&cmds), want, "fraud {fraud:?}, churn {churn:?}");
+    }
+    // On the endpoints list nothing is watched, so nothing is read.
+    update(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+        now,
+    );
+    assert_eq!(s.view, View::Endpoints);
+    assert!(read_now(&poll(&mut s, Updating, InService)).is_empty());
+}

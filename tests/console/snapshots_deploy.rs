@@ -140,7 +140,16 @@ fn rollback_alarm_in_alarm_is_shown_in_red_words_160x45() {
     );
     let t = text(&s, 160, 45);
     assert!(t.contains("fraud-detection-xgb-5xx-rate ALARM"), "{t}");
-    assert!(t.contains("ROLLING BACK"), "{t}");
+    assert!(
+        t.contains(
+            "ROLLING BACK to fraud-detection-xgb-config-v14 · fraud-detection-xgb-5xx-rate in ALARM"
+        ),
+        "where it goes back to and why:\n{t}"
+    );
+    assert!(
+        !t.lines().any(|l| l.contains("bake") && l.contains("left")),
+        "no bake time left while rolling back:\n{t}"
+    );
 }
 
 #[test]
