@@ -143,10 +143,10 @@ pub struct BenchArgs {
     #[arg(long)]
     pub insecure: bool,
 
-    /// HTTP/1.1 client for answers read whole: `hyper` (hyper's client) or `own` (sagetop's
-    /// lean exchange: about half the client CPU per request, for a load host short of CPU).
-    /// --stream always uses hyper.
-    #[arg(long, value_name = "CLIENT", default_value = "hyper", value_parser = crate::load::target::HttpClient::parse)]
+    /// HTTP/1.1 client for answers read whole: `own` (sagetop's lean exchange: about half
+    /// hyper's client CPU per request) or `hyper` (hyper's client, for a server the own
+    /// exchange does not get along with). --stream always uses hyper.
+    #[arg(long, value_name = "CLIENT", default_value = "own", value_parser = crate::load::target::HttpClient::parse)]
     pub http_client: crate::load::target::HttpClient,
 
     /// Streaming endpoint: InvokeEndpointWithResponseStream; reports time to first chunk,

@@ -1,4 +1,4 @@
-//! Owns the load engine's own HTTP/1.1 exchange (`--http-client own`) for answers read whole: the
+//! Owns the load engine's own HTTP/1.1 exchange for whole answers (`--http-client own`): the
 //! request written in one piece from a buffer the worker reuses, the answer's head parsed with
 //! `httparse`, its body framed by Content-Length, chunked transfer coding or the connection's
 //! end, and only the figures a run records kept (status, invoked variant, AWS error code, the
@@ -338,7 +338,7 @@ fn parse_head(
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(e) => {
             return Err(format!(
-                "request failed: invalid HTTP answer: {e} (without --http-client own, hyper reads the answers)"
+                "request failed: invalid HTTP answer: {e} (--http-client hyper reads answers with hyper)"
             ));
         }
     };

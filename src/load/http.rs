@@ -1,7 +1,8 @@
 //! Owns the load engine's lean HTTP target: `--url` (a container's `/invocations`, plain or
 //! https) and InvokeEndpoint itself (`POST /endpoints/{name}/invocations`, SigV4-signed with
-//! `aws-sigv4`, over hyper's client and rustls (or the engine's own HTTP/1.1 exchange, `h1`,
-//! with `--http-client own`) — one keep-alive connection per worker, the answer's
+//! `aws-sigv4`, over the engine's own HTTP/1.1 exchange (`h1`; hyper's client with
+//! `--http-client hyper` and for `--stream`) and rustls — one keep-alive connection per
+//! worker, the answer's
 //! status, `x-Amzn-Invoked-Production-Variant` and AWS error code read off the wire, and with
 //! `--stream` InvokeEndpointWithResponseStream's event stream read chunk by chunk.
 //!

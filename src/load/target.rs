@@ -1,7 +1,7 @@
 //! Owns what a load run sends requests to: a plain URL (a SageMaker-style container's
 //! `/invocations`, or the simulated account's `/endpoints/{name}/invocations`) over HTTP/1.1
-//! with one keep-alive connection per worker (hyper's client; the engine's own exchange with
-//! `--http-client own`), checked first with `GET /ping`;
+//! with one keep-alive connection per worker (the engine's own exchange; hyper's client with
+//! `--http-client hyper` and for streamed answers), checked first with `GET /ping`;
 //! or a SageMaker endpoint through `Backend::invoke` (the only path that reaches AWS).
 
 use std::future::Future;
@@ -58,7 +58,7 @@ pub struct RequestOptions {
     pub headers: Vec<(String, String)>,
     /// https: accept any server certificate (`--insecure`, self-signed test servers).
     pub insecure: bool,
-    /// Who carries answers read whole: hyper's client, or sagetop's own HTTP/1.1 exchange.
+    /// Who carries answers read whole: sagetop's own HTTP/1.1 exchange, or hyper's client.
     pub client: HttpClient,
 }
 
@@ -66,13 +66,14 @@ pub struct RequestOptions {
 /// (`--stream`) always go through hyper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum HttpClient {
-    /// hyper's client connection, driven inside the worker's task.
-    #[default]
-    Hyper,
     /// The engine's own exchange (`load::h1`): about half hyper's client CPU per request, so
-    /// a load host short of CPU sends more and less of the client's own time sits inside
-    /// every latency a run reports.
+    /// less of the client's own time sits inside every latency a run reports, and a load
+    /// host sends more before its own CPU is the limit.
+    #[default]
     Own,
+    /// hyper's client connection, driven inside the worker's task: for a server the own
+    /// exchange does not get along with.
+    Hyper,
 }
 
 impl HttpClient {
@@ -103,7 +104,7 @@ impl Default for RequestOptions {
             target_container_hostname: None,
             headers: Vec::new(),
             insecure: false,
-            client: HttpClient::Hyper,
+            client: HttpClient::Own,
         }
     }
 }
