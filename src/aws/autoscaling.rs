@@ -133,7 +133,7 @@ impl AwsBackend {
     pub(crate) async fn describe_fleet_autoscaling_impl(&self) -> BackendResult<FleetAutoscaling> {
         let targets = self.scalable_targets(None, None).await?;
         let policies: Vec<((String, String), ScalingPolicy)> = self
-            .scaling_policies(None, None)
+            .scaling_policies(dimension(), None, None)
             .await?
             .into_iter()
             .filter_map(|(id, p)| Some((parse_resource_id(&id)?, p)))
@@ -183,7 +183,11 @@ impl AwsBackend {
 
     async fn policies(&self, endpoint: &str, variant: &str) -> BackendResult<Vec<ScalingPolicy>> {
         let found = self
-            .scaling_policies(Some(resource_id(endpoint, variant)), Some(endpoint))
+            .scaling_policies(
+                dimension(),
+                Some(resource_id(endpoint, variant)),
+                Some(endpoint),
+            )
             .await?;
         Ok(found.into_iter().map(|(_, p)| p).collect())
     }
@@ -195,6 +199,30 @@ impl AwsBackend {
         ids: Option<&[String]>,
         resource: Option<&str>,
     ) -> BackendResult<Vec<ScalableTarget>> {
+        let raw = self.target_pages(dimension(), ids, resource).await?;
+        Ok(raw
+            .iter()
+            .filter_map(|t| {
+                let (e, v) = parse_resource_id(t.resource_id())?;
+                Some(ScalableTarget {
+                    endpoint: e,
+                    variant: v,
+                    min_capacity: capacity(t.min_capacity()),
+                    max_capacity: capacity(t.max_capacity()),
+                })
+            })
+            .collect())
+    }
+
+    /// Every page of `DescribeScalableTargets` on `dim` for `ids` (at most 50: `ResourceIds`
+    /// holds 1–50 items), or for the whole namespace without them, as AWS answers them.
+    /// https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScalableTargets.html
+    pub(super) async fn target_pages(
+        &self,
+        dim: ScalableDimension,
+        ids: Option<&[String]>,
+        resource: Option<&str>,
+    ) -> BackendResult<Vec<aws_sdk_applicationautoscaling::types::ScalableTarget>> {
         let mut targets = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -203,23 +231,20 @@ impl AwsBackend {
                 .autoscaling
                 .describe_scalable_targets()
                 .service_namespace(namespace())
-                .scalable_dimension(dimension())
+                .scalable_dimension(dim.clone())
                 .set_resource_ids(ids.map(<[String]>::to_vec))
                 .max_results(MAX_PAGE)
                 .set_next_token(token.clone());
             let out = self
                 .call(Operation::DescribeScalableTargets, resource, req.send())
                 .await?;
-            for t in out.scalable_targets() {
-                if let Some((e, v)) = parse_resource_id(t.resource_id()) {
-                    targets.push(ScalableTarget {
-                        endpoint: e,
-                        variant: v,
-                        min_capacity: capacity(t.min_capacity()),
-                        max_capacity: capacity(t.max_capacity()),
-                    });
-                }
-            }
+            // A namespace-wide read lists every dimension's targets: keep `dim`'s.
+            targets.extend(
+                out.scalable_targets()
+                    .iter()
+                    .filter(|t| t.scalable_dimension() == &dim)
+                    .cloned(),
+            );
             if !super::next_page(&mut token, out.next_token()) {
                 break;
             }
@@ -229,8 +254,9 @@ impl AwsBackend {
 
     /// Every page of `DescribeScalingPolicies` (10 a page) for one resource id, or for the
     /// whole namespace without one: each policy with the resource id it belongs to.
-    async fn scaling_policies(
+    pub(super) async fn scaling_policies(
         &self,
+        dim: ScalableDimension,
         id: Option<String>,
         resource: Option<&str>,
     ) -> BackendResult<Vec<(String, ScalingPolicy)>> {
@@ -242,7 +268,7 @@ impl AwsBackend {
                 .autoscaling
                 .describe_scaling_policies()
                 .service_namespace(namespace())
-                .scalable_dimension(dimension())
+                .scalable_dimension(dim.clone())
                 .set_resource_id(id.clone())
                 .max_results(MAX_POLICY_PAGE)
                 .set_next_token(token.clone());

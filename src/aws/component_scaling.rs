@@ -6,8 +6,8 @@
 use aws_sdk_applicationautoscaling::types::ScalableDimension;
 
 use super::AwsBackend;
-use super::autoscaling::{MAX_PAGE, MAX_POLICY_PAGE, capacity, namespace, policy};
-use crate::boundary::{BackendResult, Operation};
+use super::autoscaling::{MAX_PAGE, capacity};
+use crate::boundary::BackendResult;
 use crate::domain::*;
 
 /// `sagemaker:inference-component:DesiredCopyCount`:
@@ -53,71 +53,29 @@ impl AwsBackend {
 
     /// Every page of `DescribeScalableTargets` for `ids` (1–50 of them): (component, (min, max)).
     async fn component_targets(&self, ids: &[String]) -> BackendResult<Vec<(String, (u32, u32))>> {
-        let mut found = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let req = self
-                .clients
-                .autoscaling
-                .describe_scalable_targets()
-                .service_namespace(namespace())
-                .scalable_dimension(dimension())
-                .set_resource_ids(Some(ids.to_vec()))
-                .max_results(MAX_PAGE)
-                .set_next_token(token.clone());
-            let out = self
-                .call(Operation::DescribeScalableTargets, None, req.send())
-                .await?;
-            for t in out.scalable_targets() {
-                if t.scalable_dimension() != &dimension() {
-                    continue;
-                }
-                if let Some(c) = parse_component_resource_id(t.resource_id()) {
-                    found.push((
-                        c.to_string(),
-                        (capacity(t.min_capacity()), capacity(t.max_capacity())),
-                    ));
-                }
-            }
-            if !super::next_page(&mut token, out.next_token()) {
-                break;
-            }
-        }
-        Ok(found)
+        let raw = self.target_pages(dimension(), Some(ids), None).await?;
+        Ok(raw
+            .iter()
+            .filter_map(|t| {
+                let c = parse_component_resource_id(t.resource_id())?;
+                Some((
+                    c.to_string(),
+                    (capacity(t.min_capacity()), capacity(t.max_capacity())),
+                ))
+            })
+            .collect())
     }
 
     /// Every page of `DescribeScalingPolicies` for one component's copy count.
     async fn component_policies(&self, component: &str) -> BackendResult<Vec<ScalingPolicy>> {
         let id = component_resource_id(component);
-        let mut found = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let req = self
-                .clients
-                .autoscaling
-                .describe_scaling_policies()
-                .service_namespace(namespace())
-                .scalable_dimension(dimension())
-                .resource_id(id.clone())
-                .max_results(MAX_POLICY_PAGE)
-                .set_next_token(token.clone());
-            let out = self
-                .call(
-                    Operation::DescribeScalingPolicies,
-                    Some(component),
-                    req.send(),
-                )
-                .await?;
-            found.extend(
-                out.scaling_policies()
-                    .iter()
-                    .filter(|p| p.resource_id() == id)
-                    .map(policy),
-            );
-            if !super::next_page(&mut token, out.next_token()) {
-                break;
-            }
-        }
-        Ok(found)
+        let found = self
+            .scaling_policies(dimension(), Some(id.clone()), Some(component))
+            .await?;
+        Ok(found
+            .into_iter()
+            .filter(|(r, _)| *r == id)
+            .map(|(_, p)| p)
+            .collect())
     }
 }
