@@ -18,7 +18,7 @@ use crate::clock::Clock;
 use crate::load::console::LoadRunner;
 use crate::theme::Theme;
 
-mod hosting;
+pub mod hosting;
 mod svg;
 use svg::write_svg;
 pub use svg::{buffer_to_svg, xml_escape};

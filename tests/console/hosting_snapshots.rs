@@ -2,8 +2,8 @@
 //! clock run 10 minutes) at 80×24 and 160×45: the LLM endpoint's inference components, the
 //! async endpoint's queue and the multi-model endpoint's cache, with asserts beside them.
 
-use sagetop::app::{Action, Panel, Polled, View};
-use sagetop::fixture::{FIXTURE_SEED, Fixture};
+use sagetop::app::View;
+use sagetop::fixture::FIXTURE_SEED;
 use sagetop::screenshots::screen;
 
 const LLM: &str = "llm-chat-components";
@@ -11,43 +11,21 @@ const ASYNC: &str = "doc-ocr-async";
 const MME: &str = "tenant-churn-mme";
 
 /// The detail of `name`, with the hosting read the poller makes for the endpoint on screen
-/// (models and hosting metrics), four seconds later.
+/// (models and hosting metrics), four seconds later: the README screenshots' own state.
 fn detail(name: &str) -> sagetop::app::AppState {
-    tokio::runtime::Builder::new_current_thread()
+    let s = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
-        .block_on(async {
-            let mut f = Fixture::new(FIXTURE_SEED, 0).await;
-            f.command(&format!(":ep {name}")).await;
-            assert_eq!(
-                f.state.view,
-                View::Detail {
-                    endpoint: name.into()
-                }
-            );
-            let now = f.clock.now();
-            let result = sagetop::poll::fleet::poll_panel(
-                f.sim.as_ref(),
-                Panel::Autoscaling,
-                &f.state.endpoints,
-                Some(name),
-                now,
-            )
-            .await;
-            f.act(Action::Polled(Polled {
-                panel: Panel::Autoscaling,
-                at: now,
-                result,
-                retry_in: None,
-            }))
-            .await;
-            f.settle();
-            f.state
-        })
+        .block_on(sagetop::screenshots::hosting::hosting_detail(name));
+    assert_eq!(
+        s.view,
+        View::Detail {
+            endpoint: name.into()
+        }
+    );
+    s
 }
-
-use sagetop::clock::Clock;
 
 fn text(t: &ratatui::Terminal<ratatui::backend::TestBackend>) -> String {
     let b = t.backend().buffer();
