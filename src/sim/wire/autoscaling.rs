@@ -91,23 +91,7 @@ fn targets(w: &World, input: &Value) -> Result<Value, WireError> {
         scaled(w)
             .into_iter()
             .filter(|(id, _, _)| ids.as_ref().is_none_or(|ids| ids.contains(&id.as_str())))
-            .map(|(id, created, s)| {
-                json!({
-                    "ServiceNamespace": "sagemaker",
-                    "ResourceId": id,
-                    "ScalableDimension": SCALABLE_DIMENSION,
-                    "MinCapacity": s.min,
-                    "MaxCapacity": s.max,
-                    "RoleARN": format!("arn:aws:iam::{ACCOUNT}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"),
-                    "CreationTime": secs(created),
-                    "SuspendedState": {
-                        "DynamicScalingInSuspended": false,
-                        "DynamicScalingOutSuspended": false,
-                        "ScheduledScalingSuspended": false
-                    },
-                    "ScalableTargetARN": format!("arn:aws:application-autoscaling:{REGION}:{ACCOUNT}:scalable-target/{}", ids::hex_upper(&[ids::hash_str(&id)], 16).to_ascii_lowercase()),
-                })
-            })
+            .map(|(id, created, s)| target_json(&id, SCALABLE_DIMENSION, s.min, s.max, created))
             .collect()
     } else {
         Vec::new()
@@ -140,16 +124,7 @@ fn policies(w: &World, input: &Value) -> Result<Value, WireError> {
             };
             let alarm = |name: &str| json!({ "AlarmName": name, "AlarmARN": format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}") });
             if let Some(p) = s.policy.as_ref().filter(|p| wanted(&p.name)) {
-                let mut cfg = json!({ "DisableScaleIn": p.disable_scale_in });
-                if let Some(t) = p.target_value {
-                    cfg["TargetValue"] = json!(t);
-                }
-                if let Some(d) = p.scale_in_cooldown {
-                    cfg["ScaleInCooldown"] = json!(d.as_secs());
-                }
-                if let Some(d) = p.scale_out_cooldown {
-                    cfg["ScaleOutCooldown"] = json!(d.as_secs());
-                }
+                let mut cfg = target_tracking_json(p);
                 if p.metric == INVOCATIONS_PER_INSTANCE_METRIC {
                     cfg["PredefinedMetricSpecification"] =
                         json!({ "PredefinedMetricType": p.metric });
@@ -274,4 +249,41 @@ fn register(w: &mut World, input: &Value) -> Result<Value, WireError> {
     Ok(json!({
         "ScalableTargetARN": format!("arn:aws:application-autoscaling:{REGION}:{ACCOUNT}:scalable-target/{}", ids::hex_upper(&[ids::hash_str(id)], 16).to_ascii_lowercase()),
     }))
+}
+
+/// One scalable target as DescribeScalableTargets answers it (variants' and components' alike).
+/// https://docs.aws.amazon.com/autoscaling/application/APIReference/API_ScalableTarget.html
+pub(super) fn target_json(id: &str, dimension: &str, min: u32, max: u32, created_ms: i64) -> Value {
+    json!({
+        "ServiceNamespace": "sagemaker",
+        "ResourceId": id,
+        "ScalableDimension": dimension,
+        "MinCapacity": min,
+        "MaxCapacity": max,
+        "RoleARN": format!("arn:aws:iam::{ACCOUNT}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"),
+        "CreationTime": secs(created_ms),
+        "SuspendedState": {
+            "DynamicScalingInSuspended": false,
+            "DynamicScalingOutSuspended": false,
+            "ScheduledScalingSuspended": false
+        },
+        "ScalableTargetARN": format!("arn:aws:application-autoscaling:{REGION}:{ACCOUNT}:scalable-target/{}", ids::hex_upper(&[ids::hash_str(id)], 16).to_ascii_lowercase()),
+    })
+}
+
+/// A target-tracking policy's configuration without its metric: target, cooldowns and
+/// DisableScaleIn. The caller adds the predefined or customized metric.
+/// https://docs.aws.amazon.com/autoscaling/application/APIReference/API_TargetTrackingScalingPolicyConfiguration.html
+pub(super) fn target_tracking_json(p: &ScalingPolicy) -> Value {
+    let mut cfg = json!({ "DisableScaleIn": p.disable_scale_in });
+    if let Some(t) = p.target_value {
+        cfg["TargetValue"] = json!(t);
+    }
+    if let Some(d) = p.scale_in_cooldown {
+        cfg["ScaleInCooldown"] = json!(d.as_secs());
+    }
+    if let Some(d) = p.scale_out_cooldown {
+        cfg["ScaleOutCooldown"] = json!(d.as_secs());
+    }
+    cfg
 }

@@ -34,21 +34,13 @@ pub(super) fn targets(w: &World, ids: Option<&[&str]>) -> Vec<Value> {
         .map(|(name, s)| (component_resource_id(name), name, s))
         .filter(|(id, _, _)| ids.is_none_or(|ids| ids.contains(&id.as_str())))
         .map(|(id, name, s)| {
-            json!({
-                "ServiceNamespace": "sagemaker",
-                "ResourceId": id,
-                "ScalableDimension": COMPONENT_SCALABLE_DIMENSION,
-                "MinCapacity": s.min,
-                "MaxCapacity": s.max,
-                "RoleARN": format!("arn:aws:iam::{ACCOUNT}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"),
-                "CreationTime": secs(created(w, name)),
-                "SuspendedState": {
-                    "DynamicScalingInSuspended": false,
-                    "DynamicScalingOutSuspended": false,
-                    "ScheduledScalingSuspended": false
-                },
-                "ScalableTargetARN": format!("arn:aws:application-autoscaling:{REGION}:{ACCOUNT}:scalable-target/{}", ids::hex_upper(&[ids::hash_str(&id)], 16).to_ascii_lowercase()),
-            })
+            super::autoscaling::target_json(
+                &id,
+                COMPONENT_SCALABLE_DIMENSION,
+                s.min,
+                s.max,
+                created(w, name),
+            )
         })
         .collect()
 }
@@ -63,16 +55,7 @@ pub(super) fn policies(w: &World, rid: Option<&str>, names: Option<&[&str]>) -> 
         if rid.is_some_and(|r| r != id) || names.is_some_and(|n| !n.contains(&p.name.as_str())) {
             continue;
         }
-        let mut cfg = json!({ "DisableScaleIn": p.disable_scale_in });
-        if let Some(t) = p.target_value {
-            cfg["TargetValue"] = json!(t);
-        }
-        if let Some(d) = p.scale_in_cooldown {
-            cfg["ScaleInCooldown"] = json!(d.as_secs());
-        }
-        if let Some(d) = p.scale_out_cooldown {
-            cfg["ScaleOutCooldown"] = json!(d.as_secs());
-        }
+        let mut cfg = super::autoscaling::target_tracking_json(p);
         if p.metric == INVOCATIONS_PER_COPY_METRIC {
             cfg["PredefinedMetricSpecification"] = json!({ "PredefinedMetricType": p.metric });
         } else {
