@@ -108,18 +108,13 @@ pub(crate) fn install(w: &mut World) {
             continue;
         };
         v.scaling = Some(Autoscale {
-            min: 0,
-            max: MAX_INSTANCES,
-            policy: Some(backlog_policy()),
             step: Some(step_policy(&e)),
-            alarm_high: alarm_name(seed, &e, &variant, true),
-            alarm_low: alarm_name(seed, &e, &variant, false),
-            high_streak: 0,
-            low_streak: 0,
-            last_out_ms: None,
-            last_in_ms: None,
-            retry_after_ms: 0,
-            clamp_pending: false,
+            ..Autoscale::registered(
+                seed,
+                (&e, &variant),
+                (0, MAX_INSTANCES),
+                Some(backlog_policy()),
+            )
         });
     }
 }

@@ -4,7 +4,7 @@
 use rand::Rng;
 use serde_json::{Value, json};
 
-use super::autoscale::{alarm_cause, alarm_name, default_policy, describe_activity};
+use super::autoscale::{alarm_cause, default_policy, describe_activity};
 use super::fleet::{Change, ESpec, Episode, VSpec, extra_spec, standard};
 use super::ids::{self, ACCOUNT, MINUTE_MS, REGION, chacha, tag};
 use super::metrics::InputLog;
@@ -136,19 +136,13 @@ fn build_endpoint(seed: u64, idx: u64, start_ms: i64, e: &ESpec, w: &mut World) 
     for (vi, (v, share)) in e.variants.iter().zip(shares).enumerate() {
         let from = v.count.unwrap_or(0);
         let mut hist_counts = Vec::new();
-        let scaling = v.scaling.map(|(min, max, target)| Autoscale {
-            min,
-            max,
-            policy: Some(default_policy(target)),
-            step: None,
-            alarm_high: alarm_name(seed, &e.name, &v.name, true),
-            alarm_low: alarm_name(seed, &e.name, &v.name, false),
-            high_streak: 0,
-            low_streak: 0,
-            last_out_ms: None,
-            last_in_ms: None,
-            retry_after_ms: 0,
-            clamp_pending: false,
+        let scaling = v.scaling.map(|(min, max, target)| {
+            Autoscale::registered(
+                seed,
+                (&e.name, &v.name),
+                (min, max),
+                Some(default_policy(target)),
+            )
         });
         let mut scaling = scaling;
         let mut eps: Vec<&Episode> = v.episodes.iter().collect();

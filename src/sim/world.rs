@@ -34,6 +34,32 @@ pub(crate) struct Autoscale {
     pub clamp_pending: bool,
 }
 
+impl Autoscale {
+    /// A newly registered target on `endpoint`'s `variant` with `policy`: no streaks, no
+    /// activity yet, the alarms named as target tracking names them.
+    pub(crate) fn registered(
+        seed: u64,
+        (endpoint, variant): (&str, &str),
+        (min, max): (u32, u32),
+        policy: Option<ScalingPolicy>,
+    ) -> Autoscale {
+        Autoscale {
+            min,
+            max,
+            policy,
+            step: None,
+            alarm_high: super::autoscale::alarm_name(seed, endpoint, variant, true),
+            alarm_low: super::autoscale::alarm_name(seed, endpoint, variant, false),
+            high_streak: 0,
+            low_streak: 0,
+            last_out_ms: None,
+            last_in_ms: None,
+            retry_after_ms: 0,
+            clamp_pending: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct VariantState {
     pub name: String,

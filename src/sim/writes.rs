@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::autoscale::alarm_name;
 use super::ids::{self, ACCOUNT, Fast, tag};
 use super::traffic::{
     BodyKind, endpoint_rate, overload_error_rate, request_latency_us, response_body,
@@ -250,18 +249,8 @@ pub(crate) fn register_target(
         }
         None => {
             v.scaling = Some(Autoscale {
-                min,
-                max,
-                policy: None,
-                step: None,
-                alarm_high: alarm_name(seed, endpoint, variant, true),
-                alarm_low: alarm_name(seed, endpoint, variant, false),
-                high_streak: 0,
-                low_streak: 0,
-                last_out_ms: None,
-                last_in_ms: None,
-                retry_after_ms: 0,
                 clamp_pending: true,
+                ..Autoscale::registered(seed, (endpoint, variant), (min, max), None)
             })
         }
     }
