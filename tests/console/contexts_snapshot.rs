@@ -31,8 +31,7 @@ fn two_accounts() -> Two {
     let sims = vec![
         Arc::new(SimAccount::new(7, shared.clone()).with_account_id(PROD_ACCOUNT)),
         Arc::new(
-            SimAccount::with_extra_endpoints(8, shared.clone(), 2)
-                .with_account_id(STAGING_ACCOUNT),
+            SimAccount::with_extra_endpoints(8, shared.clone(), 2).with_account_id(STAGING_ACCOUNT),
         ),
     ];
     clock.advance(Duration::from_secs(600));
@@ -103,7 +102,10 @@ async fn two_accounts_print_every_endpoint_with_its_account_region_and_quotas() 
             .iter()
             .filter(|e| e.context == *label)
             .collect();
-        let printed: BTreeSet<String> = mine.iter().map(|e| e.snapshot.endpoint.name.clone()).collect();
+        let printed: BTreeSet<String> = mine
+            .iter()
+            .map(|e| e.snapshot.endpoint.name.clone())
+            .collect();
         assert_eq!(printed, names_of(&two.sims[i]).await, "{label}");
         for e in &mine {
             assert_eq!(e.account.as_deref(), Some(*account));
@@ -122,10 +124,17 @@ async fn two_accounts_print_every_endpoint_with_its_account_region_and_quotas() 
         let mut counted = 0;
         for q in ctx.quotas.iter().filter(|q| q.instance_type.is_some()) {
             let t = q.instance_type.as_ref().unwrap();
-            assert_eq!(q.used, Some(usage.get(t).copied().unwrap_or(0)), "{label} {t}");
+            assert_eq!(
+                q.used,
+                Some(usage.get(t).copied().unwrap_or(0)),
+                "{label} {t}"
+            );
             counted += usage.get(t).copied().unwrap_or(0);
         }
-        assert!(counted > 0, "{label}: some quota shows this context's usage");
+        assert!(
+            counted > 0,
+            "{label}: some quota shows this context's usage"
+        );
     }
     // The second account has two more endpoints: both accounts' rows are there.
     assert_eq!(
@@ -188,7 +197,10 @@ async fn a_context_whose_credentials_fail_is_in_errors_and_the_other_is_printed(
         .iter()
         .find(|e| e.error.operation == "ListEndpoints")
         .expect("ListEndpoints failure reported");
-    assert!(list.error.message.contains("SSO session token has expired"), "{list:?}");
+    assert!(
+        list.error.message.contains("SSO session token has expired"),
+        "{list:?}"
+    );
     assert!(list.error.hint.contains("staging"), "{list:?}");
     assert_eq!(staging.errors.len(), snap.errors.len());
 }

@@ -57,10 +57,16 @@ fn two_demo_accounts_print_both_fleets_with_account_and_region() {
     let first = endpoints_of(&doc, "demo1/us-east-1", &demo_account_id(0), "us-east-1");
     let second = endpoints_of(&doc, "demo2/eu-west-1", &demo_account_id(1), "eu-west-1");
     assert!(first.contains(&"churn-predictor".to_string()), "{first:?}");
-    assert!(second.contains(&"churn-predictor".to_string()), "{second:?}");
+    assert!(
+        second.contains(&"churn-predictor".to_string()),
+        "{second:?}"
+    );
     // The second simulated account has two more endpoints than the first.
     assert_eq!(second.len(), first.len() + 2);
-    assert_eq!(doc["endpoints"].as_array().unwrap().len(), first.len() + second.len());
+    assert_eq!(
+        doc["endpoints"].as_array().unwrap().len(),
+        first.len() + second.len()
+    );
     assert_eq!(doc["errors"], Value::Array(vec![]));
     let contexts = doc["contexts"].as_array().unwrap();
     assert_eq!(contexts.len(), 2);
@@ -78,7 +84,12 @@ fn a_denied_account_is_in_errors_and_the_other_is_printed_with_exit_status_1() {
     // `--demo-faults` apply to the last simulated account only.
     let (out, doc) = snapshot(
         home.path(),
-        &["--demo-accounts", "2", "--demo-faults", "deny=ListEndpoints"],
+        &[
+            "--demo-accounts",
+            "2",
+            "--demo-faults",
+            "deny=ListEndpoints",
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "{doc}");
     let first = endpoints_of(&doc, "demo1/us-east-1", &demo_account_id(0), "us-east-1");
@@ -91,7 +102,10 @@ fn a_denied_account_is_in_errors_and_the_other_is_printed_with_exit_status_1() {
         .unwrap_or_else(|| panic!("{errors:?}"));
     assert_eq!(denied["context"], "demo2/eu-west-1");
     assert!(
-        denied["message"].as_str().unwrap().contains("access denied"),
+        denied["message"]
+            .as_str()
+            .unwrap()
+            .contains("access denied"),
         "{denied}"
     );
     assert!(
@@ -105,7 +119,10 @@ fn a_denied_account_is_in_errors_and_the_other_is_printed_with_exit_status_1() {
     let contexts = doc["contexts"].as_array().unwrap();
     assert_eq!(contexts[0]["endpoints_read"], true);
     assert_eq!(contexts[1]["endpoints_read"], false);
-    assert_eq!(contexts[1]["errors"].as_array().unwrap().len(), errors.len());
+    assert_eq!(
+        contexts[1]["errors"].as_array().unwrap().len(),
+        errors.len()
+    );
 }
 
 #[test]
@@ -113,10 +130,22 @@ fn one_context_prints_the_single_fleet_document() {
     let home = tempfile::tempdir().unwrap();
     let (out, doc) = snapshot(home.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{doc}");
-    let keys: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = doc
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         keys,
-        ["taken_at", "identity", "endpoints", "quotas", "events", "errors"]
+        [
+            "taken_at",
+            "identity",
+            "endpoints",
+            "quotas",
+            "events",
+            "errors"
+        ]
     );
     let first = &doc["endpoints"][0];
     assert!(first.get("context").is_none(), "{first}");
