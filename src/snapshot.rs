@@ -1,5 +1,5 @@
 //! `sagetop snapshot --json`: the fleet state as JSON, built from the same polled state the
-//! console renders.
+//! console renders. With several contexts open, [`contexts`] builds the document.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +8,8 @@ use serde::Serialize;
 use crate::app::action::VariantMetrics;
 use crate::app::{AppState, Panel};
 use crate::domain::*;
+
+pub mod contexts;
 
 /// One endpoint with its figures.
 #[derive(Debug, Clone, Serialize)]

@@ -16,6 +16,7 @@ use crate::poll::PollIntervals;
 use crate::runtime::{Console, run};
 use crate::sim::wire::{AccountOptions, SimServer};
 use crate::snapshot::FleetSnapshot;
+use crate::snapshot::contexts::{ContextsSnapshot, read_contexts};
 use crate::theme::Theme;
 
 pub use crate::cli::EXIT_USAGE;
@@ -147,7 +148,7 @@ async fn open_source(cli: &Cli, config: &Config) -> Result<Source, String> {
 }
 
 /// A source of several contexts: the session is read-only only when every context is; the
-/// first context answers `snapshot` and the guard thresholds are the config's.
+/// guard thresholds are the config's; `snapshot` reads every context.
 fn many(
     cli: &Cli,
     config: &Config,
@@ -420,7 +421,20 @@ async fn snapshot(source: Source) -> ExitCode {
     code
 }
 
+/// One context: the fleet document of old, exit 1 when its endpoints could not be listed.
+/// Several: every context read at once, one document, exit 1 when any context's endpoints
+/// could not be listed (the others' are printed all the same).
 async fn write_snapshot(source: &Source) -> ExitCode {
+    if source.contexts.len() > 1 {
+        let contexts: Vec<_> = source
+            .contexts
+            .iter()
+            .map(|(ctx, conn)| (ctx.clone(), conn.backend.as_ref()))
+            .collect();
+        let states = read_contexts(&contexts, source.clock.as_ref(), source.session.demo).await;
+        let snap = ContextsSnapshot::from_states(&states);
+        return print_snapshot(&snap, snap.complete());
+    }
     let state = crate::effects::prime_state(
         source.backend.as_ref(),
         source.clock.as_ref(),
@@ -428,7 +442,12 @@ async fn write_snapshot(source: &Source) -> ExitCode {
     )
     .await;
     let snap = FleetSnapshot::from_state(&state);
-    let text = match serde_json::to_string_pretty(&snap) {
+    print_snapshot(&snap, FleetSnapshot::endpoints_read(&state))
+}
+
+/// Prints the document; the exit status is 0 only when it is `complete`.
+fn print_snapshot(snap: &impl serde::Serialize, complete: bool) -> ExitCode {
+    let text = match serde_json::to_string_pretty(snap) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("sagetop: cannot encode the snapshot: {e}");
@@ -439,7 +458,7 @@ async fn write_snapshot(source: &Source) -> ExitCode {
     if writeln!(out, "{text}").is_err() {
         return ExitCode::FAILURE;
     }
-    if FleetSnapshot::endpoints_read(&state) {
+    if complete {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -13,6 +13,7 @@ mod actions_snapshots;
 mod actions_update;
 mod actions_update_scale;
 mod contexts;
+mod contexts_snapshot;
 mod contexts_views;
 mod hosting_snapshots;
 mod keymap_override;

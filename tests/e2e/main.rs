@@ -10,3 +10,4 @@ mod aws_console;
 mod e2e_faults;
 mod e2e_tmux;
 mod secrets;
+mod snapshot_contexts;
