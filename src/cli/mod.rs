@@ -105,7 +105,9 @@ pub struct SourceArgs {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum Cmd {
-    /// Print the fleet state (endpoints, variants, metrics, quotas, events) and exit.
+    /// Print the fleet state (endpoints, variants, metrics, quotas, events) and exit. With
+    /// several profiles or regions, every context's, each endpoint with its account and
+    /// region; exits 1 when any context could not list its endpoints.
     Snapshot {
         /// JSON output (the default and only format for now).
         #[arg(long)]
