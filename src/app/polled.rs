@@ -3,7 +3,7 @@
 
 use super::action::{Command, Panel, PanelData, Polled};
 use super::state::{AppState, Notice, NoticeLevel, View};
-use crate::domain::Timestamp;
+use crate::domain::{EndpointStatus, Timestamp};
 use crate::poll::deploy::DeployCommand;
 
 pub fn apply_polled(state: &mut AppState, polled: Polled) -> Vec<Command> {
@@ -66,10 +66,19 @@ fn apply_data(state: &mut AppState, data: PanelData, at: Timestamp) -> Vec<Comma
             };
             let before = detail_status(state);
             state.endpoints = data.endpoints;
-            // The open detail's endpoint changed status (a rollback began, a deployment
-            // ended): its deployment section is read now, not up to 30 s later.
+            // The open detail's endpoint is moving (a deployment baking, a rollback) or just
+            // changed status (it ended): its deployment section is read with every endpoints
+            // poll, not every 30 s, so alarm states and phases keep up with the status line.
+            let moving = |s: EndpointStatus| {
+                matches!(
+                    s,
+                    EndpointStatus::Updating
+                        | EndpointStatus::SystemUpdating
+                        | EndpointStatus::RollingBack
+                )
+            };
             if let (Some((name, old)), Some((_, new))) = (before, detail_status(state))
-                && old != new
+                && (old != new || moving(new))
             {
                 cmds.push(Command::Deploy(DeployCommand::ReadNow { endpoint: name }));
             }

@@ -252,11 +252,12 @@ async fn read_only_has_no_deploy_key_and_the_boundary_refuses_update_endpoint() 
     assert_eq!(h.audit_lines()[0]["outcome"], "refused");
 }
 
-/// The open detail's endpoint changing status (a deployment rolling back, or ending) asks the
-/// deploy poller for a read now, so the section's alarms and phase follow the status line at
-/// once instead of up to 30 s later; an unchanged status, or another endpoint's, asks nothing.
+/// While the open detail's endpoint moves (a deployment baking, a rollback) and when its
+/// status changes (it ended), every endpoints poll asks the deploy poller for a read now, so
+/// the section's alarms and phase keep up with the status line instead of lagging up to 30 s;
+/// a settled endpoint, or another endpoint's moves, ask nothing.
 #[test]
-fn a_status_change_of_the_open_endpoint_reads_its_deployment_now() {
+fn the_open_endpoints_deployment_is_read_while_it_moves_and_when_it_settles() {
     use sagetop::app::Panel;
     use sagetop::app::action::{EndpointsData, PanelData, Polled};
     use sagetop::app::state::SessionInfo;
@@ -311,11 +312,11 @@ fn a_status_change_of_the_open_endpoint_reads_its_deployment_now() {
         }
     );
     for (fraud, churn, want) in [
-        (Updating, InService, vec![]),          // nothing changed
-        (Updating, Updating, vec![]),           // another endpoint changed
+        (Updating, InService, vec!["fraud"]), // baking: read with every poll
         (RollingBack, Updating, vec!["fraud"]), // the rollback began
-        (RollingBack, Updating, vec![]),        // still rolling back
-        (InService, InService, vec!["fraud"]),  // it ended
+        (InService, Updating, vec!["fraud"]), // it ended
+        (InService, Updating, vec![]),        // settled; another endpoint moves
+        (InService, InService, vec![]),       // nothing moves
     ] {
         let cmds = poll(&mut s, fraud, churn);
         assert_eq!(read_now(&cmds), want, "fraud {fraud:?}, churn {churn:?}");
