@@ -49,9 +49,29 @@ pub fn lines<'a>(state: &AppState, theme: &Theme, e: &Endpoint, w: usize) -> Vec
             ),
             theme.title,
         ));
+        let full = w >= FULL_WIDTH;
         let wide = w >= 120;
         out.push(Line::styled(
-            if wide {
+            if full {
+                format!(
+                    "{:<22} {:<22} {:>7} {:>4} {:>4} {:>6} {:>10} {:>8} {:>7} {:>7} {:>9} {:>5} {:>5} {:>6} {:<TREND_W$}",
+                    "COMPONENT",
+                    "MODEL",
+                    "COPIES",
+                    "CPU",
+                    "GPU",
+                    "MEM GB",
+                    "STATUS",
+                    "INV/MIN",
+                    "INV/CP",
+                    "CONC/CP",
+                    "LATENCY",
+                    "CPU%",
+                    "GPU%",
+                    "GMEM%",
+                    "INV/CP 12m"
+                )
+            } else if wide {
                 format!(
                     "{:<24} {:<26} {:>7} {:>5} {:>4} {:>7} {:>10} {:>7} {:>9} {:>5}",
                     "COMPONENT",
@@ -88,7 +108,32 @@ pub fn lines<'a>(state: &AppState, theme: &Theme, e: &Endpoint, w: usize) -> Vec
             } else {
                 theme.base
             };
-            let text = if wide {
+            let norm = |m: MetricName| num(latest(series, name, "", m), 0);
+            let text = if full {
+                format!(
+                    "{:<22} {:<22} {:>7} {:>4} {:>4} {:>6} {:>10} {:>8} {:>7} {:>7} {:>9} {:>5} {:>5} {:>6} {:<TREND_W$}",
+                    trim(&c.name, 22),
+                    trim(c.model.as_deref().unwrap_or("-"), 22),
+                    copies,
+                    num(c.compute.cpu_cores, 0),
+                    num(c.compute.accelerators, 0),
+                    c.compute
+                        .min_memory_mb
+                        .map_or("-".into(), |m| format!("{:.0}", f64::from(m) / 1024.0)),
+                    status,
+                    num(latest(series, name, "", MetricName::Invocations), 0),
+                    inv,
+                    num(
+                        latest(series, name, "", MetricName::ConcurrentRequestsPerCopy),
+                        0
+                    ),
+                    lat,
+                    norm(MetricName::CPUUtilizationNormalized),
+                    norm(MetricName::GPUUtilizationNormalized),
+                    norm(MetricName::GPUMemoryUtilizationNormalized),
+                    trend(series, &c.name, MetricName::InvocationsPerCopy, TREND_W),
+                )
+            } else if wide {
                 format!(
                     "{:<24} {:<26} {:>7} {:>5} {:>4} {:>7} {:>10} {:>7} {:>9} {:>5}",
                     trim(&c.name, 24),
@@ -231,6 +276,43 @@ pub fn copy_scaling(a: &ComponentAutoscaling) -> String {
     parts.join(" · ")
 }
 
+/// From this width on, the component table shows every metric the issue names for a
+/// component (invocations, per copy, concurrency per copy, latency, CPU/GPU/GPU-memory
+/// utilization normalized to 0–100%) and a trend of invocations per copy.
+const FULL_WIDTH: usize = 150;
+/// Characters of the per-component trend: one per minute of the window's last minutes.
+const TREND_W: usize = 12;
+
+/// The last `n` datapoints of `component`'s `metric` as block characters from their low to
+/// their peak ("▁▂▃▅▇█"), oldest first; blank where there is no data. A series that moves
+/// less than a tenth of its peak is drawn flat, so noise does not look like a trend.
+fn trend(series: &[MetricSeries], component: &str, metric: MetricName, n: usize) -> String {
+    const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let Some(s) = series
+        .iter()
+        .find(|s| s.key.metric == metric && s.key.component.as_deref() == Some(component))
+    else {
+        return String::new();
+    };
+    let points = &s.points[s.points.len().saturating_sub(n)..];
+    let peak = points.iter().map(|p| p.value).fold(0.0_f64, f64::max);
+    let low = points.iter().map(|p| p.value).fold(peak, f64::min);
+    let span = peak - low;
+    points
+        .iter()
+        .map(|p| {
+            if peak <= 0.0 {
+                BLOCKS[0]
+            } else if span <= peak * 0.1 {
+                BLOCKS[3]
+            } else {
+                let i = ((p.value - low) / span * (BLOCKS.len() - 1) as f64).round() as usize;
+                BLOCKS[i.min(BLOCKS.len() - 1)]
+            }
+        })
+        .collect()
+}
+
 fn trim(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
@@ -269,4 +351,47 @@ pub fn render(
             .block(block),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(values: &[f64]) -> Vec<MetricSeries> {
+        let t0 = crate::clock::fixture_epoch();
+        vec![MetricSeries {
+            key: SeriesKey::component(
+                "llm",
+                "chat",
+                MetricName::InvocationsPerCopy,
+                Statistic::Sum,
+            ),
+            points: values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Datapoint {
+                    at: t0 + chrono::Duration::minutes(i as i64),
+                    value: *v,
+                })
+                .collect(),
+            status: SeriesStatus::Complete,
+        }]
+    }
+
+    #[test]
+    fn a_trend_rises_with_its_values_and_noise_stays_flat() {
+        let m = MetricName::InvocationsPerCopy;
+        let ramp = series(&[0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0]);
+        assert_eq!(trend(&ramp, "chat", m, 12), "▁▂▃▄▅▆▇█");
+        // Only the last `n` minutes, scaled among themselves.
+        assert_eq!(trend(&ramp, "chat", m, 3), "▁▅█");
+        // Within a tenth of the peak: flat, not a made-up trend.
+        assert_eq!(
+            trend(&series(&[40.0, 41.0, 39.5, 40.5]), "chat", m, 12),
+            "▄▄▄▄"
+        );
+        assert_eq!(trend(&series(&[0.0, 0.0]), "chat", m, 12), "▁▁");
+        // No series for that component: nothing drawn.
+        assert_eq!(trend(&ramp, "other", m, 12), "");
+    }
 }

@@ -79,6 +79,19 @@ fn llm_components_160x45() {
         x.contains("llama-3-8b-chat  copies 1–8 · target InvocationsPerCopy 40.0"),
         "{x}"
     );
+    // Every metric the detail reads for a component, normalized utilization included, and
+    // the invocations-per-copy trend of the last minutes.
+    for h in ["INV/MIN", "CONC/CP", "CPU%", "GPU%", "GMEM%", "INV/CP 12m"] {
+        assert!(x.contains(h), "{h} missing:\n{x}");
+    }
+    let llama = x
+        .lines()
+        .find(|l| l.starts_with("llama-3-8b-chat "))
+        .expect("llama row");
+    assert!(
+        llama.chars().filter(|c| ('▁'..='█').contains(c)).count() >= 10,
+        "a trend of the last minutes: {llama}"
+    );
     insta::assert_snapshot!(t.backend());
 }
 
