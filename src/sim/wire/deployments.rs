@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::model::Svc;
 use super::protocol::WireError;
-use super::{bad_token, secs, token};
+use super::{page_by, secs};
 use crate::domain::*;
 use crate::sim::SimAccount;
 use crate::sim::deployments;
@@ -245,11 +245,7 @@ fn list_configs(w: &World, input: &Value) -> Result<Value, WireError> {
     } else if str_of(input, "SortOrder") == "Ascending" {
         all.reverse();
     }
-    let max = input
-        .get("MaxResults")
-        .and_then(Value::as_u64)
-        .unwrap_or(10) as usize;
-    let (page, next) = token::page(all, input, max).map_err(|_| bad_token(Svc::SageMaker))?;
+    let (page, next) = page_by(all, input, "MaxResults", 10, Svc::SageMaker)?;
     let configs: Vec<Value> = page
         .iter()
         .map(|c| {
@@ -284,11 +280,7 @@ fn list_experiments(w: &World, input: &Value) -> Result<Value, WireError> {
         .iter()
         .filter(|x| status.is_none_or(|s| x.test.status == s))
         .collect();
-    let max = input
-        .get("MaxResults")
-        .and_then(Value::as_u64)
-        .unwrap_or(10) as usize;
-    let (page, next) = token::page(all, input, max).map_err(|_| bad_token(Svc::SageMaker))?;
+    let (page, next) = page_by(all, input, "MaxResults", 10, Svc::SageMaker)?;
     let items: Vec<Value> = page.into_iter().map(experiment_summary).collect();
     Ok(json!({ "InferenceExperiments": items, "NextToken": next }))
 }
@@ -356,11 +348,7 @@ fn list_schedules(w: &World, input: &Value) -> Result<Value, WireError> {
         .iter()
         .filter(|s| endpoint.is_none_or(|e| s.endpoint == e))
         .collect();
-    let max = input
-        .get("MaxResults")
-        .and_then(Value::as_u64)
-        .unwrap_or(10) as usize;
-    let (page, next) = token::page(all, input, max).map_err(|_| bad_token(Svc::SageMaker))?;
+    let (page, next) = page_by(all, input, "MaxResults", 10, Svc::SageMaker)?;
     let items: Vec<Value> = page.into_iter().map(schedule_summary).collect();
     Ok(json!({ "MonitoringScheduleSummaries": items, "NextToken": next }))
 }
@@ -409,11 +397,7 @@ pub(super) fn describe_alarms(sim: &SimAccount, input: &Value) -> Result<Value, 
         .iter()
         .filter(|(n, _)| names.as_ref().is_none_or(|ns| ns.contains(&n.as_str())))
         .collect();
-    let max = input
-        .get("MaxRecords")
-        .and_then(Value::as_u64)
-        .unwrap_or(50) as usize;
-    let (page, next) = token::page(all, input, max).map_err(|_| bad_token(Svc::CloudWatch))?;
+    let (page, next) = page_by(all, input, "MaxRecords", 50, Svc::CloudWatch)?;
     let alarms: Vec<Value> = page
         .into_iter()
         .map(|(n, a)| {

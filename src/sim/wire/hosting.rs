@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::model::Svc;
 use super::protocol::WireError;
 use super::sagemaker::backend_error;
-use super::{bad_token, secs, token};
+use super::{page_by, secs};
 use crate::domain::*;
 use crate::sim::hosting::{self, SimComponent};
 use crate::sim::ids;
@@ -58,11 +58,7 @@ fn list(w: &World, input: &Value) -> Result<Value, WireError> {
         .filter(|c| status.is_none_or(|s| c.status.as_str() == s))
         .collect();
     // MaxResults 1–100, default 10.
-    let max = input
-        .get("MaxResults")
-        .and_then(Value::as_u64)
-        .unwrap_or(10) as usize;
-    let (page, next) = token::page(items, input, max).map_err(|_| bad_token(Svc::SageMaker))?;
+    let (page, next) = page_by(items, input, "MaxResults", 10, Svc::SageMaker)?;
     let rows: Vec<Value> = page
         .iter()
         .map(|c| {

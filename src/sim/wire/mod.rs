@@ -450,6 +450,20 @@ pub(crate) fn ms_of(v: Option<&Value>) -> Option<i64> {
 }
 
 /// The bad-NextToken error of a service.
+/// One page of `items`: at most the request's `field` (`MaxResults`, or CloudWatch's
+/// `MaxRecords`; `default` without it), from its NextToken on. A token that does not belong to
+/// this request is the service's own bad-token error.
+pub(crate) fn page_by<T>(
+    items: Vec<T>,
+    input: &Value,
+    field: &str,
+    default: u64,
+    svc: Svc,
+) -> Result<(Vec<T>, Option<String>), WireError> {
+    let max = input.get(field).and_then(Value::as_u64).unwrap_or(default) as usize;
+    token::page(items, input, max).map_err(|_| bad_token(svc))
+}
+
 pub(crate) fn bad_token(svc: Svc) -> WireError {
     match svc {
         // https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html

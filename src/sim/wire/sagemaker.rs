@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::model::Svc;
 use super::protocol::WireError;
-use super::{bad_token, ms_of, secs, token};
+use super::{ms_of, page_by, secs};
 use crate::boundary::BackendError;
 use crate::domain::*;
 use crate::sim::SimAccount;
@@ -154,11 +154,7 @@ fn list_endpoints(w: &World, input: &Value) -> Result<Value, WireError> {
     if descending {
         eps.reverse();
     }
-    let max = input
-        .get("MaxResults")
-        .and_then(Value::as_u64)
-        .unwrap_or(10) as usize;
-    let (page, next) = token::page(eps, input, max).map_err(|_| bad_token(Svc::SageMaker))?;
+    let (page, next) = page_by(eps, input, "MaxResults", 10, Svc::SageMaker)?;
     let endpoints: Vec<Value> = page
         .iter()
         .map(|e| {
