@@ -319,14 +319,25 @@ fn refuse(message: String) -> BackendError {
 /// `UpdateEndpoint`: checks what SageMaker checks, records the call in CloudTrail and starts
 /// the deployment. https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
 pub(crate) fn update_endpoint(w: &mut World, r: &DeploymentRequest) -> BackendResult<WriteReceipt> {
-    let request_id = w.next_request_id();
     let now = w.now_ms;
+    begin(w, r, &Caller::operator(), now)
+}
+
+/// `UpdateEndpoint` by `caller` at `now` (the present, or the past for a deployment the
+/// account starts with): the checks, the CloudTrail record and the rollout.
+pub(crate) fn begin(
+    w: &mut World,
+    r: &DeploymentRequest,
+    caller: &Caller,
+    now: i64,
+) -> BackendResult<WriteReceipt> {
+    let request_id = w.next_request_id();
     let result = check(w, r);
     let ev = trail::event(
         w.seed,
         trail::Call {
             time_ms: now,
-            caller: &Caller::operator(),
+            caller,
             name: "UpdateEndpoint",
             read_only: false,
             resources: vec![r.endpoint.clone()],

@@ -4,9 +4,7 @@
 //! blue/green canary deployment of fraud-detection-xgb baking behind two rollback alarms and a
 //! shadow test on recommender-ranking.
 
-use super::deployments::{
-    EndpointExtras, Rollout, SimAlarm, SimConfig, SimExperiment, SimSchedule,
-};
+use super::deployments::{SimAlarm, SimConfig, SimExperiment, SimSchedule};
 use super::fleet::{DAY_MS, HOUR_MS};
 use super::world::World;
 use crate::domain::*;
@@ -162,65 +160,33 @@ pub(crate) fn install(w: &mut World) {
 /// makes it roll back. False when the endpoint is not InService (or missing).
 pub(crate) fn start_deployment(w: &mut World) -> bool {
     let now = w.now_ms;
-    let Some(ep) = w.endpoints.get_mut(DEMO_DEPLOYMENT) else {
-        return false;
-    };
-    if ep.status != EndpointStatus::InService {
+    // Only an InService endpoint is deployed to (and nothing refused lands in CloudTrail).
+    if w.endpoints
+        .get(DEMO_DEPLOYMENT)
+        .is_none_or(|ep| ep.status != EndpointStatus::InService)
+    {
         return false;
     }
     let started =
         now - (super::deployments::PROVISION_S + super::deployments::SHIFT_S + 180) * 1000;
-    let config = DeploymentConfig {
-        strategy: Some(DeploymentStrategy::BlueGreen {
+    let request = DeploymentRequest {
+        endpoint: DEMO_DEPLOYMENT.to_string(),
+        config_name: "fraud-detection-xgb-config-v15".into(),
+        strategy: DeploymentStrategy::BlueGreen {
             routing: TrafficRouting::Canary(CapacitySize::CapacityPercent(10)),
             wait_interval_s: 600,
             termination_wait_s: 300,
             max_execution_timeout_s: Some(3600),
-        }),
+        },
         rollback_alarms: vec![
             DEMO_ALARM.to_string(),
             "fraud-detection-xgb-p99-latency".to_string(),
         ],
     };
-    ep.status = EndpointStatus::Updating;
-    ep.last_modified_ms = started;
-    let from = ep.config_name.clone();
-    // The UpdateEndpoint that started it, in CloudTrail at its time (events view, markers).
-    let request_id = w.next_request_id();
-    let ev = super::trail::event(
-        w.seed,
-        super::trail::Call {
-            time_ms: started,
-            caller: &super::trail::Caller::ci(),
-            name: "UpdateEndpoint",
-            read_only: false,
-            resources: vec![DEMO_DEPLOYMENT.to_string()],
-            request: serde_json::json!({
-                "endpointName": DEMO_DEPLOYMENT,
-                "endpointConfigName": "fraud-detection-xgb-config-v15",
-            }),
-            response: serde_json::json!({
-                "endpointArn": super::ids::endpoint_arn(DEMO_DEPLOYMENT),
-            }),
-            error: None,
-            request_id: Some(&request_id),
-            salt: super::ids::hash_str(&request_id),
-        },
-    );
-    w.trail.push(ev);
-    let x: &mut EndpointExtras = w
-        .deploy
-        .endpoints
-        .entry(DEMO_DEPLOYMENT.to_string())
-        .or_default();
-    x.last_config = Some(config.clone());
-    x.rollout = Some(Rollout {
-        from_config: from,
-        to_config: "fraud-detection-xgb-config-v15".into(),
-        started_ms: started,
-        config,
-        rollback: None,
-    });
+    // The same UpdateEndpoint a user would send, by the CI role, when the bake began.
+    if super::deployments::begin(w, &request, &super::trail::Caller::ci(), started).is_err() {
+        return false;
+    }
     start_shadow_test(w);
     true
 }
